@@ -1,0 +1,57 @@
+# Cornell grasp dataset, original release layout (see data/README.md).
+# Detection only (no masks). 5-fold image-wise cross-validation: pick the test fold with
+#   --cfg-options train_dataloader.dataset.fold=K val_dataloader.dataset.fold=K \
+#                 test_dataloader.dataset.fold=K
+# and average the five runs (paper VI-A). For object-wise folds add
+#   object_map_file='processedData/z.txt' to the three datasets.
+dataset_type = 'CornellGraspDataset'
+data_root = 'data/cornell/'
+backend_args = None
+
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadGraspAnnotations', with_grasp=True, with_seg=False),
+    dict(type='GraspCenterCrop', crop_size=351),  # paper VI-B
+    dict(type='GraspRandomRotateTranslate', rotate_range=(0, 360), max_translate=50),
+    dict(type='PackGraspInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadGraspAnnotations', with_grasp=True, with_seg=False),
+    dict(type='GraspCenterCrop', crop_size=351),
+    dict(type='PackGraspInputs')
+]
+
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        fold=0,
+        num_folds=5,
+        split='train',
+        split_seed=0,
+        filter_cfg=dict(filter_empty_gt=True),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        fold=0,
+        num_folds=5,
+        split='test',
+        split_seed=0,
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='GraspJaccardMetric', mode='top1')
+test_evaluator = val_evaluator

@@ -1,0 +1,51 @@
+# Jacquard grasp dataset, original layout <root>/<objectID>/<k>_<objectID>_* (see data/README.md).
+# 95/5 image-wise seeded split (paper VI-A); images halved to 512x512 (paper VI-B).
+dataset_type = 'JacquardGraspDataset'
+data_root = 'data/jacquard/'
+backend_args = None
+
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadGraspAnnotations', with_grasp=True, with_seg=True),
+    dict(type='GraspResize', scale_factor=0.5),
+    dict(type='GraspRandomRotateTranslate', rotate_range=(0, 360), max_translate=50),
+    dict(type='PackGraspInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadGraspAnnotations', with_grasp=True, with_seg=True),
+    dict(type='GraspResize', scale_factor=0.5),
+    dict(type='PackGraspInputs')
+]
+
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        test_ratio=0.05,
+        split_seed=0,
+        filter_cfg=dict(filter_empty_gt=True),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        test_ratio=0.05,
+        split_seed=0,
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='GraspJaccardMetric', mode='top1')
+test_evaluator = val_evaluator

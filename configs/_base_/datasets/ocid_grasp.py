@@ -1,0 +1,45 @@
+# OCID_grasp dataset, release layout with data_split/*.txt (see data/README.md).
+# 31 object classes + background in the semantic branch; per-class grasp accuracy (paper VI-A).
+dataset_type = 'OCIDGraspDataset'
+data_root = 'data/OCID_grasp/'
+backend_args = None
+
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadGraspAnnotations', with_grasp=True, with_seg=True),
+    dict(type='GraspRandomRotateTranslate', rotate_range=(0, 360), max_translate=50),
+    dict(type='PackGraspInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadGraspAnnotations', with_grasp=True, with_seg=True),
+    dict(type='PackGraspInputs')
+]
+
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='data_split/training_0.txt',
+        filter_cfg=dict(filter_empty_gt=True),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='data_split/validation_0.txt',
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='GraspJaccardMetric', mode='per_class')
+test_evaluator = val_evaluator

@@ -1,0 +1,34 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""mmgrasp: grasp detection, semantic segmentation and grasp refinement on OpenMMLab 2.0."""
+import mmcv
+import mmdet
+import mmengine
+from mmengine.utils import digit_version
+
+from .version import __version__, version_info
+
+mmcv_minimum_version = '2.0.0'
+mmcv_maximum_version = '2.2.0'
+mmengine_minimum_version = '0.10.0'
+mmengine_maximum_version = '1.0.0'
+mmdet_minimum_version = '3.0.0'
+mmdet_maximum_version = '3.4.0'
+
+
+def _check_version(name: str, version: str, low: str, high: str, hint: str) -> None:
+    if not digit_version(low) <= digit_version(version) < digit_version(high):
+        raise ImportError(f'{name}=={version} is used but incompatible with mmgrasp: '
+                          f'need {low} <= {name} < {high}. {hint}')
+
+
+_check_version('mmcv', mmcv.__version__, mmcv_minimum_version, mmcv_maximum_version,
+               'Run `bash tools/install.sh` (it builds mmcv 2.1.0 with its ops).')
+_check_version('mmengine', mmengine.__version__, mmengine_minimum_version,
+               mmengine_maximum_version, 'pip install "mmengine==0.11.0rc3".')
+_check_version('mmdet', mmdet.__version__, mmdet_minimum_version, mmdet_maximum_version,
+               'pip install "mmdet==3.3.0".')
+
+# Importing mmgrasp registers its modules (datasets, transforms, models, metrics).
+from . import evaluation, models, structures  # noqa: E402,F401,I001
+
+__all__ = ['__version__', 'version_info', 'digit_version']

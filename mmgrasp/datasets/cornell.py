@@ -1,0 +1,198 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Cornell grasp dataset (Lenz et al., IJRR 2015) in its original release layout.
+
+::
+
+    data_root/
+        01/pcd0100r.png  pcd0100cpos.txt  pcd0100cneg.txt  ...
+        02/ ... 10/
+        processedData/z.txt       # optional: image -> object mapping, for object-wise folds
+
+A ``pcdNNNNcpos.txt`` holds 4 lines ``x y`` per positive rectangle (CRLF or LF, trailing spaces).
+The opening edge is ``p0 -> p1`` (DESIGN.md section 1). A few rectangles of the release have
+``NaN`` corners: they are dropped and counted in one logged warning. Negative rectangles
+(``cneg``) are not used. There are no masks: Cornell configs are detection-only.
+"""
+import logging
+import os
+import os.path as osp
+import re
+from collections import Counter
+from typing import Dict, List, Optional
+
+import numpy as np
+from mmengine.logging import print_log
+
+from mmgrasp.registry import DATASETS
+from mmgrasp.structures import corners_to_grasps
+from .base_grasp_dataset import BaseGraspDataset
+from .utils import image_size, kfold_indices, read_quad_file, read_text_lines, select_split
+
+_IMAGE_RE = re.compile(r'^pcd(\d{4})r\.png$')
+_POS_RE = re.compile(r'^pcd(\d{4})cpos\.txt$')
+
+
+def load_cornell_grasps(path: str):
+    """Read a Cornell ``pcdNNNNcpos.txt`` into grasps.
+
+    Args:
+        path (str): The rectangle file.
+
+    Returns:
+        tuple[ndarray, int]: ``(N, 5)`` grasps ``(x, y, w, h, theta)`` (opening edge ``p0 -> p1``)
+        and the number of rectangles dropped for a NaN corner.
+    """
+    corners, num_nan = read_quad_file(path, allow_nan=True)
+    if len(corners) == 0:
+        return np.zeros((0, 5)), num_nan
+    return corners_to_grasps(corners, opening_edge='p0p1'), num_nan
+
+
+def load_cornell_object_map(path: str) -> Dict[int, str]:
+    """Read the release's image-to-object mapping (``processedData/z.txt``).
+
+    Each line starts with the image number and the object id (``100 5 mug ...``); further fields
+    (the object's description) are ignored. A line may repeat; an image mapped to two objects
+    is an error.
+
+    Args:
+        path (str): The mapping file.
+
+    Returns:
+        dict[int, str]: Image number -> object id.
+    """
+    mapping: Dict[int, str] = {}
+    for lineno, line in read_text_lines(path):
+        fields = line.split()
+        if len(fields) < 2:
+            raise ValueError(f'{path}, line {lineno}: expected "<image number> <object id> ...", '
+                             f'got {line!r}')
+        try:
+            image = int(fields[0])
+        except ValueError:
+            raise ValueError(f'{path}, line {lineno}: image number {fields[0]!r} is not an '
+                             'integer') from None
+        if mapping.get(image, fields[1]) != fields[1]:
+            raise ValueError(f'{path}, line {lineno}: image {image} is mapped to object '
+                             f'{fields[1]!r} here and to {mapping[image]!r} before')
+        mapping[image] = fields[1]
+    return mapping
+
+
+@DATASETS.register_module()
+class CornellGraspDataset(BaseGraspDataset):
+    """Cornell grasp dataset with seeded 5-fold cross-validation (paper VI-A).
+
+    All images of the folders ``01``..``10`` under ``data_root`` are found, sorted by number and
+    split into ``num_folds`` folds:
+
+    - image-wise (default): the images are shuffled with ``split_seed`` and cut into folds;
+    - object-wise, when ``object_map_file`` (the release's ``processedData/z.txt``) is given: the
+      *objects* are shuffled and cut into folds, so that no object is on both sides.
+
+    ``fold`` picks the test fold and ``split`` the side: ``'train'`` (the other folds),
+    ``'test'``/``'val'`` (that fold) or ``'all'``.
+
+    Args:
+        fold (int): The test fold, in ``[0, num_folds)``. Defaults to 0.
+        num_folds (int): Number of cross-validation folds. Defaults to 5.
+        split (str): ``'train'``, ``'val'``, ``'test'`` or ``'all'``. Defaults to ``'train'``.
+        split_seed (int): Seed of the fold shuffle. Defaults to 0.
+        object_map_file (str, optional): Image-to-object mapping file, relative to ``data_root``
+            unless absolute; turns on object-wise folds. Defaults to None (image-wise).
+        **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...).
+    """
+
+    def __init__(self,
+                 fold: int = 0,
+                 num_folds: int = 5,
+                 split: str = 'train',
+                 split_seed: int = 0,
+                 object_map_file: Optional[str] = None,
+                 **kwargs) -> None:
+        self.fold = fold
+        self.num_folds = num_folds
+        self.split = split
+        self.split_seed = split_seed
+        self.object_map_file = object_map_file
+        self.num_nan_dropped = 0
+        super().__init__(**kwargs)
+
+    def _find_images(self) -> List[tuple]:
+        """``(number, image path, cpos path)`` of every image under ``data_root``, sorted."""
+        root = self.data_root
+        if not osp.isdir(root):
+            raise FileNotFoundError(f'Cornell data_root not found: {root}')
+        folders = sorted(d for d in os.listdir(root)
+                         if re.fullmatch(r'\d{2}', d) and osp.isdir(osp.join(root, d)))
+        if not folders:
+            raise FileNotFoundError(f'no Cornell folders 01..10 under {root}')
+        found = []
+        for folder in folders:
+            files = set(os.listdir(osp.join(root, folder)))
+            images = {int(m.group(1)): name for name in files for m in [_IMAGE_RE.match(name)] if m}
+            annos = {int(m.group(1)): name for name in files for m in [_POS_RE.match(name)] if m}
+            for num in sorted(set(annos) - set(images)):
+                raise FileNotFoundError(f'{osp.join(root, folder, annos[num])}: annotation file '
+                                        f'for an image that does not exist (pcd{num:04d}r.png)')
+            for num in sorted(set(images) - set(annos)):
+                raise FileNotFoundError(f'{osp.join(root, folder, images[num])}: image without its '
+                                        f'rectangle file pcd{num:04d}cpos.txt')
+            found += [(num, osp.join(root, folder, images[num]), osp.join(root, folder, annos[num]))
+                      for num in sorted(images)]
+        numbers = Counter(num for num, _, _ in found)
+        duplicates = [num for num, c in numbers.items() if c > 1]
+        if duplicates:
+            raise ValueError(f'Cornell image number(s) {duplicates[:5]} appear in several folders '
+                             f'under {root}')
+        return sorted(found)
+
+    def _split(self, numbers: List[int]) -> np.ndarray:
+        """Indices into ``numbers`` of the chosen fold side."""
+        if self.object_map_file is None:
+            train, test = kfold_indices(len(numbers), self.num_folds, self.fold, self.split_seed)
+            return select_split(self.split, train, test, len(numbers))
+        path = self.object_map_file
+        if not osp.isabs(path):
+            path = osp.join(self.data_root, path)
+        mapping = load_cornell_object_map(path)
+        missing = [n for n in numbers if n not in mapping]
+        if missing:
+            raise ValueError(f'{path}: no object for image(s) '
+                             f'{", ".join(f"pcd{n:04d}" for n in missing[:5])}'
+                             f'{" ..." if len(missing) > 5 else ""}')
+        objects = sorted({mapping[n] for n in numbers})
+        obj_train, obj_test = kfold_indices(len(objects), self.num_folds, self.fold,
+                                            self.split_seed)
+        test_objects = {objects[i] for i in obj_test}
+        test = np.array([i for i, n in enumerate(numbers) if mapping[n] in test_objects], np.int64)
+        train = np.array([i for i, n in enumerate(numbers) if mapping[n] not in test_objects],
+                         np.int64)
+        return select_split(self.split, train, test, len(numbers))
+
+    def load_data_list(self) -> List[dict]:
+        """Load the chosen fold side.
+
+        Returns:
+            list[dict]: Data infos (see :mod:`mmgrasp.datasets.base_grasp_dataset`), without
+            ``seg_map_path``.
+        """
+        found = self._find_images()
+        chosen = self._split([num for num, _, _ in found])
+        data_list = []
+        nan_files = Counter()
+        for i in chosen:
+            num, img_path, pos_path = found[i]
+            grasps, num_nan = load_cornell_grasps(pos_path)
+            if num_nan:
+                nan_files[osp.basename(pos_path)] += num_nan
+            height, width = image_size(img_path)
+            data_list.append(
+                dict(img_path=img_path, img_id=f'pcd{num:04d}', height=height, width=width,
+                     instances=self.make_instances(grasps, obj_labels=1)))
+        self.num_nan_dropped = sum(nan_files.values())
+        if self.num_nan_dropped:
+            detail = ', '.join(f'{name}: {n}' for name, n in sorted(nan_files.items()))
+            print_log(f'CornellGraspDataset: dropped {self.num_nan_dropped} rectangle(s) with a '
+                      f'NaN corner ({detail})', logger='current', level=logging.WARNING)
+        return data_list

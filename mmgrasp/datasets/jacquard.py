@@ -1,0 +1,134 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Jacquard grasp dataset (Depierre et al., IROS 2018) in its original layout.
+
+::
+
+    data_root/
+        <objectID>/<k>_<objectID>_RGB.png        # 1024x1024
+        <objectID>/<k>_<objectID>_mask.png       # uint8, 0 background / 255 object
+        <objectID>/<k>_<objectID>_grasps.txt     # x;y;theta_deg;opening;jaw per line
+        <objectID>/<k>_<objectID>_perfect_depth.tiff, ...   (not used)
+
+A grasp line is in pixels of the 1024x1024 image, y down, so a positive angle already turns
+clockwise on screen: ``w = opening``, ``h = jaw``, ``theta = theta_deg * pi / 180 mod pi``
+(DESIGN.md section 1). Consecutive lines with the same position are the same grasp with other jaw
+sizes; every line is ground truth. The mask gives ``gt_sem_seg`` {0 background, 1 graspable}
+(``label_map = {255: 1}``).
+"""
+import math
+import os
+import os.path as osp
+from typing import List
+
+import numpy as np
+
+from mmgrasp.registry import DATASETS
+from .base_grasp_dataset import BaseGraspDataset
+from .utils import image_size, parse_floats, ratio_split_indices, read_text_lines, select_split
+
+_SUFFIXES = {'img': '_RGB.png', 'mask': '_mask.png', 'grasps': '_grasps.txt'}
+
+
+def load_jacquard_grasps(path: str) -> np.ndarray:
+    """Read a Jacquard ``*_grasps.txt`` into grasps.
+
+    Args:
+        path (str): The grasp file.
+
+    Returns:
+        ndarray: ``(N, 5)`` grasps ``(x, y, w, h, theta)``, theta in ``[0, pi)``.
+
+    Raises:
+        ValueError: On a line that is not 5 numbers separated by ``;``, or with a negative
+            opening or jaw size (the message names the file and the line).
+    """
+    rows = []
+    for lineno, line in read_text_lines(path):
+        fields = [f.strip() for f in line.split(';')]
+        if len(fields) != 5:
+            raise ValueError(f'{path}, line {lineno}: expected 5 fields "x;y;theta;opening;jaw", '
+                             f'got {len(fields)}: {line!r}')
+        x, y, theta_deg, opening, jaw = parse_floats(fields, path, lineno)
+        if opening < 0 or jaw < 0:
+            raise ValueError(f'{path}, line {lineno}: negative opening or jaw size: {line!r}')
+        rows.append((x, y, opening, jaw, math.radians(theta_deg) % math.pi))
+    return np.asarray(rows, dtype=np.float64).reshape(-1, 5)
+
+
+@DATASETS.register_module()
+class JacquardGraspDataset(BaseGraspDataset):
+    """Jacquard grasp dataset with a seeded image-wise train/test split (paper VI-A: 95/5).
+
+    Every ``*_grasps.txt`` under ``data_root/<objectID>/`` is a sample; its ``_RGB.png`` and
+    ``_mask.png`` must exist. The samples, sorted by path, are shuffled with ``split_seed`` and
+    ``round(n * test_ratio)`` of them form the test side.
+
+    Args:
+        split (str): ``'train'``, ``'val'``, ``'test'`` or ``'all'``. Defaults to ``'train'``.
+        test_ratio (float): Fraction of images on the test side. Defaults to 0.05.
+        split_seed (int): Seed of the split shuffle. Defaults to 0.
+        **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...).
+    """
+
+    METAINFO = dict(
+        BaseGraspDataset.METAINFO,
+        sem_classes=('background', 'graspable'),
+        sem_palette=[(0, 0, 0), (0, 200, 120)])
+
+    def __init__(self,
+                 split: str = 'train',
+                 test_ratio: float = 0.05,
+                 split_seed: int = 0,
+                 **kwargs) -> None:
+        self.split = split
+        self.test_ratio = test_ratio
+        self.split_seed = split_seed
+        super().__init__(**kwargs)
+
+    def _find_samples(self) -> List[str]:
+        """Path prefixes ``<root>/<objectID>/<k>_<objectID>`` of every sample, sorted."""
+        root = self.data_root
+        if not osp.isdir(root):
+            raise FileNotFoundError(f'Jacquard data_root not found: {root}')
+        prefixes = []
+        for obj in sorted(os.listdir(root)):
+            folder = osp.join(root, obj)
+            if not osp.isdir(folder):
+                continue
+            files = set(os.listdir(folder))
+            stems = {name[:-len(suffix)] for name in files
+                     for suffix in _SUFFIXES.values() if name.endswith(suffix)}
+            for stem in sorted(stems):
+                missing = [stem + sfx for sfx in _SUFFIXES.values() if stem + sfx not in files]
+                if missing:
+                    present = [stem + sfx for sfx in _SUFFIXES.values() if stem + sfx in files]
+                    raise FileNotFoundError(
+                        f'{osp.join(folder, missing[0])} not found: a Jacquard sample needs '
+                        f'{", ".join(stem + sfx for sfx in _SUFFIXES.values())}, '
+                        f'but {folder} has only {", ".join(present)}')
+                prefixes.append(osp.join(folder, stem))
+        if not prefixes:
+            raise FileNotFoundError(f'no Jacquard samples (<objectID>/<k>_<objectID>_grasps.txt) '
+                                    f'under {root}')
+        return prefixes
+
+    def load_data_list(self) -> List[dict]:
+        """Load the chosen split side.
+
+        Returns:
+            list[dict]: Data infos (see :mod:`mmgrasp.datasets.base_grasp_dataset`) with
+            ``seg_map_path`` and ``label_map={255: 1}``.
+        """
+        prefixes = self._find_samples()
+        train, test = ratio_split_indices(len(prefixes), self.test_ratio, self.split_seed)
+        data_list = []
+        for i in select_split(self.split, train, test, len(prefixes)):
+            prefix = prefixes[i]
+            grasps = load_jacquard_grasps(prefix + _SUFFIXES['grasps'])
+            img_path = prefix + _SUFFIXES['img']
+            height, width = image_size(img_path)
+            data_list.append(
+                dict(img_path=img_path, img_id=osp.basename(prefix), height=height, width=width,
+                     seg_map_path=prefix + _SUFFIXES['mask'], label_map={255: 1},
+                     instances=self.make_instances(grasps, obj_labels=1)))
+        return data_list

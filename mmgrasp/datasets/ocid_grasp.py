@@ -1,0 +1,125 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""OCID_grasp dataset (Ainetter & Fraundorfer, ICRA 2021) in its original layout.
+
+::
+
+    data_root/
+        data_split/training_0.txt, validation_0.txt, ...     # lines "seq_path,image.png"
+        <seq_path>/rgb/<image>.png                            # 640x480
+        <seq_path>/seg_mask_labeled_combi/<image>.png         # uint8 class ids 0..31
+        <seq_path>/Annotations/<stem>.txt                     # all grasps (not used)
+        <seq_path>/Annotations_per_class/<stem>/<class_id>/<stem>.txt
+
+A rectangle is 4 lines ``x y``; its first edge ``p0 -> p1`` is the **jaw** and ``p1 -> p2`` the
+opening (DESIGN.md section 1). Each grasp keeps the class of the folder it was read from, for the
+per-class metric (paper VI-A). Class names and colours follow the release
+(``grasp_det_seg/data_OCID/OCID_class_dict.py`` of the paper's code).
+"""
+import os
+import os.path as osp
+from typing import List
+
+import numpy as np
+
+from mmgrasp.registry import DATASETS
+from mmgrasp.structures import corners_to_grasps
+from .base_grasp_dataset import BaseGraspDataset
+from .utils import image_size, read_quad_file, read_text_lines
+
+OCID_SEM_CLASSES = ('background', 'apple', 'ball', 'banana', 'bell_pepper', 'binder', 'bowl',
+                    'cereal_box', 'coffee_mug', 'flashlight', 'food_bag', 'food_box', 'food_can',
+                    'glue_stick', 'hand_towel', 'instant_noodles', 'keyboard', 'kleenex', 'lemon',
+                    'lime', 'marker', 'orange', 'peach', 'pear', 'potato', 'shampoo', 'soda_can',
+                    'sponge', 'stapler', 'tomato', 'toothpaste', 'unknown')
+OCID_SEM_PALETTE = [(0, 0, 0), (211, 47, 47), (0, 255, 0), (123, 31, 162), (81, 45, 168),
+                    (48, 63, 159), (25, 118, 210), (2, 136, 209), (153, 51, 102), (0, 121, 107),
+                    (56, 142, 60), (104, 159, 56), (175, 180, 43), (251, 192, 45), (255, 160, 0),
+                    (245, 124, 0), (230, 74, 25), (93, 64, 55), (97, 97, 97), (84, 110, 122),
+                    (255, 255, 102), (0, 151, 167), (153, 255, 102), (51, 255, 102), (0, 255, 255),
+                    (255, 255, 255), (255, 204, 204), (153, 102, 0), (204, 255, 204), (204, 255, 0),
+                    (255, 0, 255), (194, 24, 91)]
+
+
+def load_ocid_grasps(path: str) -> np.ndarray:
+    """Read an OCID_grasp rectangle file into grasps.
+
+    Args:
+        path (str): The rectangle file (4 lines ``x y`` per rectangle, jaw edge first).
+
+    Returns:
+        ndarray: ``(N, 5)`` grasps ``(x, y, w, h, theta)`` (opening edge ``p1 -> p2``).
+    """
+    corners, _ = read_quad_file(path, allow_nan=False)
+    if len(corners) == 0:
+        return np.zeros((0, 5))
+    return corners_to_grasps(corners, opening_edge='p1p2')
+
+
+@DATASETS.register_module()
+class OCIDGraspDataset(BaseGraspDataset):
+    """OCID_grasp dataset: grasps per object class and labelled semantic masks.
+
+    The images are those listed in ``ann_file`` (a ``data_split/*.txt`` file of the release, one
+    ``seq_path,image.png`` per line, paths relative to ``data_root``). ``METAINFO['sem_classes']``
+    has the 31 object classes plus background; a different label set (the synthetic scenes of
+    :mod:`mmgrasp.datasets.synthetic`) is given with ``metainfo=dict(sem_classes=...,
+    sem_palette=...)``.
+
+    Args:
+        ann_file (str): The split file, relative to ``data_root`` unless absolute.
+        **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...).
+    """
+
+    METAINFO = dict(
+        BaseGraspDataset.METAINFO,
+        sem_classes=OCID_SEM_CLASSES,
+        sem_palette=OCID_SEM_PALETTE)
+
+    def _load_sample(self, seq_path: str, image: str, where: str) -> dict:
+        """Data info of one split line; ``where`` names the line for error messages."""
+        seq_dir = osp.join(self.data_root, seq_path)
+        img_path = osp.join(seq_dir, 'rgb', image)
+        seg_map_path = osp.join(seq_dir, 'seg_mask_labeled_combi', image)
+        stem = osp.splitext(image)[0]
+        anno_dir = osp.join(seq_dir, 'Annotations_per_class', stem)
+        for path, what in ((img_path, 'image'), (seg_map_path, 'mask'),
+                           (anno_dir, 'annotation folder')):
+            if not osp.exists(path):
+                raise FileNotFoundError(f'{where}: {what} {path} not found')
+        height, width = image_size(img_path)
+        num_classes = len(self.metainfo['sem_classes'])
+        instances = []
+        for class_dir in sorted(os.listdir(anno_dir)):
+            class_path = osp.join(anno_dir, class_dir)
+            if not osp.isdir(class_path):
+                continue
+            if not class_dir.isdigit() or not 0 < int(class_dir) < num_classes:
+                raise ValueError(f'{class_path}: class folder must be an object class id in '
+                                 f'[1, {num_classes - 1}] (sem_classes of the dataset)')
+            grasp_file = osp.join(class_path, stem + '.txt')
+            if not osp.isfile(grasp_file):
+                raise FileNotFoundError(f'{where}: annotation file {grasp_file} not found')
+            instances += self.make_instances(load_ocid_grasps(grasp_file), int(class_dir))
+        return dict(img_path=img_path, img_id=f'{seq_path}/{stem}', height=height, width=width,
+                    seg_map_path=seg_map_path, instances=instances)
+
+    def load_data_list(self) -> List[dict]:
+        """Load the images of the split file.
+
+        Returns:
+            list[dict]: Data infos (see :mod:`mmgrasp.datasets.base_grasp_dataset`) with
+            ``seg_map_path``; each instance's ``obj_label`` is its object class.
+        """
+        if not self.ann_file:
+            raise ValueError('OCIDGraspDataset needs ann_file, a data_split/*.txt file')
+        lines = read_text_lines(self.ann_file)
+        if not lines:
+            raise ValueError(f'{self.ann_file}: empty split file')
+        data_list = []
+        for lineno, line in lines:
+            fields = [f.strip() for f in line.split(',')]
+            if len(fields) != 2 or not all(fields):
+                raise ValueError(f'{self.ann_file}, line {lineno}: expected "seq_path,image.png", '
+                                 f'got {line!r}')
+            data_list.append(self._load_sample(*fields, where=f'{self.ann_file}, line {lineno}'))
+        return data_list

@@ -1,0 +1,12 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+from .formatting import PackGraspInputs
+from .grasp_center_crop import GraspCenterCrop
+from .grasp_random_flip import GraspRandomFlip
+from .grasp_random_rotate_translate import GraspRandomRotateTranslate
+from .grasp_resize import GraspResize
+from .loading import LoadGraspAnnotations
+
+__all__ = [
+    'LoadGraspAnnotations', 'GraspResize', 'GraspCenterCrop', 'GraspRandomRotateTranslate',
+    'GraspRandomFlip', 'PackGraspInputs'
+]

@@ -1,0 +1,97 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Pack a grasp sample into ``inputs`` and a ``DetDataSample`` (the grasp ``PackDetInputs``)."""
+from typing import Sequence
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import HorizontalBoxes
+from mmengine.structures import InstanceData, PixelData
+
+from mmgrasp.registry import TRANSFORMS
+from mmgrasp.structures import NUM_ORIENTATION_BINS, grasp_to_hbox
+
+
+@TRANSFORMS.register_module()
+class PackGraspInputs(BaseTransform):
+    """Pack the image and the annotations for a grasp detector.
+
+    The detection targets are made here, after all geometric augmentations (DESIGN.md section 2):
+    each grasp's box in its own unrotated frame ``(x - w/2, y - h/2, x + w/2, y + h/2)`` and its
+    orientation bin, from :func:`mmgrasp.structures.grasp_to_hbox`.
+
+    The packed dict has:
+
+    - ``inputs`` (Tensor): ``(3, H, W)`` uint8 image, channel order as loaded (BGR from
+      ``LoadImageFromFile``), as in mmdet ``PackDetInputs``.
+    - ``data_samples`` (:obj:`DetDataSample`):
+
+      - ``gt_instances`` (grasps not ignored) and ``ignored_instances`` (grasps with
+        ``ignore_flag``), each an :obj:`InstanceData` with ``bboxes`` (:obj:`HorizontalBoxes`,
+        ``(N, 4)`` unrotated-frame boxes), ``labels`` (``(N,)`` int64 bins in ``[0, 18)``),
+        ``grasps`` (``(N, 5)`` float32 ``(x, y, w, h, theta)``) and ``obj_labels``
+        (``(N,)`` int64 semantic class of the grasped object);
+      - ``gt_sem_seg`` (:obj:`PixelData`), when the sample has a mask: ``sem_seg`` ``(1, H, W)``
+        int64;
+      - metainfo: the ``meta_keys`` present in the results.
+
+    Args:
+        meta_keys (Sequence[str]): Keys copied into the data sample's metainfo when present.
+            Defaults to ``('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
+            'flip', 'flip_direction', 'pad_shape')``.
+        num_bins (int): Number of orientation bins. Defaults to 18.
+    """
+
+    def __init__(self,
+                 meta_keys: Sequence[str] = ('img_id', 'img_path', 'ori_shape', 'img_shape',
+                                             'scale_factor', 'flip', 'flip_direction',
+                                             'pad_shape'),
+                 num_bins: int = NUM_ORIENTATION_BINS) -> None:
+        self.meta_keys = tuple(meta_keys)
+        self.num_bins = num_bins
+
+    def _instances(self, grasps: np.ndarray, obj_labels: np.ndarray) -> InstanceData:
+        grasps_t = torch.as_tensor(np.asarray(grasps, dtype=np.float32).reshape(-1, 5))
+        hboxes, bins = grasp_to_hbox(grasps_t, self.num_bins)  # (N, 4), (N,)
+        instances = InstanceData()
+        instances.bboxes = HorizontalBoxes(hboxes.float())
+        instances.labels = bins.long()
+        instances.grasps = grasps_t
+        instances.obj_labels = torch.as_tensor(np.asarray(obj_labels, dtype=np.int64))
+        return instances
+
+    def transform(self, results: dict) -> dict:
+        """Pack.
+
+        Args:
+            results (dict): Transform results.
+
+        Returns:
+            dict: ``dict(inputs=Tensor, data_samples=DetDataSample)``.
+        """
+        packed = {}
+        if 'img' in results:
+            img = results['img']
+            if img.ndim < 3:
+                img = img[..., None]
+            packed['inputs'] = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
+
+        data_sample = DetDataSample()
+        if 'gt_grasps' in results:
+            grasps = results['gt_grasps']
+            obj_labels = results.get('gt_obj_labels', np.zeros(len(grasps), dtype=np.int64))
+            ignore = results.get('gt_ignore_flags', np.zeros(len(grasps), dtype=bool))
+            ignore = np.asarray(ignore, dtype=bool)
+            data_sample.gt_instances = self._instances(grasps[~ignore], obj_labels[~ignore])
+            data_sample.ignored_instances = self._instances(grasps[ignore], obj_labels[ignore])
+        if 'gt_seg_map' in results:
+            sem_seg = torch.from_numpy(np.ascontiguousarray(results['gt_seg_map'])[None]).long()
+            data_sample.gt_sem_seg = PixelData(sem_seg=sem_seg)
+
+        data_sample.set_metainfo({k: results[k] for k in self.meta_keys if k in results})
+        packed['data_samples'] = data_sample
+        return packed
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(meta_keys={self.meta_keys}, num_bins={self.num_bins})'

@@ -1,0 +1,145 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""The paper's training augmentation (VI-B, VI-D): random rotation about the image centre and
+random translation, applied to image, masks and grasps together."""
+import math
+from typing import Optional, Tuple, Union
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmgrasp.registry import TRANSFORMS
+from .grasp_geometry import (affine_grasps, centres_inside, rotation_matrix, select_grasps,
+                             to_pixel_matrix)
+
+_INTERPOLATION = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR,
+                  'bicubic': cv2.INTER_CUBIC}
+
+
+@TRANSFORMS.register_module()
+class GraspRandomRotateTranslate(BaseTransform):
+    """Rotate by a random angle about the image centre, then shift by a random offset.
+
+    Paper VI-B/D: rotation uniform in 0-360 degrees and translation up to +-50 px in x and y,
+    drawn independently (integers, so a pure translation does not blur the image). The image keeps
+    its size; the uncovered border is filled with ``img_border_value`` in the image and with
+    ``seg_ignore_label`` in the masks. The rotation turns +x towards +y (clockwise on screen),
+    the sense of grasp angles: a grasp's centre is moved with the image and its angle becomes
+    ``wrap(theta + alpha)``; ``w`` and ``h`` are unchanged. Grasps whose centre leaves the image
+    are dropped (with their ``gt_obj_labels`` and ``gt_ignore_flags``).
+
+    **When no grasp survives** (fallback): new parameters are drawn, up to ``max_retries`` times
+    in all; if every draw loses all grasps, the sample is returned **un-augmented**. A sample that
+    had grasps therefore never leaves this transform empty. A sample without grasps is augmented
+    normally.
+
+    Random numbers come from :mod:`numpy.random`, which mmengine seeds per worker.
+
+    Required keys: ``img``; optional ``gt_grasps``, ``gt_obj_labels``, ``gt_ignore_flags``,
+    ``gt_seg_map`` (or the keys in ``seg_fields``). Modified keys: those. Added key:
+    ``rotate_translate`` ``(angle_deg, tx, ty)`` that was applied, or None.
+
+    Args:
+        rotate_range (tuple[float, float]): Range of the angle in degrees. Defaults to (0, 360).
+        max_translate (int | tuple[int, int]): Largest shift ``(tx, ty)`` in pixels, each drawn
+            from ``[-max, max]``. Defaults to 50.
+        prob (float): Probability of applying the transform. Defaults to 1.0.
+        max_retries (int): Draws tried before falling back to the identity. Defaults to 10.
+        img_border_value (int | tuple): Fill of the image border. Defaults to 0.
+        seg_ignore_label (int): Fill of the mask border. Defaults to 255.
+        interpolation (str): Image interpolation, ``'nearest'``, ``'bilinear'`` or ``'bicubic'``.
+            Masks always use nearest. Defaults to ``'bilinear'``.
+    """
+
+    def __init__(self,
+                 rotate_range: Tuple[float, float] = (0.0, 360.0),
+                 max_translate: Union[int, Tuple[int, int]] = 50,
+                 prob: float = 1.0,
+                 max_retries: int = 10,
+                 img_border_value: Union[int, Tuple[int, ...]] = 0,
+                 seg_ignore_label: int = 255,
+                 interpolation: str = 'bilinear') -> None:
+        if isinstance(max_translate, int):
+            max_translate = (max_translate, max_translate)
+        if min(max_translate) < 0:
+            raise ValueError(f'max_translate must be >= 0, got {max_translate}')
+        if not 0 <= prob <= 1:
+            raise ValueError(f'prob must be in [0, 1], got {prob}')
+        if max_retries < 1:
+            raise ValueError(f'max_retries must be >= 1, got {max_retries}')
+        if interpolation not in _INTERPOLATION:
+            raise ValueError(f'interpolation must be one of {tuple(_INTERPOLATION)}, '
+                             f'got {interpolation!r}')
+        self.rotate_range = tuple(float(v) for v in rotate_range)
+        self.max_translate = tuple(int(v) for v in max_translate)
+        self.prob = prob
+        self.max_retries = max_retries
+        self.img_border_value = img_border_value
+        self.seg_ignore_label = seg_ignore_label
+        self.interpolation = interpolation
+
+    def _draw(self) -> Tuple[float, int, int]:
+        """One random ``(angle_deg, tx, ty)``."""
+        angle = float(np.random.uniform(*self.rotate_range))
+        tx = int(np.random.randint(-self.max_translate[0], self.max_translate[0] + 1))
+        ty = int(np.random.randint(-self.max_translate[1], self.max_translate[1] + 1))
+        return angle, tx, ty
+
+    def _choose(self, results: dict, height: int,
+                width: int) -> Optional[Tuple[float, int, int, np.ndarray]]:
+        """Draw parameters that keep at least one grasp; None means fall back to identity."""
+        grasps = results.get('gt_grasps')
+        centre = (width / 2, height / 2)
+        for _ in range(self.max_retries):
+            angle, tx, ty = self._draw()
+            matrix = rotation_matrix(math.radians(angle), centre, (tx, ty))
+            if grasps is None or len(grasps) == 0:
+                return angle, tx, ty, matrix
+            if centres_inside(affine_grasps(grasps, matrix), height, width).any():
+                return angle, tx, ty, matrix
+        return None
+
+    def transform(self, results: dict) -> dict:
+        """Rotate and translate (or fall back to identity, see the class docstring).
+
+        Args:
+            results (dict): Transform results.
+
+        Returns:
+            dict: The augmented results.
+        """
+        results['rotate_translate'] = None
+        if self.prob < 1 and np.random.rand() >= self.prob:
+            return results
+        img = results['img']
+        height, width = img.shape[:2]
+        chosen = self._choose(results, height, width)
+        if chosen is None:
+            return results
+        angle, tx, ty, matrix = chosen
+        pixel_matrix = to_pixel_matrix(matrix)
+        border = self.img_border_value
+        if isinstance(border, (int, float)):
+            border = (border, ) * (img.shape[2] if img.ndim == 3 else 1)
+        results['img'] = cv2.warpAffine(img, pixel_matrix, (width, height),
+                                        flags=_INTERPOLATION[self.interpolation],
+                                        borderMode=cv2.BORDER_CONSTANT,
+                                        borderValue=tuple(border))
+        for key in results.get('seg_fields', ['gt_seg_map']):
+            if key in results:
+                results[key] = cv2.warpAffine(results[key], pixel_matrix, (width, height),
+                                              flags=cv2.INTER_NEAREST,
+                                              borderMode=cv2.BORDER_CONSTANT,
+                                              borderValue=self.seg_ignore_label)
+        if 'gt_grasps' in results:
+            grasps = affine_grasps(results['gt_grasps'], matrix)
+            results['gt_grasps'] = grasps
+            select_grasps(results, centres_inside(grasps, height, width))
+        results['rotate_translate'] = (angle, tx, ty)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(rotate_range={self.rotate_range}, '
+                f'max_translate={self.max_translate}, prob={self.prob}, '
+                f'max_retries={self.max_retries}, img_border_value={self.img_border_value}, '
+                f'seg_ignore_label={self.seg_ignore_label}, interpolation={self.interpolation!r})')

@@ -1,0 +1,2 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Training-time extensions (hooks, loops). Registered on import."""

@@ -1,0 +1,7 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+from .detectors import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .roi_heads import *  # noqa: F401,F403
+from .seg_heads import *  # noqa: F401,F403
+from .task_modules import *  # noqa: F401,F403

@@ -1,0 +1,234 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""The paper's network: one two-stage detector with optional semantic and refinement heads.
+
+Reference: S. Ainetter and F. Fraundorfer, "End-to-end Trainable Deep Neural Network for Robotic
+Grasp Detection and Semantic Segmentation from RGB", ICRA 2021 (arXiv 2107.05287), sections IV-V.
+The three variants of the paper are three configs of this class:
+
+- Detection: ``semantic_head=None, refine_head=None``;
+- Det_Seg: a ``semantic_head``;
+- Det_Seg_Refine: a ``semantic_head`` and a ``refine_head``.
+
+The attachment of the semantic head follows mmdet's ``TwoStagePanopticSegmentor``.
+"""
+import copy
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmdet.models.detectors import TwoStageDetector
+from mmdet.structures import SampleList
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.structures import InstanceData, PixelData
+from torch import Tensor
+
+from mmgrasp.registry import MODELS
+
+
+def rescale_grasp_tensor(grasps: Tensor, scale_factor) -> Tensor:
+    """Map ``(N, 5)`` grasps from the network input back to the original resolution.
+
+    Args:
+        grasps (Tensor): ``(N, 5)`` grasps in input pixels.
+        scale_factor (tuple): ``(sx, sy)`` of the resize (input = original * s).
+
+    Returns:
+        Tensor: ``(N, 5)`` grasps at the original resolution (anisotropic scales are applied to
+        the centre per axis and to the sizes by their geometric mean).
+    """
+    sx, sy = float(scale_factor[0]), float(scale_factor[1])
+    out = grasps.clone()
+    out[:, 0] /= sx
+    out[:, 1] /= sy
+    out[:, 2:4] /= (sx * sy)**0.5
+    return out
+
+
+@MODELS.register_module()
+class GraspDetSeg(TwoStageDetector):
+    """Grasp detection (RPN + grasp RoI head), semantic segmentation and grasp refinement.
+
+    Losses: ``rpn_loss_cls``, ``rpn_loss_bbox``, ``loss_cls``, ``loss_bbox`` (grasp head),
+    ``loss_seg`` (semantic head) and ``loss_refine`` (refinement head); their weights
+    (``lambda_grasp``, ``lambda_sem``, ``lambda_refine``) are the ``loss_weight`` of each loss
+    config.
+
+    Predictions (``pred_instances``): ``bboxes`` ``(K, 5)`` rotated grasps ``(x, y, w, h, theta)``
+    at the original image resolution, ``scores``, ``labels`` (orientation bins) and, with a
+    refinement head, ``bboxes_unrefined``; ``pred_sem_seg.sem_seg`` ``(1, H, W)`` class ids.
+
+    Args:
+        backbone, neck, rpn_head, roi_head (dict): As in mmdet's ``TwoStageDetector``.
+        semantic_head (dict, optional): E.g. ``MiniDeepLabHead``. Defaults to None.
+        refine_head (dict, optional): ``GraspRefineHead``; needs a semantic head.
+            Defaults to None.
+        train_cfg (dict): ``rpn``, ``rpn_proposal``, ``rcnn`` as in mmdet, and ``refine``
+            (``num_proposals``: proposals per image the candidates are drawn from during
+            training; ``detach_seg``: whether the refinement loss leaves the segmentation
+            branch untouched, default True).
+        test_cfg (dict): ``rpn`` and ``rcnn`` as in mmdet.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 neck: ConfigType,
+                 rpn_head: ConfigType,
+                 roi_head: ConfigType,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 semantic_head: OptConfigType = None,
+                 refine_head: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            rpn_head=rpn_head,
+            roi_head=roi_head,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        if refine_head is not None and semantic_head is None:
+            raise ValueError('refine_head crops the semantic probability map: it needs a '
+                             'semantic_head (Det_Seg_Refine)')
+        if semantic_head is not None:
+            self.semantic_head = MODELS.build(semantic_head)
+        if refine_head is not None:
+            refine_head = copy.deepcopy(refine_head)
+            if train_cfg is not None and 'refine' in train_cfg:
+                refine_head.setdefault('train_cfg', train_cfg['refine'])
+            self.refine_head = MODELS.build(refine_head)
+        refine_cfg = (train_cfg or {}).get('refine', {}) or {}
+        self.refine_num_proposals = int(refine_cfg.get('num_proposals', 300))
+        self.refine_detach_seg = bool(refine_cfg.get('detach_seg', True))
+
+    @property
+    def with_semantic_head(self) -> bool:
+        """bool: whether the detector has a semantic head."""
+        return getattr(self, 'semantic_head', None) is not None
+
+    @property
+    def with_refine_head(self) -> bool:
+        """bool: whether the detector has a grasp refinement head."""
+        return getattr(self, 'refine_head', None) is not None
+
+    # ------------------------------------------------------------------------------------------
+    def loss(self, batch_inputs: Tensor, batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """Losses of all branches from one backbone pass.
+
+        Args:
+            batch_inputs (Tensor): ``(B, 3, H, W)`` normalised images.
+            batch_data_samples (list[DetDataSample]): ``gt_instances`` (``bboxes`` unrotated-
+                frame boxes, ``labels`` bins, ``grasps``) and ``gt_sem_seg`` with a semantic head.
+
+        Returns:
+            dict: Loss components (and ``acc``, ``refine_pos_frac`` for the log).
+        """
+        x = self.extract_feat(batch_inputs)
+        losses: Dict[str, Tensor] = {}
+
+        proposal_cfg = self.train_cfg.get('rpn_proposal', self.test_cfg.rpn)
+        rpn_data_samples = copy.deepcopy(batch_data_samples)
+        for data_sample in rpn_data_samples:  # the RPN is class-agnostic
+            data_sample.gt_instances.labels = torch.zeros_like(data_sample.gt_instances.labels)
+        rpn_losses, rpn_results_list = self.rpn_head.loss_and_predict(
+            x, rpn_data_samples, proposal_cfg=proposal_cfg)
+        for key in list(rpn_losses):  # mmdet's loss_rpn_cls -> rpn_loss_cls, loss_x -> rpn_loss_x
+            if key.startswith('loss_'):
+                rpn_losses['rpn_' + key.replace('loss_rpn_', 'loss_')] = rpn_losses.pop(key)
+        losses.update(rpn_losses)
+        losses.update(self.roi_head.loss(x, rpn_results_list, batch_data_samples))
+
+        if self.with_semantic_head:
+            seg_logits = self.semantic_head(x)['seg_preds']  # (B, C, H/4, W/4)
+            labels = self.semantic_head.stack_labels(batch_data_samples)
+            up = F.interpolate(seg_logits, size=labels.shape[-2:], mode='bilinear',
+                               align_corners=False)
+            losses['loss_seg'] = self.semantic_head.loss_seg(up, labels)
+            if self.with_refine_head:
+                candidates = self._training_candidates(x, rpn_results_list, batch_data_samples)
+                seg_in = seg_logits.detach() if self.refine_detach_seg else seg_logits
+                losses.update(self.refine_head.loss(seg_in, candidates, batch_data_samples))
+        return losses
+
+    @torch.no_grad()
+    def _training_candidates(self, x, rpn_results_list: List[InstanceData],
+                             batch_data_samples: SampleList) -> List[InstanceData]:
+        """The grasp head's current detections (no gradient), as refinement candidates."""
+        proposals = []
+        for res in rpn_results_list:
+            # StandardRoIHead.loss renamed the proposals' `bboxes` to `priors` in place.
+            boxes = res.bboxes if 'bboxes' in res else res.priors
+            order = res.scores.argsort(descending=True)[:self.refine_num_proposals]
+            proposals.append(InstanceData(bboxes=boxes[order], scores=res.scores[order]))
+        was_training = self.roi_head.training
+        self.roi_head.eval()  # predict with BN running statistics, not the batch's
+        try:
+            cands = self.roi_head.predict(x, proposals, batch_data_samples, rescale=False)
+        finally:
+            self.roi_head.train(was_training)
+        return cands
+
+    def predict(self, batch_inputs: Tensor, batch_data_samples: SampleList,
+                rescale: bool = True) -> SampleList:
+        """Grasps (refined when a refinement head exists) and semantic segmentation.
+
+        Args:
+            batch_inputs (Tensor): ``(B, 3, H, W)`` normalised images.
+            batch_data_samples (list[DetDataSample]): Samples with metainfo.
+            rescale (bool): Return results at the original image resolution. Defaults to True.
+
+        Returns:
+            list[DetDataSample]: With ``pred_instances`` and, with a semantic head,
+            ``pred_sem_seg``.
+        """
+        x = self.extract_feat(batch_inputs)
+        batch_img_metas = [s.metainfo for s in batch_data_samples]
+        if batch_data_samples[0].get('proposals', None) is None:
+            rpn_results_list = self.rpn_head.predict(x, batch_data_samples, rescale=False)
+        else:
+            rpn_results_list = [s.proposals for s in batch_data_samples]
+        results = self.roi_head.predict(x, rpn_results_list, batch_data_samples, rescale=False)
+
+        if self.with_semantic_head:
+            seg_logits = self.semantic_head(x)['seg_preds']
+            if self.with_refine_head:
+                results = self.refine_head.predict(seg_logits, results, batch_img_metas)
+            seg_maps = self._seg_to_images(seg_logits, batch_img_metas, rescale)
+            for sample, seg in zip(batch_data_samples, seg_maps):
+                sample.pred_sem_seg = PixelData(sem_seg=seg)
+
+        for sample, res in zip(batch_data_samples, results):
+            if rescale and len(res) > 0:
+                scale = sample.metainfo.get('scale_factor', (1.0, 1.0))
+                for key in ('bboxes', 'bboxes_unrefined'):
+                    if key in res:
+                        res[key] = rescale_grasp_tensor(res[key], scale)
+            sample.pred_instances = res
+        return batch_data_samples
+
+    @staticmethod
+    def _seg_to_images(seg_logits: Tensor, batch_img_metas: List[dict],
+                       rescale: bool) -> List[Tensor]:
+        """Logits at 1/4 -> ``(1, H, W)`` class maps per image (original size when rescaling)."""
+        pad_h, pad_w = batch_img_metas[0]['batch_input_shape']
+        up = F.interpolate(seg_logits, size=(pad_h, pad_w), mode='bilinear', align_corners=False)
+        maps = []
+        for i, meta in enumerate(batch_img_metas):
+            h, w = meta['img_shape'][:2]
+            logits = up[i:i + 1, :, :h, :w]
+            if rescale and tuple(meta.get('ori_shape', (h, w))[:2]) != (h, w):
+                logits = F.interpolate(logits, size=meta['ori_shape'][:2], mode='bilinear',
+                                       align_corners=False)
+            maps.append(logits[0].argmax(dim=0, keepdim=True))
+        return maps
+
+    def _forward(self, batch_inputs: Tensor, batch_data_samples: Optional[SampleList] = None):
+        """Tensor mode: raw outputs of the RoI head and, if present, the semantic logits."""
+        x = self.extract_feat(batch_inputs)
+        rpn_results_list = self.rpn_head.predict(x, batch_data_samples, rescale=False)
+        results = (self.roi_head.forward(x, rpn_results_list, batch_data_samples), )
+        if self.with_semantic_head:
+            results = results + (self.semantic_head(x)['seg_preds'], )
+        return results

@@ -1,0 +1,144 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Grasp detection head: orientation classification + unrotated-frame box regression.
+
+Paper IV-B (Eq. 3-7) and DESIGN.md section 2. Each RoI is classified into ``num_classes=18``
+orientation bins or "invalid" (mmdet's background slot: 19 logits), and regresses one box per bin
+in the grasp's own unrotated frame. A decoded grasp is ``(cx, cy, bw, bh, bin_centre)``.
+
+::
+
+    RoIAlign 14x14 -> avg pool 2 -> 7x7 -> fc 1024 -> norm -> LeakyReLU
+                                        -> fc 1024 -> norm -> LeakyReLU -> fc_cls (19)
+                                                                       \\-> fc_reg (4 x 18)
+"""
+from typing import Optional, Tuple
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmdet.models.roi_heads.bbox_heads import BBoxHead
+from mmdet.utils import ConfigType, OptMultiConfig
+from mmengine.config import ConfigDict
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from mmgrasp.registry import MODELS
+from mmgrasp.structures import bin_to_angle, hbox_to_grasp
+
+
+@MODELS.register_module()
+class GraspBBoxHead(BBoxHead):
+    """RoI head of the grasp detection branch (18 orientation bins + invalid).
+
+    Training is mmdet's ``BBoxHead``: softmax cross-entropy over the 19 logits (Eq. 4) and
+    class-specific smooth-L1 on the unrotated-frame box deltas (Eq. 5), against
+    ``gt_instances.bboxes`` (unrotated-frame boxes) and ``gt_instances.labels`` (bins).
+    Prediction runs mmdet's class-wise NMS (one NMS per orientation bin, as the paper's code does)
+    and returns rotated grasps ``(x, y, w, h, theta)`` with ``theta`` the bin centre.
+
+    Args:
+        roi_feat_size (int): Side of the RoIAlign output. Defaults to 14.
+        pool_size (int): Average pooling applied to the RoI features before the fcs.
+            Defaults to 2 (14x14 -> 7x7).
+        in_channels (int): Channels of the RoI features. Defaults to 256.
+        fc_out_channels (int): Width of the two shared fcs. Defaults to 1024.
+        num_shared_fcs (int): Number of shared fcs. Defaults to 2.
+        num_classes (int): Orientation bins over ``[0, pi)``. Defaults to 18.
+        norm_cfg (dict): Norm after each fc (the paper's InPlaceABN ~ BN + LeakyReLU).
+            Defaults to ``dict(type='BN1d')``.
+        act_cfg (dict): Activation. Defaults to ``dict(type='LeakyReLU', negative_slope=0.01)``.
+        **kwargs: ``bbox_coder``, ``loss_cls``, ``loss_bbox`` ... of mmdet's ``BBoxHead``.
+    """
+
+    def __init__(self,
+                 roi_feat_size: int = 14,
+                 pool_size: int = 2,
+                 in_channels: int = 256,
+                 fc_out_channels: int = 1024,
+                 num_shared_fcs: int = 2,
+                 num_classes: int = 18,
+                 norm_cfg: ConfigType = dict(type='BN1d'),
+                 act_cfg: ConfigType = dict(type='LeakyReLU', negative_slope=0.01),
+                 init_cfg: OptMultiConfig = None,
+                 **kwargs) -> None:
+        if roi_feat_size % pool_size != 0:
+            raise ValueError(f'roi_feat_size={roi_feat_size} must be a multiple of '
+                             f'pool_size={pool_size}')
+        self.pool_size = pool_size
+        self.fc_out_channels = fc_out_channels
+        # BBoxHead builds fc_cls / fc_reg on `in_channels * roi_feat_area` (with_avg_pool=False);
+        # we build them on the last shared fc below.
+        super().__init__(
+            with_avg_pool=False,
+            roi_feat_size=roi_feat_size,
+            in_channels=in_channels,
+            num_classes=num_classes,
+            init_cfg=init_cfg,
+            **kwargs)
+        self.pool = nn.AvgPool2d(pool_size) if pool_size > 1 else nn.Identity()
+        pooled = (roi_feat_size // pool_size)**2 * in_channels
+        layers = []
+        for i in range(num_shared_fcs):
+            layers.append(nn.Linear(pooled if i == 0 else fc_out_channels, fc_out_channels))
+            layers.append(build_norm_layer(norm_cfg, fc_out_channels)[1])
+            layers.append(build_activation_layer(act_cfg))
+        self.shared_fcs = nn.Sequential(*layers)
+        last = fc_out_channels if num_shared_fcs > 0 else pooled
+        cls_cfg = self.cls_predictor_cfg.copy()
+        cls_cfg.update(in_features=last, out_features=num_classes + 1)
+        self.fc_cls = MODELS.build(cls_cfg)
+        reg_dim = self.bbox_coder.encode_size * (1 if self.reg_class_agnostic else num_classes)
+        reg_cfg = self.reg_predictor_cfg.copy()
+        reg_cfg.update(in_features=last, out_features=reg_dim)
+        self.fc_reg = MODELS.build(reg_cfg)
+        if init_cfg is None:
+            self.init_cfg += [
+                dict(type='Xavier', distribution='uniform', override=dict(name='shared_fcs'))
+            ]
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        """Classify and regress RoI features.
+
+        Args:
+            x (Tensor): ``(R, C, S, S)`` RoI features, ``S = roi_feat_size``.
+
+        Returns:
+            tuple: ``cls_score`` ``(R, num_classes + 1)`` and ``bbox_pred``
+            ``(R, 4 * num_classes)``.
+        """
+        if x.numel() == 0:
+            feats = x.new_zeros(0, self.fc_out_channels)
+        else:
+            feats = self.shared_fcs(self.pool(x).flatten(1))  # (R, 1024)
+        return self.fc_cls(feats), self.fc_reg(feats)
+
+    def _predict_by_feat_single(self,
+                                roi: Tensor,
+                                cls_score: Tensor,
+                                bbox_pred: Tensor,
+                                img_meta: dict,
+                                rescale: bool = False,
+                                rcnn_test_cfg: Optional[ConfigDict] = None) -> InstanceData:
+        """Decode one image's RoI outputs into rotated grasps after class-wise NMS.
+
+        Args:
+            roi (Tensor): ``(R, 5)`` RoIs ``(batch_idx, x1, y1, x2, y2)``.
+            cls_score (Tensor): ``(R, num_classes + 1)`` logits.
+            bbox_pred (Tensor): ``(R, 4 * num_classes)`` deltas.
+            img_meta (dict): Image meta information.
+            rescale (bool): Map the grasps back to the original resolution with
+                ``scale_factor``. Defaults to False.
+            rcnn_test_cfg (ConfigDict, optional): ``score_thr``, ``nms``, ``max_per_img``.
+
+        Returns:
+            InstanceData: ``bboxes`` ``(K, 5)`` grasps ``(x, y, w, h, theta)``, ``scores`` ``(K,)``,
+            ``labels`` ``(K,)`` orientation bins, sorted by score.
+        """
+        if rcnn_test_cfg is None:
+            raise ValueError('GraspBBoxHead needs a test_cfg (score_thr, nms, max_per_img)')
+        results = super()._predict_by_feat_single(roi, cls_score, bbox_pred, img_meta, rescale,
+                                                  rcnn_test_cfg)
+        hboxes = results.bboxes.reshape(-1, 4)
+        theta = bin_to_angle(results.labels).to(hboxes)
+        grasps = hbox_to_grasp(hboxes, theta)
+        return InstanceData(bboxes=grasps, scores=results.scores, labels=results.labels)

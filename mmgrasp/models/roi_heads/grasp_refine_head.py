@@ -1,0 +1,201 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Grasp refinement head (paper IV-D, Eq. 9-10; DESIGN.md section 4).
+
+The paper's authors never published this head; this is a re-implementation from the text.
+Each grasp candidate of the detection branch is cropped, in its own rotated frame, out of the
+segmentation branch's foreground probability map (mmcv ``RoIAlignRotated``) and stacked with the
+whole map resized to the same size; an MLP regresses the Eq. 10 deltas that move the candidate
+onto the matched ground-truth grasp::
+
+    P(fg) (B, 1, H/4, W/4) --RoIAlignRotated(candidate)--> (K, 1, h, w) --\\
+    P(fg) (B, 1, H/4, W/4) --resize to (h, w), per image-> (K, 1, h, w) ---> (K, 2, h, w)
+        -> flatten -> [fc -> norm -> LeakyReLU] x n -> fc -> (K, 5) deltas (tx, ty, tw, th, tt)
+"""
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmcv.ops import RoIAlignRotated
+from mmdet.structures import SampleList
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.model import BaseModule
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from mmgrasp.registry import MODELS, TASK_UTILS
+from mmgrasp.structures import angle_to_bin, grasp_iou
+
+
+@MODELS.register_module()
+class GraspRefineHead(BaseModule):
+    """Refine grasp candidates from the semantic probability map.
+
+    Args:
+        roi_size (Sequence[int]): ``(h, w)`` of each crop; ``w`` runs along the candidate's
+            opening axis. Defaults to ``(16, 16)``.
+        crop_scale (float): Scale of the cropped window relative to the candidate rectangle
+            (1.0 crops exactly the candidate area). Defaults to 1.0.
+        feat_stride (int): Stride of the semantic logits relative to the input. Defaults to 4.
+        fc_channels (Sequence[int]): Widths of the hidden fc layers. Defaults to ``(256, 256)``.
+        norm_cfg (dict, optional): Norm after each hidden fc; None for none.
+            Defaults to ``dict(type='BN1d')``.
+        act_cfg (dict): Activation. Defaults to LeakyReLU(0.01).
+        bbox_coder (dict): The Eq. 10 coder. Defaults to ``DeltaXYWHTGraspCoder``.
+        loss_refine (dict): Eq. 9 loss; its ``loss_weight`` is ``lambda_refine``.
+            Defaults to ``SmoothL1Loss(beta=1/9, loss_weight=0.8)``.
+        train_cfg (dict, optional): ``pos_iou_thr`` (candidates matched to a ground truth with
+            at least this rotated IoU carry loss; default 0.25), ``max_candidates`` per image
+            (default 64).
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 roi_size: Sequence[int] = (16, 16),
+                 crop_scale: float = 1.0,
+                 feat_stride: int = 4,
+                 fc_channels: Sequence[int] = (256, 256),
+                 norm_cfg: OptConfigType = dict(type='BN1d'),
+                 act_cfg: ConfigType = dict(type='LeakyReLU', negative_slope=0.01),
+                 bbox_coder: ConfigType = dict(
+                     type='DeltaXYWHTGraspCoder', target_stds=(0.1, 0.1, 0.2, 0.2, 0.05)),
+                 loss_refine: ConfigType = dict(
+                     type='mmdet.SmoothL1Loss', beta=1.0 / 9.0, loss_weight=0.8),
+                 train_cfg: OptConfigType = None,
+                 init_cfg: OptMultiConfig = dict(
+                     type='Normal', std=0.001, override=dict(name='fc_delta'))) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.roi_size = tuple(roi_size)
+        self.crop_scale = crop_scale
+        self.roi_align = RoIAlignRotated(
+            self.roi_size, spatial_scale=1.0 / feat_stride, sampling_ratio=2, aligned=True,
+            clockwise=True)
+        layers: List[nn.Module] = []
+        in_features = 2 * self.roi_size[0] * self.roi_size[1]
+        for width in fc_channels:
+            layers.append(nn.Linear(in_features, width))
+            if norm_cfg is not None:
+                layers.append(build_norm_layer(norm_cfg, width)[1])
+            layers.append(build_activation_layer(act_cfg))
+            in_features = width
+        self.mlp = nn.Sequential(*layers)
+        self.fc_delta = nn.Linear(in_features, 5)
+        self.bbox_coder = TASK_UTILS.build(bbox_coder)
+        self.loss_refine = MODELS.build(loss_refine)
+        train_cfg = dict(train_cfg or {})
+        self.pos_iou_thr = float(train_cfg.get('pos_iou_thr', 0.25))
+        self.max_candidates = int(train_cfg.get('max_candidates', 64))
+
+    @staticmethod
+    def foreground_prob(seg_logits: Tensor) -> Tensor:
+        """``(B, C, h, w)`` logits -> ``(B, 1, h, w)`` foreground probability ``1 - P(bg)``."""
+        return 1.0 - seg_logits.softmax(dim=1)[:, :1]
+
+    def forward(self, fg_prob: Tensor, rois: Tensor) -> Tensor:
+        """Predict deltas for candidate grasps.
+
+        Args:
+            fg_prob (Tensor): ``(B, 1, H/s, W/s)`` foreground probability.
+            rois (Tensor): ``(K, 6)`` candidates ``(batch_idx, x, y, w, h, theta)`` in input pixels.
+
+        Returns:
+            Tensor: ``(K, 5)`` deltas.
+        """
+        if rois.shape[0] == 0:
+            return fg_prob.new_zeros(0, 5)
+        boxes = rois.clone()
+        boxes[:, 3:5] *= self.crop_scale
+        crops = self.roi_align(fg_prob, boxes)  # (K, 1, h, w)
+        whole = F.interpolate(fg_prob, size=self.roi_size, mode='bilinear', align_corners=False)
+        whole = whole[rois[:, 0].long()]  # (K, 1, h, w)
+        x = torch.cat([crops, whole], dim=1).flatten(1)  # (K, 2 * h * w)
+        if self.training and x.shape[0] == 1:
+            # BatchNorm cannot normalise one sample: run it on a copy pair, keep one.
+            return self.fc_delta(self.mlp(x.expand(2, -1)))[:1]
+        return self.fc_delta(self.mlp(x))
+
+    # ------------------------------------------------------------------------------------------
+    def _rois(self, candidates: List[InstanceData]) -> Tensor:
+        rois = [torch.cat([c.bboxes.new_full((len(c), 1), i), c.bboxes], dim=1)
+                for i, c in enumerate(candidates)]
+        return torch.cat(rois, dim=0) if rois else torch.zeros(0, 6)
+
+    def match(self, candidates: InstanceData, gt_grasps: Tensor) -> Tuple[Tensor, Tensor]:
+        """Match candidates to ground-truth grasps by rotated IoU.
+
+        Args:
+            candidates (InstanceData): ``bboxes`` ``(K, 5)`` candidate grasps.
+            gt_grasps (Tensor): ``(G, 5)`` ground-truth grasps.
+
+        Returns:
+            tuple: ``pos`` ``(K,)`` bool (max IoU >= ``pos_iou_thr``) and ``targets`` ``(K, 5)``,
+            the best-matching ground truth of each candidate.
+        """
+        k = len(candidates)
+        if k == 0 or len(gt_grasps) == 0:
+            return (torch.zeros(k, dtype=torch.bool, device=gt_grasps.device),
+                    gt_grasps.new_zeros(k, 5))
+        ious = grasp_iou(candidates.bboxes.detach(), gt_grasps)  # (K, G)
+        best_iou, best = ious.max(dim=1)
+        return best_iou >= self.pos_iou_thr, gt_grasps[best]
+
+    def loss(self, seg_logits: Tensor, candidates: List[InstanceData],
+             batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """Eq. 9: smooth-L1 between predicted and target deltas of the matched candidates.
+
+        Args:
+            seg_logits (Tensor): ``(B, C, H/s, W/s)`` semantic logits (detached by the caller
+                if the segmentation branch should not learn from this loss).
+            candidates (list[InstanceData]): Per image, ``bboxes`` ``(K_i, 5)`` candidate grasps
+                in input pixels and ``scores``; the ``max_candidates`` best are used.
+            batch_data_samples (list[DetDataSample]): With ``gt_instances.grasps``.
+
+        Returns:
+            dict: ``loss_refine`` and ``refine_pos_frac`` (not a loss: the fraction of matched
+            candidates).
+        """
+        kept, pos_list, target_list = [], [], []
+        for cand, sample in zip(candidates, batch_data_samples):
+            order = cand.scores.argsort(descending=True)[:self.max_candidates]
+            cand = cand[order]
+            pos, targets = self.match(cand, sample.gt_instances.grasps.to(cand.bboxes))
+            kept.append(cand)
+            pos_list.append(pos)
+            target_list.append(targets)
+        rois = self._rois(kept).to(seg_logits)
+        pos = torch.cat(pos_list)
+        deltas = self(self.foreground_prob(seg_logits), rois)  # (K, 5)
+        if pos.any():
+            target = self.bbox_coder.encode(rois[pos, 1:], torch.cat(target_list)[pos])
+            loss = self.loss_refine(deltas[pos], target, avg_factor=max(int(pos.sum()), 1) * 5)
+        else:
+            loss = deltas.sum() * 0
+        frac = pos.float().mean() if pos.numel() else seg_logits.new_zeros(())
+        return dict(loss_refine=loss, refine_pos_frac=frac.detach())
+
+    def predict(self, seg_logits: Tensor, candidates: List[InstanceData],
+                batch_img_metas: List[dict]) -> List[InstanceData]:
+        """Replace each candidate by its refined grasp; keep the candidate as ``bboxes_unrefined``.
+
+        Args:
+            seg_logits (Tensor): ``(B, C, H/s, W/s)`` semantic logits.
+            candidates (list[InstanceData]): Per image, ``bboxes`` ``(K_i, 5)`` in input pixels,
+                ``scores``, ``labels``.
+            batch_img_metas (list[dict]): Image metas (``img_shape`` clamps the centres).
+
+        Returns:
+            list[InstanceData]: ``bboxes`` refined ``(K_i, 5)``, ``bboxes_unrefined``, ``scores``,
+            ``labels`` (the bin of the refined angle).
+        """
+        rois = self._rois(candidates).to(seg_logits)
+        deltas = self(self.foreground_prob(seg_logits), rois)
+        results = []
+        for i, (cand, meta) in enumerate(zip(candidates, batch_img_metas)):
+            sel = rois[:, 0] == i
+            refined = self.bbox_coder.decode(rois[sel, 1:], deltas[sel], max_shape=meta['img_shape'])
+            out = InstanceData(
+                bboxes=refined, bboxes_unrefined=cand.bboxes, scores=cand.scores,
+                labels=angle_to_bin(refined[:, 4]))
+            results.append(out)
+        return results

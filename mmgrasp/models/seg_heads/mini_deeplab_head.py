@@ -1,0 +1,112 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Semantic segmentation branch: a Mini-DeepLab per FPN level (paper IV-C; DESIGN.md section 3).
+
+::
+
+    P2 -> MiniDeepLab --------------------\\
+    P3 -> MiniDeepLab -> upsample to P2 ---\\
+    P4 -> MiniDeepLab -> upsample to P2 ----> concat -> 1x1 conv -> logits at 1/4 of the input
+    P5 -> MiniDeepLab -> upsample to P2 ---/
+"""
+from typing import Dict, List, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmdet.models.seg_heads.base_semantic_head import BaseSemanticHead
+from mmdet.structures import SampleList
+from mmdet.utils import ConfigType, OptMultiConfig
+from torch import Tensor
+
+from mmgrasp.registry import MODELS
+from ..layers import MiniDeepLab
+
+
+@MODELS.register_module()
+class MiniDeepLabHead(BaseSemanticHead):
+    """Mini-DeepLab semantic head with hard-pixel-mined cross-entropy (Eq. 8).
+
+    Args:
+        num_classes (int): Semantic classes (Jacquard 2, OCID_grasp 32).
+        in_channels (int): FPN channels. Defaults to 256.
+        channels (int): Channels of each Mini-DeepLab. Defaults to 128.
+        num_levels (int): FPN levels used, from P2 up. Defaults to 4 (P2-P5).
+        dilation (int): Dilation of the dilated branch. Defaults to 6.
+        pool_size (int): Local average pool window. Defaults to 64.
+        norm_cfg (dict): Norm layer. Defaults to ``dict(type='BN')``.
+        act_cfg (dict): Activation. Defaults to LeakyReLU(0.01).
+        loss_seg (dict): The loss; its ``loss_weight`` is the paper's ``lambda_sem``.
+            Defaults to ``HardPixelCrossEntropyLoss(top_ratio=0.25)``.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int = 256,
+                 channels: int = 128,
+                 num_levels: int = 4,
+                 dilation: int = 6,
+                 pool_size: int = 64,
+                 norm_cfg: ConfigType = dict(type='BN'),
+                 act_cfg: ConfigType = dict(type='LeakyReLU', negative_slope=0.01),
+                 loss_seg: ConfigType = dict(
+                     type='HardPixelCrossEntropyLoss', top_ratio=0.25, ignore_index=255,
+                     loss_weight=1.0),
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(num_classes=num_classes, loss_seg=loss_seg, init_cfg=init_cfg)
+        self.num_levels = num_levels
+        self.levels = nn.ModuleList([
+            MiniDeepLab(in_channels, channels, dilation, pool_size, norm_cfg, act_cfg)
+            for _ in range(num_levels)
+        ])
+        self.conv_seg = nn.Conv2d(num_levels * channels, num_classes, 1)
+
+    def forward(self, x: Tuple[Tensor]) -> Dict[str, Tensor]:
+        """Args: x (tuple[Tensor]): FPN maps, ``x[0]`` is P2 ``(B, C, H/4, W/4)``.
+
+        Returns:
+            dict: ``seg_preds`` ``(B, num_classes, H/4, W/4)`` logits and ``seg_feats``
+            ``(B, num_levels * channels, H/4, W/4)``.
+        """
+        if len(x) < self.num_levels:
+            raise ValueError(f'MiniDeepLabHead needs {self.num_levels} FPN levels, got {len(x)}')
+        size = x[0].shape[-2:]
+        feats = []
+        for level, module in zip(x[:self.num_levels], self.levels):
+            y = module(level)
+            if y.shape[-2:] != size:
+                y = F.interpolate(y, size=size, mode='bilinear', align_corners=False)
+            feats.append(y)
+        seg_feats = torch.cat(feats, dim=1)
+        return dict(seg_preds=self.conv_seg(seg_feats), seg_feats=seg_feats)
+
+    def loss(self, x: Tuple[Tensor], batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """Hard-pixel-mined cross-entropy at the resolution of the (padded) labels.
+
+        Args:
+            x (tuple[Tensor]): FPN maps.
+            batch_data_samples (list[DetDataSample]): With ``gt_sem_seg.sem_seg`` ``(1, H, W)``,
+                padded to the batch shape (``pad_seg=True, seg_pad_value=255``).
+
+        Returns:
+            dict: ``loss_seg``.
+        """
+        seg_preds = self(x)['seg_preds']
+        labels = self.stack_labels(batch_data_samples)  # (B, H, W)
+        seg_preds = F.interpolate(seg_preds, size=labels.shape[-2:], mode='bilinear',
+                                  align_corners=False)
+        return dict(loss_seg=self.loss_seg(seg_preds, labels))
+
+    @staticmethod
+    def stack_labels(batch_data_samples: SampleList) -> Tensor:
+        """Stack the samples' ``gt_sem_seg`` into ``(B, H, W)`` int64, padding with 255."""
+        maps: List[Tensor] = []
+        for sample in batch_data_samples:
+            if 'gt_sem_seg' not in sample:
+                raise ValueError('The semantic head needs gt_sem_seg in every training sample '
+                                 f'({sample.metainfo.get("img_path")} has none): use a dataset '
+                                 'with masks, or a detection-only config')
+            maps.append(sample.gt_sem_seg.sem_seg[0].long())
+        h = max(m.shape[0] for m in maps)
+        w = max(m.shape[1] for m in maps)
+        return torch.stack([F.pad(m, (0, w - m.shape[1], 0, h - m.shape[0]), value=255)
+                            for m in maps])

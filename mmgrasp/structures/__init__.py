@@ -1,0 +1,12 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Grasp geometry shared by datasets, heads and metrics (DESIGN.md sections 1-2)."""
+from .grasp_angles import (NUM_ORIENTATION_BINS, angle_diff, angle_to_bin, bin_to_angle,
+                           wrap_angle, wrap_angle_half)
+from .grasp_convert import corners_to_grasps, grasp_to_hbox, grasps_to_corners, hbox_to_grasp
+from .grasp_iou import grasp_iou, grasp_iou_shapely
+
+__all__ = [
+    'NUM_ORIENTATION_BINS', 'wrap_angle', 'wrap_angle_half', 'angle_diff', 'angle_to_bin',
+    'bin_to_angle', 'corners_to_grasps', 'grasps_to_corners', 'grasp_to_hbox', 'hbox_to_grasp',
+    'grasp_iou', 'grasp_iou_shapely'
+]

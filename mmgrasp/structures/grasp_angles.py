@@ -1,0 +1,110 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Grasp angles and orientation bins (DESIGN.md sections 1-2).
+
+A grasp angle ``theta`` is the direction of the opening axis, measured from +x towards +y in image
+coordinates (clockwise on screen). A grasp turned by pi is the same grasp, so angles live in
+``[0, pi)``. The detection branch classifies the angle into ``num_bins`` equal intervals of
+``[0, pi)``; bin ``k`` holds ``[k*pi/num_bins, (k+1)*pi/num_bins)`` and decodes to its centre.
+
+All functions take and return ``torch.Tensor`` or ``np.ndarray`` (the same kind as the input).
+"""
+import math
+from typing import Union
+
+import numpy as np
+import torch
+
+ArrayLike = Union[torch.Tensor, np.ndarray]
+
+NUM_ORIENTATION_BINS = 18
+
+
+def _as_tensor(x: Union[ArrayLike, float]) -> torch.Tensor:
+    if isinstance(x, torch.Tensor):
+        return x
+    return torch.as_tensor(np.asarray(x, dtype=np.float64))
+
+
+def _like(result: torch.Tensor, ref: Union[ArrayLike, float]) -> ArrayLike:
+    """Return ``result`` as the same kind (tensor or ndarray) as ``ref``."""
+    if isinstance(ref, torch.Tensor):
+        return result
+    return result.numpy()
+
+
+def wrap_angle(theta: ArrayLike) -> ArrayLike:
+    """Wrap grasp angles into ``[0, pi)``.
+
+    Args:
+        theta (Tensor | ndarray): Angles in radians, any shape.
+
+    Returns:
+        Tensor | ndarray: ``theta mod pi``, the same shape, with values in ``[0, pi)``.
+    """
+    t = _as_tensor(theta)
+    wrapped = torch.remainder(t, math.pi)
+    # remainder(-1e-9, pi) rounds to exactly pi in floating point: that is angle 0.
+    wrapped = torch.where(wrapped >= math.pi, torch.zeros_like(wrapped), wrapped)
+    return _like(wrapped, theta)
+
+
+def wrap_angle_half(theta: ArrayLike) -> ArrayLike:
+    """Wrap angle differences into ``[-pi/2, pi/2)`` (the signed form of :func:`wrap_angle`).
+
+    Args:
+        theta (Tensor | ndarray): Angles in radians, any shape.
+
+    Returns:
+        Tensor | ndarray: ``theta`` shifted by a multiple of pi into ``[-pi/2, pi/2)``.
+    """
+    t = _as_tensor(theta)
+    shifted = _as_tensor(wrap_angle(t + math.pi / 2)) - math.pi / 2
+    return _like(shifted, theta)
+
+
+def angle_diff(a: ArrayLike, b: ArrayLike) -> ArrayLike:
+    """Unsigned difference of two grasp angles, taken mod pi into ``[0, pi/2]``.
+
+    179 and 1 degrees are 2 degrees apart; 0 and 90 degrees are 90 degrees apart.
+
+    Args:
+        a (Tensor | ndarray): Angles in radians.
+        b (Tensor | ndarray): Angles in radians, broadcastable against ``a``.
+
+    Returns:
+        Tensor | ndarray: The broadcast shape of ``a`` and ``b``, values in ``[0, pi/2]``.
+    """
+    d = _as_tensor(wrap_angle(_as_tensor(a) - _as_tensor(b)))
+    d = torch.minimum(d, math.pi - d)
+    return _like(d, a)
+
+
+def angle_to_bin(theta: ArrayLike, num_bins: int = NUM_ORIENTATION_BINS) -> ArrayLike:
+    """Orientation bin of each angle: bin ``k`` holds ``[k*pi/num_bins, (k+1)*pi/num_bins)``.
+
+    Args:
+        theta (Tensor | ndarray): Angles in radians, any shape (wrapped mod pi first).
+        num_bins (int): Number of equal bins over ``[0, pi)``. Defaults to 18.
+
+    Returns:
+        Tensor | ndarray: Integer (int64) bin indices in ``[0, num_bins)``, same shape.
+    """
+    t = _as_tensor(wrap_angle(_as_tensor(theta)))
+    bins = torch.floor(t / (math.pi / num_bins)).long().clamp_(0, num_bins - 1)
+    return _like(bins, theta)
+
+
+def bin_to_angle(bins: ArrayLike, num_bins: int = NUM_ORIENTATION_BINS) -> ArrayLike:
+    """Angle each orientation bin decodes to: the centre ``(k + 0.5) * pi / num_bins``.
+
+    Args:
+        bins (Tensor | ndarray): Integer bin indices, any shape.
+        num_bins (int): Number of equal bins over ``[0, pi)``. Defaults to 18.
+
+    Returns:
+        Tensor | ndarray: Angles in radians (float; float32 for tensors), same shape.
+    """
+    b = _as_tensor(bins)
+    dtype = torch.float64 if not isinstance(bins, torch.Tensor) else torch.get_default_dtype()
+    angles = (b.to(dtype) + 0.5) * (math.pi / num_bins)
+    return _like(angles, bins)

@@ -1,0 +1,109 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Helpers for tests and examples: small model configs and fake batches with real geometry."""
+import math
+import os
+import os.path as osp
+from typing import List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.config import Config
+from mmengine.structures import InstanceData, PixelData
+
+from mmgrasp.structures import grasp_to_hbox
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def shared_data_root() -> str:
+    """Where the real Cornell / Jacquard samples live: ``$MMGRASP_SHARED_DATA`` or
+    ``<repo>/../shared/data``."""
+    return os.environ.get('MMGRASP_SHARED_DATA', osp.join(REPO_ROOT, '..', 'shared', 'data'))
+
+
+def get_config(fname: str) -> Config:
+    """Load a config of the repository by its path relative to ``configs/``."""
+    return Config.fromfile(osp.join(REPO_ROOT, 'configs', fname))
+
+
+def get_detector_cfg(fname: str, tiny: bool = True) -> Config:
+    """The ``model`` of a config; with ``tiny``, a ResNet-18 / narrow-FPN version without
+    pretrained weights, so that tests build it fast and offline.
+
+    Args:
+        fname (str): Config path relative to ``configs/``.
+        tiny (bool): Shrink the model for CPU tests. Defaults to True.
+
+    Returns:
+        Config: The model config.
+    """
+    model = get_config(fname).model
+    model.backbone.init_cfg = None
+    if tiny:
+        model.backbone.depth = 18
+        model.backbone.frozen_stages = -1
+        model.neck.in_channels = [64, 128, 256, 512]
+        model.neck.out_channels = 32
+        model.rpn_head.in_channels = 32
+        model.rpn_head.feat_channels = 32
+        model.roi_head.bbox_roi_extractor.out_channels = 32
+        model.roi_head.bbox_head.in_channels = 32
+        model.roi_head.bbox_head.fc_out_channels = 64
+        if model.get('semantic_head'):
+            model.semantic_head.in_channels = 32
+            model.semantic_head.channels = 16
+        if model.get('refine_head'):
+            model.refine_head.fc_channels = (32, 32)
+    return model
+
+
+def demo_grasp_inputs(batch_size: int = 2,
+                      image_shape: Sequence[int] = (3, 128, 128),
+                      num_grasps: int = 3,
+                      num_sem_classes: Optional[int] = 2,
+                      seed: int = 0) -> dict:
+    """A fake batch as the data preprocessor receives it, with consistent grasp annotations.
+
+    Each image holds ``num_grasps`` grasps; ``gt_instances`` carries ``grasps`` ``(N, 5)``, their
+    unrotated-frame ``bboxes`` ``(N, 4)``, bin ``labels`` and ``obj_labels``; ``gt_sem_seg`` is a
+    mask of a disc under each grasp centre (class 1..num_sem_classes-1).
+
+    Args:
+        batch_size (int): Images in the batch. Defaults to 2.
+        image_shape (Sequence[int]): ``(C, H, W)``. Defaults to ``(3, 128, 128)``.
+        num_grasps (int): Grasps per image. Defaults to 3.
+        num_sem_classes (int, optional): Semantic classes; None for no masks. Defaults to 2.
+        seed (int): Random seed. Defaults to 0.
+
+    Returns:
+        dict: ``inputs`` (list of ``(C, H, W)`` uint8 tensors) and ``data_samples``.
+    """
+    rng = np.random.default_rng(seed)
+    c, h, w = image_shape
+    inputs: List[torch.Tensor] = []
+    samples: List[DetDataSample] = []
+    for _ in range(batch_size):
+        img = torch.from_numpy(rng.integers(0, 255, (c, h, w), dtype=np.uint8))
+        grasps = np.stack([
+            rng.uniform(0.25 * w, 0.75 * w, num_grasps), rng.uniform(0.25 * h, 0.75 * h, num_grasps),
+            rng.uniform(12, 30, num_grasps), rng.uniform(6, 16, num_grasps),
+            rng.uniform(0, math.pi, num_grasps)
+        ], axis=1).astype(np.float32)
+        hboxes, bins = grasp_to_hbox(torch.from_numpy(grasps))
+        sample = DetDataSample(metainfo=dict(
+            img_id=len(samples), img_path=f'fake_{len(samples)}.png', ori_shape=(h, w),
+            img_shape=(h, w), scale_factor=(1.0, 1.0), pad_shape=(h, w)))
+        sample.gt_instances = InstanceData(
+            bboxes=hboxes, labels=bins, grasps=torch.from_numpy(grasps),
+            obj_labels=torch.ones(num_grasps, dtype=torch.long))
+        if num_sem_classes:
+            yy, xx = np.mgrid[0:h, 0:w]
+            seg = np.zeros((h, w), dtype=np.uint8)
+            for k, g in enumerate(grasps):
+                disc = (xx - g[0])**2 + (yy - g[1])**2 <= (g[2] / 2)**2
+                seg[disc] = 1 + k % (num_sem_classes - 1)
+            sample.gt_sem_seg = PixelData(sem_seg=torch.from_numpy(seg)[None].long())
+        inputs.append(img)
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)

@@ -1,0 +1,52 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Fixtures of the dataset tests: the real samples in ``../shared/data`` and tiny fixtures.
+
+The real samples live outside the repository; set ``MMGRASP_SHARED_DATA`` to their folder
+(default: ``<repo>/../shared/data``). Tests that need them are skipped, with the path in the
+reason, when they are absent.
+"""
+import os
+import os.path as osp
+
+import pytest
+
+REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+OCID_FIXTURE = osp.join(REPO_ROOT, 'tests', 'data', 'ocid')
+
+
+def shared_data_root() -> str:
+    return os.environ.get('MMGRASP_SHARED_DATA', osp.join(REPO_ROOT, '..', 'shared', 'data'))
+
+
+def _shared(sub: str) -> str:
+    path = osp.abspath(osp.join(shared_data_root(), sub))
+    if not osp.isdir(path):
+        pytest.skip(f'real samples not found at {path} (set MMGRASP_SHARED_DATA)')
+    return path
+
+
+@pytest.fixture(scope='session')
+def cornell_root() -> str:
+    """Folder holding Cornell's ``01/``."""
+    return _shared('cornell')
+
+
+@pytest.fixture(scope='session')
+def jacquard_root() -> str:
+    """Folder of the Jacquard sample objects."""
+    return _shared(osp.join('jacquard', 'Samples'))
+
+
+@pytest.fixture(scope='session')
+def ocid_root() -> str:
+    """The OCID_grasp fixture in the release layout."""
+    return OCID_FIXTURE
+
+
+@pytest.fixture(autouse=True, scope='session')
+def _mmgrasp_scope():
+    """Register mmgrasp's datasets and transforms and make ``mmgrasp`` the default scope."""
+    from mmengine.registry import init_default_scope
+
+    import mmgrasp.datasets  # noqa: F401
+    init_default_scope('mmgrasp')

@@ -1,0 +1,40 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+import math
+
+import numpy as np
+import pytest
+
+from mmgrasp.datasets.transforms import GraspRandomFlip
+
+
+def _results():
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[10, 15] = 255  # continuous centre (15.5, 10.5)
+    seg = np.zeros((40, 60), np.uint8)
+    seg[10, 15] = 3
+    return dict(img=img, gt_seg_map=seg,
+                gt_grasps=np.array([[15.5, 10.5, 8, 4, math.radians(30)]], np.float32))
+
+
+@pytest.mark.parametrize('direction, centre, theta, pixel', [
+    ('horizontal', (60 - 15.5, 10.5), 150, (10, 44)),
+    ('vertical', (15.5, 40 - 10.5), 150, (29, 15)),
+    ('diagonal', (60 - 15.5, 40 - 10.5), 30, (29, 44)),
+])
+def test_flip_by_hand(direction, centre, theta, pixel):
+    out = GraspRandomFlip(prob=1.0, direction=direction)(_results())
+    assert out['flip'] and out['flip_direction'] == direction
+    np.testing.assert_allclose(out['gt_grasps'][0], [*centre, 8, 4, math.radians(theta)],
+                               atol=1e-5)
+    assert out['img'][pixel][0] == 255 and out['gt_seg_map'][pixel] == 3
+
+
+def test_no_flip():
+    out = GraspRandomFlip(prob=0.0)(_results())
+    assert out['flip'] is False and out['flip_direction'] is None
+    np.testing.assert_allclose(out['gt_grasps'][0, :2], [15.5, 10.5])
+
+
+def test_bad_direction():
+    with pytest.raises(ValueError):
+        GraspRandomFlip(direction='sideways')

@@ -1,0 +1,57 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+import cv2
+import numpy as np
+import pytest
+
+from mmgrasp.datasets.transforms import LoadGraspAnnotations
+
+
+def _results(tmp_path, mask_value=255, shape=(20, 30)):
+    path = str(tmp_path / 'mask.png')
+    mask = np.zeros(shape, np.uint8)
+    mask[5:10, 5:10] = mask_value
+    cv2.imwrite(path, mask)
+    return dict(
+        img_path='img.png', seg_map_path=path, img_shape=(20, 30),
+        instances=[dict(grasp=[7, 7, 6, 2, 0.5], bbox_label=2, obj_label=1, ignore_flag=0),
+                   dict(grasp=[1, 2, 3, 4, 3.0], bbox_label=17, obj_label=3, ignore_flag=1)])
+
+
+def test_grasps_and_labels(tmp_path):
+    out = LoadGraspAnnotations()(_results(tmp_path))
+    assert out['gt_grasps'].dtype == np.float32 and out['gt_grasps'].shape == (2, 5)
+    np.testing.assert_allclose(out['gt_grasps'][0], [7, 7, 6, 2, 0.5])
+    assert out['gt_obj_labels'].dtype == np.int64 and out['gt_obj_labels'].tolist() == [1, 3]
+    assert out['gt_ignore_flags'].tolist() == [False, True]
+    assert 'gt_seg_map' not in out
+
+
+def test_empty_instances():
+    out = LoadGraspAnnotations()(dict(instances=[]))
+    assert out['gt_grasps'].shape == (0, 5) and out['gt_obj_labels'].shape == (0, )
+
+
+def test_seg_map_with_label_map(tmp_path):
+    results = _results(tmp_path)
+    results['label_map'] = {255: 1}
+    out = LoadGraspAnnotations(with_seg=True)(results)
+    seg = out['gt_seg_map']
+    assert seg.dtype == np.uint8 and seg.shape == (20, 30)
+    assert set(np.unique(seg)) == {0, 1} and seg[7, 7] == 1
+    # without a label map the values are kept (OCID class ids)
+    out = LoadGraspAnnotations(with_seg=True)(_results(tmp_path, mask_value=26))
+    assert set(np.unique(out['gt_seg_map'])) == {0, 26}
+
+
+def test_seg_map_errors(tmp_path):
+    results = _results(tmp_path, shape=(21, 30))
+    with pytest.raises(ValueError, match='mask size .* differs'):
+        LoadGraspAnnotations(with_seg=True)(results)
+    results = _results(tmp_path)
+    del results['seg_map_path']
+    with pytest.raises(KeyError, match='seg_map_path'):
+        LoadGraspAnnotations(with_seg=True)(results)
+    results = _results(tmp_path)
+    results['seg_map_path'] = str(tmp_path / 'missing.png')
+    with pytest.raises(FileNotFoundError):
+        LoadGraspAnnotations(with_seg=True)(results)

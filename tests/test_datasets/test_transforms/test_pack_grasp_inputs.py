@@ -1,0 +1,46 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+import math
+
+import numpy as np
+import torch
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import HorizontalBoxes
+
+from mmgrasp.datasets.transforms import PackGraspInputs
+
+
+def test_pack():
+    grasps = np.array([[50, 40, 20, 10, math.radians(95)], [10, 10, 4, 2, 0.0],
+                       [30, 30, 6, 6, math.radians(179.9)]], np.float32)
+    results = dict(img=np.zeros((60, 80, 3), np.uint8), gt_grasps=grasps,
+                   gt_obj_labels=np.array([2, 5, 7]),
+                   gt_ignore_flags=np.array([False, True, False]),
+                   gt_seg_map=np.ones((60, 80), np.uint8), img_id='a', img_path='a.png',
+                   ori_shape=(60, 80), img_shape=(60, 80), scale_factor=(1.0, 1.0),
+                   rotate_translate=(10.0, 1, 2))
+    packed = PackGraspInputs()(results)
+    inputs, sample = packed['inputs'], packed['data_samples']
+    assert inputs.shape == (3, 60, 80) and inputs.dtype == torch.uint8
+    assert isinstance(sample, DetDataSample)
+    gt = sample.gt_instances
+    assert isinstance(gt.bboxes, HorizontalBoxes)
+    torch.testing.assert_close(gt.bboxes.tensor,
+                               torch.tensor([[40., 35, 60, 45], [27, 27, 33, 33]]))
+    assert gt.labels.tolist() == [9, 17] and gt.labels.dtype == torch.int64
+    assert gt.grasps.dtype == torch.float32 and gt.grasps.shape == (2, 5)
+    assert gt.obj_labels.tolist() == [2, 7] and gt.obj_labels.dtype == torch.int64
+    assert len(sample.ignored_instances) == 1
+    assert sample.ignored_instances.obj_labels.tolist() == [5]
+    assert sample.gt_sem_seg.sem_seg.shape == (1, 60, 80)
+    assert sample.gt_sem_seg.sem_seg.dtype == torch.int64
+    assert sample.metainfo['img_id'] == 'a' and sample.metainfo['scale_factor'] == (1.0, 1.0)
+    assert 'flip' not in sample.metainfo and 'rotate_translate' not in sample.metainfo
+
+
+def test_pack_without_grasps_or_mask():
+    packed = PackGraspInputs()(dict(img=np.zeros((8, 8, 3), np.uint8),
+                                    gt_grasps=np.zeros((0, 5), np.float32),
+                                    gt_obj_labels=np.zeros(0, np.int64)))
+    sample = packed['data_samples']
+    assert len(sample.gt_instances) == 0 and sample.gt_instances.bboxes.tensor.shape == (0, 4)
+    assert 'gt_sem_seg' not in sample

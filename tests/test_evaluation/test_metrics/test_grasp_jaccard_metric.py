@@ -1,0 +1,136 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""GraspJaccardMetric on cases worked out by hand."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData, PixelData
+
+from mmgrasp.evaluation import GraspJaccardMetric
+from mmgrasp.structures import grasp_iou_shapely
+
+GT = [100., 100., 40., 20., 0.]
+
+
+def sample(preds, scores, gts, obj_labels=None, pred_seg=None, gt_seg=None, scale_factor=(1., 1.)):
+    s = DetDataSample(metainfo=dict(img_path='x.png', scale_factor=scale_factor, ori_shape=(200, 200)))
+    s.pred_instances = InstanceData(bboxes=torch.tensor(preds, dtype=torch.float32).reshape(-1, 5),
+                                    scores=torch.tensor(scores, dtype=torch.float32))
+    gt = InstanceData(grasps=torch.tensor(gts, dtype=torch.float32).reshape(-1, 5))
+    if obj_labels is not None:
+        gt.obj_labels = torch.tensor(obj_labels)
+    s.gt_instances = gt
+    if pred_seg is not None:
+        s.pred_sem_seg = PixelData(sem_seg=torch.as_tensor(pred_seg)[None])
+    if gt_seg is not None:
+        s.gt_sem_seg = PixelData(sem_seg=torch.as_tensor(gt_seg)[None])
+    return s
+
+
+def evaluate(samples, **kwargs):
+    metric = GraspJaccardMetric(**kwargs)
+    metric.dataset_meta = {}
+    metric.process({}, samples)
+    return metric.evaluate(len(samples))
+
+
+def test_keys_are_the_paper_grid():
+    res = evaluate([sample([GT], [1.], [GT])])
+    assert list(res) == ['grasp/acc_a30_iou25', 'grasp/acc_a25_iou25', 'grasp/acc_a20_iou25',
+                         'grasp/acc_a15_iou25', 'grasp/acc_a10_iou25', 'grasp/acc_a5_iou25',
+                         'grasp/acc_a30_iou30', 'grasp/acc_a30_iou35']
+    assert all(v == 1.0 for v in res.values())
+
+
+def test_29_vs_31_degrees():
+    p29 = GT[:4] + [math.radians(29)]
+    p31 = GT[:4] + [math.radians(31)]
+    assert grasp_iou_shapely(p31, GT) > 0.35  # the IoU is not what fails
+    r29 = evaluate([sample([p29], [1.], [GT])])
+    r31 = evaluate([sample([p31], [1.], [GT])])
+    assert r29['grasp/acc_a30_iou25'] == 1 and r31['grasp/acc_a30_iou25'] == 0
+    assert r29['grasp/acc_a25_iou25'] == 0
+    assert r29['grasp/acc_a30_iou35'] == 1
+
+
+def test_iou_just_under_and_over_025():
+    # Two 40x20 boxes shifted by d along x: IoU = 20(40-d) / (1600 - 20(40-d)); 0.25 at d = 24.
+    over = [GT[0] + 23.9] + GT[1:]
+    under = [GT[0] + 24.1] + GT[1:]
+    assert 0.2519 < grasp_iou_shapely(over, GT) < 0.2520
+    assert 0.2480 < grasp_iou_shapely(under, GT) < 0.2481
+    res = evaluate([sample([over], [1.], [GT]), sample([under], [1.], [GT])])
+    assert res['grasp/acc_a30_iou25'] == 0.5
+    assert res['grasp/acc_a30_iou30'] == 0.0
+
+
+def test_179_and_1_degrees_are_2_degrees_apart():
+    gt = GT[:4] + [math.radians(179)]
+    pred = GT[:4] + [math.radians(1)]
+    res = evaluate([sample([pred], [1.], [gt])])
+    assert res['grasp/acc_a5_iou25'] == 1.0
+
+
+def test_correct_grasp_that_is_not_top1_and_image_without_predictions():
+    wrong = GT[:4] + [math.radians(90)]
+    s1 = sample([wrong, GT], [0.9, 0.8], [GT])  # the correct one is second: a failure
+    s2 = sample([GT, wrong], [0.8, 0.7], [GT])  # correct
+    s3 = sample(np.zeros((0, 5)), [], [GT])  # no prediction: a failure that still counts
+    res = evaluate([s1, s2, s3])
+    assert res['grasp/acc_a30_iou25'] == pytest.approx(1 / 3)
+
+
+def test_any_ground_truth_may_match():
+    other = [10., 10., 30., 10., 1.0]
+    res = evaluate([sample([GT], [1.], [other, GT])])
+    assert res['grasp/acc_a30_iou25'] == 1.0
+
+
+def test_ground_truth_in_the_resized_frame_is_mapped_back():
+    half = [50., 50., 20., 10., 0.]  # GT after a 0.5 resize; predictions are at full resolution
+    res = evaluate([sample([GT], [1.], [half], scale_factor=(0.5, 0.5))])
+    assert res['grasp/acc_a30_iou25'] == 1.0
+    res = evaluate([sample([half], [1.], [half], scale_factor=(0.5, 0.5))])
+    assert res['grasp/acc_a30_iou25'] == 0.0
+
+
+def test_per_class_uses_the_predicted_mask():
+    seg = np.zeros((200, 200), dtype=np.int64)
+    seg[80:120, 60:140] = 3  # object 3 under GT's centre (100, 100)
+    seg[0:40, 0:40] = 5  # object 5 in the corner
+    gt5 = [20., 20., 20., 10., 0.]
+    off_mask = [150.] + GT[1:]  # centre (150, 100) is background
+    # Image 1: class 3 -> best on-mask prediction is GT (score .5; the .9 one is off the mask):
+    # correct. Class 5 -> no prediction on its mask: failure.
+    s1 = sample([off_mask, GT], [0.9, 0.5], [GT, gt5], obj_labels=[3, 5], pred_seg=seg)
+    # Image 2: the only prediction matching class 3's grasp has its centre off the mask: failure.
+    seg2 = seg.copy()
+    seg2[80:120, 60:140] = 0
+    s2 = sample([GT], [0.9], [GT], obj_labels=[3], pred_seg=seg2)
+    res = evaluate([s1, s2], mode='per_class')
+    assert res['grasp/acc_a30_iou25'] == pytest.approx(1 / 3)
+
+
+def test_per_class_needs_a_predicted_mask():
+    with pytest.raises(ValueError, match='pred_sem_seg'):
+        evaluate([sample([GT], [1.], [GT], obj_labels=[1])], mode='per_class')
+
+
+def test_segmentation_iou_by_hand():
+    gt = np.zeros((4, 4), dtype=np.int64)
+    gt[:2, :2] = 1  # 4 foreground pixels
+    gt[3, 3] = 255  # ignored
+    pred = np.zeros((4, 4), dtype=np.int64)
+    pred[:2, :3] = 1  # 6 predicted, 4 right
+    pred[3, 3] = 1  # on an ignored pixel: does not count
+    res = evaluate([sample([GT], [1.], [GT], pred_seg=pred, gt_seg=gt)])
+    # class 1: inter 4, union 6; class 0: inter 9, union 11 (15 valid pixels)
+    assert res['grasp/seg_fg_IoU'] == pytest.approx(4 / 6)
+    assert res['grasp/seg_mIoU'] == pytest.approx((4 / 6 + 9 / 11) / 2)
+
+
+def test_bad_mode():
+    with pytest.raises(ValueError, match='mode'):
+        GraspJaccardMetric(mode='top5')

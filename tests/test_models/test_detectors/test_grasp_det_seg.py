@@ -1,0 +1,92 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+import math
+
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+from mmgrasp.registry import MODELS
+from mmgrasp.testing import demo_grasp_inputs, get_detector_cfg
+
+BASE = '_base_/models/grasp_det_seg_r50_fpn.py'
+
+
+def build(variant: str):
+    init_default_scope('mmgrasp')
+    cfg = get_detector_cfg(BASE)
+    if variant == 'detection':
+        cfg.semantic_head = None
+        cfg.refine_head = None
+    elif variant == 'det_seg':
+        cfg.refine_head = None
+    torch.manual_seed(0)
+    return MODELS.build(cfg)
+
+
+class TestGraspDetSeg:
+
+    @pytest.mark.parametrize('variant', ['detection', 'det_seg', 'det_seg_refine'])
+    def test_loss_mode(self, variant):
+        model = build(variant)
+        assert model.with_semantic_head == (variant != 'detection')
+        assert model.with_refine_head == (variant == 'det_seg_refine')
+        data = model.data_preprocessor(demo_grasp_inputs(batch_size=2, num_sem_classes=2), True)
+        losses = model(**data, mode='loss')
+        expected = {'rpn_loss_cls', 'rpn_loss_bbox', 'loss_cls', 'loss_bbox', 'acc'}
+        if variant != 'detection':
+            expected.add('loss_seg')
+        if variant == 'det_seg_refine':
+            expected |= {'loss_refine', 'refine_pos_frac'}
+        assert expected <= set(losses)
+        total, log_vars = model.parse_losses(losses)
+        assert torch.isfinite(total)
+        total.backward()
+        # gradients reach the backbone (its first unfrozen stage) and every head
+        grads = {name: p.grad for name, p in model.named_parameters() if p.requires_grad}
+        assert grads['backbone.layer1.0.conv1.weight'].abs().sum() > 0
+        assert grads['roi_head.bbox_head.fc_cls.weight'].abs().sum() > 0
+        if variant != 'detection':
+            assert grads['semantic_head.conv_seg.weight'].abs().sum() > 0
+
+    @pytest.mark.parametrize('variant', ['detection', 'det_seg', 'det_seg_refine'])
+    def test_predict_mode(self, variant):
+        model = build(variant).eval()
+        inputs = demo_grasp_inputs(batch_size=2, image_shape=(3, 96, 128))
+        for s in inputs['data_samples']:
+            s.set_metainfo(dict(scale_factor=(0.5, 0.5), ori_shape=(192, 256)))
+        data = model.data_preprocessor(inputs, False)
+        with torch.no_grad():
+            results = model(**data, mode='predict')
+        assert len(results) == 2
+        for res in results:
+            pred = res.pred_instances
+            assert pred.bboxes.ndim == 2 and pred.bboxes.shape[1] == 5
+            assert len(pred.scores) == len(pred.labels) == len(pred.bboxes)
+            if len(pred):
+                assert torch.all((pred.bboxes[:, 4] >= 0) & (pred.bboxes[:, 4] < math.pi))
+            if variant == 'det_seg_refine':
+                assert pred.bboxes_unrefined.shape == pred.bboxes.shape
+            if variant != 'detection':
+                assert res.pred_sem_seg.sem_seg.shape == (1, 192, 256)
+            else:
+                assert 'pred_sem_seg' not in res
+
+    def test_tensor_mode(self):
+        model = build('det_seg_refine').eval()
+        data = model.data_preprocessor(demo_grasp_inputs(batch_size=1), False)
+        with torch.no_grad():
+            outs = model(**data, mode='tensor')
+        assert len(outs) == 2 and outs[1].shape[1] == 2
+
+    def test_refine_needs_semantic_head(self):
+        init_default_scope('mmgrasp')
+        cfg = get_detector_cfg(BASE)
+        cfg.semantic_head = None
+        with pytest.raises(ValueError, match='semantic_head'):
+            MODELS.build(cfg)
+
+    def test_semantic_head_needs_masks(self):
+        model = build('det_seg')
+        data = model.data_preprocessor(demo_grasp_inputs(batch_size=1, num_sem_classes=None), True)
+        with pytest.raises(ValueError, match='gt_sem_seg'):
+            model(**data, mode='loss')
