@@ -91,10 +91,9 @@ class GraspBBoxHead(BBoxHead):
         reg_cfg = self.reg_predictor_cfg.copy()
         reg_cfg.update(in_features=last, out_features=reg_dim)
         self.fc_reg = MODELS.build(reg_cfg)
-        if init_cfg is None:
-            self.init_cfg += [
-                dict(type='Xavier', distribution='uniform', override=dict(name='shared_fcs'))
-            ]
+        if init_cfg is None:  # Xavier for the shared fcs; fc_cls / fc_reg keep mmdet's Normal
+            self.init_cfg = [dict(type='Xavier', distribution='uniform', layer='Linear')
+                             ] + self.init_cfg
 
     def forward(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         """Classify and regress RoI features.
