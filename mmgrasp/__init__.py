@@ -29,6 +29,6 @@ _check_version('mmdet', mmdet.__version__, mmdet_minimum_version, mmdet_maximum_
                'pip install "mmdet==3.3.0".')
 
 # Importing mmgrasp registers its modules (datasets, transforms, models, metrics).
-from . import evaluation, models, structures  # noqa: E402,F401,I001
+from . import datasets, engine, evaluation, models, structures  # noqa: E402,F401,I001
 
 __all__ = ['__version__', 'version_info', 'digit_version']

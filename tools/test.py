@@ -16,6 +16,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='the directory to save the evaluation metrics')
     parser.add_argument('--out', type=str,
                         help='dump predictions to a pickle file (.pkl) for offline evaluation')
+    parser.add_argument('--metrics-out', type=str,
+                        help='also write the metrics to this JSON file (written atomically)')
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument('--show-dir',
                         help='directory where painted images will be saved (inside work_dir)')
@@ -70,7 +72,31 @@ def main() -> None:
             raise ValueError(f'--out must be a .pkl or .pickle file, got {args.out}')
         from mmdet.evaluation import DumpDetResults
         runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=args.out))
-    runner.test()
+    metrics = runner.test()
+    print_summary(metrics)
+    if args.metrics_out:
+        write_json_atomic(args.metrics_out, metrics)
+
+
+def write_json_atomic(path: str, obj: dict) -> None:
+    """Write JSON through a temporary file, so no half-written file is ever left behind."""
+    import json
+    import tempfile
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.NamedTemporaryFile('w', dir=folder, suffix='.tmp', delete=False) as f:
+        json.dump({k: float(v) for k, v in obj.items()}, f, indent=2)
+    os.replace(f.name, path)
+
+
+def print_summary(metrics: dict) -> None:
+    """Print the grasp metric grid as a small table (percent)."""
+    rows = [(k.split('/', 1)[-1], v) for k, v in (metrics or {}).items()
+            if isinstance(v, (int, float))]
+    if not rows:
+        return
+    width = max(len(k) for k, _ in rows)
+    print('\n'.join(['', 'Results:'] + [f'  {k:<{width}}  {v * 100:6.2f} %' for k, v in rows]))
 
 
 if __name__ == '__main__':

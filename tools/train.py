@@ -20,6 +20,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint, or from the latest one in the work dir')
+    parser.add_argument('--train-minutes', type=float,
+                        help='stop training at the first epoch end after this many minutes')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, e.g. train_dataloader.batch_size=2')
@@ -58,6 +60,10 @@ def main() -> None:
             raise RuntimeError('Can not find "auto_scale_lr" or '
                                '"auto_scale_lr.base_batch_size" in your configuration file.')
         cfg.auto_scale_lr.enable = True
+
+    if args.train_minutes:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='TrainTimeBudgetHook', minutes=args.train_minutes)]
 
     if args.resume == 'auto':
         cfg.resume = True

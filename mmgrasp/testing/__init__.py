@@ -1,4 +1,7 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-from ._utils import demo_grasp_inputs, get_config, get_detector_cfg, shared_data_root
+from ._utils import (demo_grasp_inputs, get_config, get_detector_cfg, shared_data_root,
+                     tiny_train_config)
 
-__all__ = ['demo_grasp_inputs', 'get_config', 'get_detector_cfg', 'shared_data_root']
+__all__ = [
+    'demo_grasp_inputs', 'get_config', 'get_detector_cfg', 'shared_data_root', 'tiny_train_config'
+]

@@ -107,3 +107,40 @@ def demo_grasp_inputs(batch_size: int = 2,
         inputs.append(img)
         samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)
+
+
+def tiny_train_config(data_root: str, work_dir: str, refine: bool = True, max_epochs: int = 2,
+                      batch_size: int = 2) -> Config:
+    """A complete training config on synthetic scenes with a tiny model, for tests.
+
+    Args:
+        data_root (str): Synthetic scenes (``mmgrasp.datasets.synthetic``) in OCID layout.
+        work_dir (str): Work directory of the run.
+        refine (bool): Det_Seg_Refine (True) or Det_Seg. Defaults to True.
+        max_epochs (int): Epochs. Defaults to 2.
+        batch_size (int): Training batch size. Defaults to 2.
+
+    Returns:
+        Config: A config ``Runner.from_cfg`` accepts (single process, no workers).
+    """
+    cfg = get_config('grasp/det_seg_refine_r18_fpn_synthetic.py')
+    cfg.model = get_detector_cfg('grasp/det_seg_refine_r18_fpn_synthetic.py')
+    if not refine:
+        cfg.model.refine_head = None
+    cfg.work_dir = work_dir
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg[name]
+        loader.num_workers = 0
+        loader.persistent_workers = False
+        loader.dataset.data_root = data_root
+    cfg.train_dataloader.batch_size = batch_size
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=max_epochs)
+    cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20)]
+    cfg.default_hooks.logger.interval = 5
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1, max_keep_ckpts=3)
+    cfg.visualizer = dict(type='mmdet.DetLocalVisualizer', vis_backends=[dict(type='LocalVisBackend')],
+                          name=f'vis_{osp.basename(work_dir)}')
+    cfg.env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+                       dist_cfg=dict(backend='gloo'))
+    cfg.randomness = dict(seed=0)
+    return cfg

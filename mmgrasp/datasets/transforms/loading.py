@@ -28,6 +28,13 @@ class LoadGraspAnnotations(BaseTransform):
     The orientation bins and unrotated-frame boxes of the detection head are not made here but
     in :class:`PackGraspInputs`, after the geometric augmentations.
 
+    **Inference.** A data info that carries no annotation at all (neither ``instances`` nor
+    ``seg_map_path``) is an image to predict on, as :func:`mmdet.apis.inference_detector` and
+    :class:`mmgrasp.apis.GraspInferencer` build it (``dict(img_path=...)`` or ``dict(img=...)``):
+    the transform then passes it through unchanged and adds no ``gt_*`` key, so that a config's
+    test pipeline serves for inference as it is. A data info with ``instances`` but without
+    ``seg_map_path`` is still an error when ``with_seg`` (a dataset without masks).
+
     Args:
         with_grasp (bool): Load the grasps. Defaults to True.
         with_seg (bool): Load the semantic mask. Defaults to False.
@@ -44,6 +51,12 @@ class LoadGraspAnnotations(BaseTransform):
         self.with_seg = with_seg
         self.imdecode_backend = imdecode_backend
         self.backend_args = backend_args
+
+    @staticmethod
+    def is_inference_input(results: dict) -> bool:
+        """Whether ``results`` is an image without annotations (neither ``instances`` nor
+        ``seg_map_path``), as the inference APIs make it."""
+        return 'instances' not in results and 'seg_map_path' not in results
 
     def _load_grasps(self, results: dict) -> None:
         instances = results.get('instances', [])
@@ -91,8 +104,11 @@ class LoadGraspAnnotations(BaseTransform):
             results (dict): The data info, usually after ``LoadImageFromFile``.
 
         Returns:
-            dict: ``results`` with the keys listed in the class docstring.
+            dict: ``results`` with the keys listed in the class docstring, or ``results``
+            unchanged when it holds no annotation (inference, see the class docstring).
         """
+        if self.is_inference_input(results):
+            return results
         if self.with_grasp:
             self._load_grasps(results)
         if self.with_seg:

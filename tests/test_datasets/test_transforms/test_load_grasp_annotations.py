@@ -55,3 +55,14 @@ def test_seg_map_errors(tmp_path):
     results['seg_map_path'] = str(tmp_path / 'missing.png')
     with pytest.raises(FileNotFoundError):
         LoadGraspAnnotations(with_seg=True)(results)
+
+
+def test_inference_input_passes_through():
+    # what mmdet.apis.inference_detector / GraspInferencer feed the test pipeline
+    img = np.zeros((20, 30, 3), dtype=np.uint8)
+    for results in (dict(img=img, img_id=0), dict(img_path='x.png', img=img)):
+        out = LoadGraspAnnotations(with_seg=True)(dict(results))
+        assert not any(k.startswith('gt_') for k in out) and 'seg_fields' not in out
+    # a dataset sample without a mask is still an error
+    with pytest.raises(KeyError, match='seg_map_path'):
+        LoadGraspAnnotations(with_seg=True)(dict(img=img, instances=[]))

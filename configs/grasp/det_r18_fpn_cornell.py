@@ -1,0 +1,23 @@
+# Detection on Cornell with a small ResNet-18 + FPN from random weights, for CPU experiments
+# (the paper's numbers need ImageNet weights: see det_r50_fpn_cornell.py).
+_base_ = './det_r50_fpn_cornell.py'
+fpn_channels = 64
+model = dict(
+    backbone=dict(depth=18, frozen_stages=-1, norm_eval=False, init_cfg=None),
+    neck=dict(in_channels=[64, 128, 256, 512], out_channels=fpn_channels),
+    rpn_head=dict(in_channels=fpn_channels, feat_channels=fpn_channels),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=fpn_channels),
+        bbox_head=dict(in_channels=fpn_channels, fc_out_channels=256)),
+    train_cfg=dict(rpn_proposal=dict(nms_pre=1000, max_per_img=300), rcnn=dict(sampler=dict(num=128))),
+    test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300)))
+max_epochs = 60
+train_cfg = dict(max_epochs=max_epochs, val_interval=10)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
+    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[45, 55], gamma=0.1)
+]
+optim_wrapper = dict(optimizer=dict(lr=0.02))
+train_dataloader = dict(batch_size=4)
+auto_scale_lr = dict(base_batch_size=4)
+default_hooks = dict(checkpoint=dict(interval=10))

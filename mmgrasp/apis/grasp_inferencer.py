@@ -1,0 +1,613 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Grasp inference on files, folders or arrays: drawings and JSON (mmdet ``DetInferencer`` shape).
+
+Output format (one dict per input image, also written to ``<out_dir>/preds/<name>.json``)::
+
+    {
+      "img_path": "scene.png",            # null for array inputs
+      "img_shape": [H, W],                # the original image
+      "grasps": [                         # sorted by score, best first
+        {"center": [x, y],                # pixels of the original image, x right, y down
+         "opening": w,                    # distance between the plates (pixels)
+         "jaw": h,                        # length of each plate (pixels)
+         "angle_deg": a,                  # direction of the opening in [0, 180), from +x
+                                          # towards +y (clockwise on screen)
+         "corners": [[x, y] x 4],         # p0->p1 and p2->p3 the opening sides, p1->p2 and
+                                          # p3->p0 the plates
+         "score": s,
+         "orientation_bin": k,            # the detection head's bin (0..17, 10 degrees each)
+         "object": "box", "object_label": 1,   # class under the centre, with a semantic head
+         "object_id": 1,                  # with best_per_object: which object (class id or
+                                          # connected region)
+         "unrefined": {"center", "opening", "jaw", "angle_deg"}},   # with a refinement head
+        ...],
+      "sem_seg_path": "<out_dir>/preds/<name>_sem_seg.png",   # class ids, when saved
+      "sem_seg": ndarray (H, W) uint8,    # instead, when predictions are not saved
+      "error": "..."                      # only for an image that could not be processed
+    }
+
+Annotations are never loaded: the config's test pipeline is used as it is, and
+``LoadGraspAnnotations`` passes a data info without annotations through unchanged (see its
+docstring). The first loading step becomes mmdet's ``InferencerLoader`` (paths and arrays).
+"""
+import copy
+import math
+import os.path as osp
+import warnings
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import mmcv
+import mmengine
+import numpy as np
+import torch
+import torch.nn as nn
+from mmdet.apis import DetInferencer
+from mmdet.structures import DetDataSample
+from mmengine.dataset import pseudo_collate
+from mmengine.logging import print_log
+from mmengine.registry import FUNCTIONS
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from rich.progress import track
+
+from mmgrasp.registry import DATASETS, VISUALIZERS
+from mmgrasp.structures import grasps_to_corners
+from .grasp_per_object import best_grasp_per_object, grasp_centre_labels
+
+InputType = Union[str, np.ndarray]
+InputsType = Union[InputType, Sequence[InputType]]
+
+
+def image_to_bgr_uint8(img: np.ndarray) -> np.ndarray:
+    """Check an image array and bring it to ``(H, W, 3)`` uint8 BGR.
+
+    Grayscale ``(H, W)`` / ``(H, W, 1)`` images are repeated into three channels and the alpha
+    channel of a 4-channel (BGRA) image is dropped, as ``mmcv.imread`` does for files.
+
+    Args:
+        img (ndarray): The image, BGR as ``cv2.imread`` / ``mmcv.imread`` return it.
+
+    Returns:
+        ndarray: ``(H, W, 3)`` uint8.
+
+    Raises:
+        ValueError: For another dtype than uint8, another number of channels or an empty image.
+    """
+    if not isinstance(img, np.ndarray):
+        raise TypeError(f'an image must be a numpy array or a path, got {type(img).__name__}')
+    if img.dtype != np.uint8:
+        raise ValueError(f'an image array must be uint8 (as cv2.imread returns it), got '
+                         f'{img.dtype}; e.g. convert 16-bit images with (img // 257).astype('
+                         f'np.uint8)')
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[..., 0]
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = img[..., :3]
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ValueError(f'an image array must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), '
+                         f'got shape {img.shape}')
+    if min(img.shape[:2]) == 0:
+        raise ValueError(f'empty image of shape {img.shape}')
+    return np.ascontiguousarray(img)
+
+
+def check_checkpoint_fits(model: nn.Module, checkpoint: dict, weights: str = '',
+                          config: str = '', strict: bool = True) -> None:
+    """Compare a checkpoint's tensors with the model built from the config, and explain.
+
+    Args:
+        model (nn.Module): The model built from the config.
+        checkpoint (dict): The loaded checkpoint (with ``state_dict``).
+        weights (str): Checkpoint path, for the message. Defaults to ''.
+        config (str): Config name, for the message. Defaults to ''.
+        strict (bool): Raise on tensors of the model that are missing from the checkpoint or
+            differ in shape; otherwise warn. Tensors of the checkpoint that the model lacks
+            only ever warn (e.g. a Det_Seg_Refine checkpoint run as Det_Seg). Defaults to True.
+
+    Raises:
+        ValueError: With ``strict``, when the checkpoint does not fit.
+    """
+    state = checkpoint.get('state_dict', checkpoint)
+    state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [(k, tuple(state[k].shape), tuple(v.shape)) for k, v in own.items()
+              if k in state and hasattr(state[k], 'shape') and tuple(state[k].shape) != tuple(
+                  v.shape)]
+
+    def modules(keys: List[str]) -> str:
+        heads = sorted({'.'.join(k.split('.')[:2]) for k in keys})
+        return ', '.join(heads[:6]) + (', ...' if len(heads) > 6 else '')
+
+    problems = []
+    if shapes:
+        k, ck, mk = shapes[0]
+        problems.append(f'{len(shapes)} tensors differ in shape (in {modules([s[0] for s in shapes])}'
+                        f'), e.g. {k}: checkpoint {ck}, config {mk}')
+    if missing:
+        problems.append(f'{len(missing)} tensors of the model are not in the checkpoint (in '
+                        f'{modules(missing)})')
+    where = (f'checkpoint {weights!r}' if weights else 'the checkpoint') + (
+        f' and config {config!r}' if config else ' and the config')
+    hint = ('Use the config the checkpoint was trained with: it is saved in the work_dir next to '
+            'the checkpoint, and inside the checkpoint (GraspInferencer(model=None, weights=...) '
+            'reads it from there).')
+    if problems:
+        msg = f'The {where} do not match: ' + '; '.join(problems) + '. ' + hint
+        if strict:
+            raise ValueError(msg)
+        warnings.warn(msg)
+    if unexpected:
+        warnings.warn(f'{len(unexpected)} tensors of the checkpoint are not used by the model of '
+                      f'the config (in {modules(unexpected)}); they are ignored.')
+
+
+class GraspInferencer(DetInferencer):
+    """Run a grasp detector on images: predictions as JSON-ready dicts, and drawings.
+
+    Inputs are image paths, a folder (its images, not recursive), ``(H, W, 3)`` uint8 BGR arrays
+    (grayscale and BGRA arrays are converted), or a list of those. An input that cannot be read
+    or processed gets a result with an ``error`` message (and a logged warning); the other
+    inputs of the batch are processed as usual. See the module docstring for the output format.
+
+    Examples:
+        >>> from mmgrasp.apis import GraspInferencer
+        >>> inferencer = GraspInferencer('configs/grasp/det_seg_refine_r101_fpn_ocid.py',
+        ...                              'work_dirs/.../epoch_24.pth', device='cpu')
+        >>> out = inferencer('scene.png', out_dir='outputs', no_save_pred=False,
+        ...                  best_per_object=True)
+        >>> best = out['predictions'][0]['grasps'][0]   # dict(center=..., opening=..., ...)
+
+    Args:
+        model (str | Config, optional): Config path or object; None to take the config saved in
+            the checkpoint. Defaults to None.
+        weights (str, optional): Checkpoint; random weights (with a warning) when None.
+            Defaults to None.
+        device (str, optional): ``'cpu'``, ``'cuda:0'``...; the available one when None.
+            Defaults to None.
+        scope (str): Default scope. Defaults to ``'mmgrasp'``.
+        palette (str): mmdet's palette option (orientation-bin colours); semantic colours come
+            from ``sem_palette``. Defaults to ``'none'``.
+        show_progress (bool): Show a progress bar. Defaults to True.
+        object_mode (str): What an object is for ``best_per_object``: ``'class'``,
+            ``'component'`` or ``'auto'`` (see :func:`best_grasp_per_object`).
+            Defaults to ``'auto'``.
+        strict (bool): Refuse a checkpoint that does not fit the config (see
+            :func:`check_checkpoint_fits`). Defaults to True.
+    """
+
+    preprocess_kwargs: set = set()
+    forward_kwargs: set = set()
+    visualize_kwargs: set = {
+        'return_vis', 'show', 'wait_time', 'draw_pred', 'pred_score_thr', 'img_out_dir',
+        'no_save_vis'
+    }
+    postprocess_kwargs: set = {
+        'print_result', 'pred_out_dir', 'return_datasamples', 'no_save_pred'
+    }
+
+    def __init__(self,
+                 model: Optional[Union[str, mmengine.Config]] = None,
+                 weights: Optional[str] = None,
+                 device: Optional[str] = None,
+                 scope: str = 'mmgrasp',
+                 palette: str = 'none',
+                 show_progress: bool = True,
+                 object_mode: str = 'auto',
+                 strict: bool = True) -> None:
+        self.strict = strict
+        self.object_mode = object_mode
+        self._weights = weights or ''
+        self._config_name = model if isinstance(model, str) else ''
+        self._warned_no_seg = False
+        super().__init__(model=model, weights=weights, device=device, scope=scope,
+                         palette=palette, show_progress=show_progress)
+
+    # ---------------------------------------------------------------------------- building
+    @staticmethod
+    def _config_metainfo(cfg) -> dict:
+        """``metainfo`` of the config's test dataset (built lazily: no annotation is read)."""
+        try:
+            dataset_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
+            dataset_cfg['lazy_init'] = True
+            return dict(DATASETS.build(dataset_cfg).metainfo)
+        except Exception as e:  # a config without a (buildable) test dataset
+            print_log(f'no metainfo from the test dataset of the config ({e}); using class ids',
+                      logger='current', level=30)
+            return {}
+
+    def _load_weights_to_model(self, model: nn.Module, checkpoint: Optional[dict],
+                               cfg) -> None:
+        """Check and load the weights; ``dataset_meta`` from the checkpoint, else the config.
+
+        ``dataset_meta`` keeps ``classes`` (orientation bins), ``sem_classes`` and
+        ``sem_palette``; ``sem_classes`` is made to agree with the semantic head's
+        ``num_classes`` (class ids as names where they do not).
+        """
+        meta = self._config_metainfo(cfg)
+        if checkpoint is not None:
+            check_checkpoint_fits(model, checkpoint, self._weights, self._config_name, self.strict)
+            _load_checkpoint_to_model(model, checkpoint)
+            ckpt_meta = checkpoint.get('meta', {}).get('dataset_meta', {}) or {}
+            meta.update({k.lower(): v for k, v in ckpt_meta.items()})
+        else:
+            warnings.warn('No checkpoint given: the predictions come from random weights.')
+        sem_head = getattr(model, 'semantic_head', None)
+        if sem_head is not None:
+            num = int(sem_head.num_classes)
+            names = list(meta.get('sem_classes') or [])
+            if len(names) != num:
+                if names:
+                    warnings.warn(f'sem_classes of the dataset ({len(names)}) do not match the '
+                                  f'semantic head ({num} classes); class ids are used as names')
+                meta['sem_classes'] = ['background'] + [f'class {k}' for k in range(1, num)]
+                meta.pop('sem_palette', None)
+        if self.palette != 'none':
+            meta['palette'] = self.palette
+        model.dataset_meta = meta
+
+    def _init_visualizer(self, cfg) -> Optional[mmengine.visualization.Visualizer]:
+        """The config's visualizer if it draws grasps, else a :class:`GraspLocalVisualizer`."""
+        grasp_cls = VISUALIZERS.get('GraspLocalVisualizer')
+        vis_cfg = copy.deepcopy(cfg.get('visualizer') or {})
+        vis_cls = VISUALIZERS.get(vis_cfg.get('type', '')) if vis_cfg else None
+        if vis_cls is None or not issubclass(vis_cls, grasp_cls):
+            vis_cfg = dict(type='GraspLocalVisualizer')
+        vis_cfg['name'] = f'grasp_inferencer_{id(self)}'
+        vis_cfg['vis_backends'] = None  # the inferencer writes its own files
+        visualizer = VISUALIZERS.build(vis_cfg)
+        visualizer.dataset_meta = self.model.dataset_meta
+        return visualizer
+
+    def _init_collate(self, cfg):
+        """``test_dataloader.collate_fn`` (mmengine's functions) or ``pseudo_collate``."""
+        collate_cfg = cfg.get('test_dataloader', {}).get('collate_fn')
+        if collate_cfg is None:
+            return pseudo_collate
+        with FUNCTIONS.switch_scope_and_registry('mmengine') as registry:
+            return registry.get(collate_cfg['type'] if isinstance(collate_cfg, dict)
+                                else collate_cfg)
+
+    # --------------------------------------------------------------------------- inputs
+    def _inputs_to_list(self, inputs: InputsType) -> list:
+        """A list of inputs; a folder becomes its image files, sorted by name."""
+        if isinstance(inputs, str) and osp.isdir(inputs):
+            return sorted(super()._inputs_to_list(inputs))
+        return super()._inputs_to_list(inputs)
+
+    def _load_one(self, single_input) -> Tuple[InputType, dict]:
+        """Run the pipeline on one input; returns the (checked) input and the packed data."""
+        if isinstance(single_input, np.ndarray):
+            single_input = image_to_bgr_uint8(single_input)
+        elif not isinstance(single_input, str):
+            raise TypeError('an input must be an image path or a numpy array, got '
+                            f'{type(single_input).__name__}')
+        return single_input, self.pipeline(single_input)
+
+    def preprocess(self, inputs: list, batch_size: int = 1, **kwargs
+                   ) -> Iterator[List[Tuple[int, InputType, Union[dict, Exception]]]]:
+        """Load the inputs through the test pipeline, ``batch_size`` at a time.
+
+        Args:
+            inputs (list): From :meth:`_inputs_to_list`.
+            batch_size (int): Images per chunk. Defaults to 1.
+
+        Yields:
+            list[tuple]: ``(index, input, data)`` per image; ``data`` is the exception raised
+            while loading an image that could not be loaded.
+        """
+        chunk = []
+        for index, single_input in enumerate(inputs):
+            try:
+                chunk.append((index, *self._load_one(single_input)))
+            except Exception as e:  # an unreadable image must not stop the others
+                chunk.append((index, single_input, e))
+            if len(chunk) == batch_size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def _forward_safe(self, items: list) -> list:
+        """Forward a chunk; when it fails, each image alone, so that one bad image fails alone."""
+        try:
+            return list(self.forward(self.collate_fn([data for _, _, data in items])))
+        except Exception as e:
+            if len(items) == 1:
+                return [e]
+            return [out for item in items for out in self._forward_safe([item])]
+
+    def _names(self, inputs: list) -> List[str]:
+        """Output file stems: the file name without extension, made unique; array numbers."""
+        names, seen = [], set()
+        for i, single_input in enumerate(inputs):
+            if isinstance(single_input, str):
+                name = osp.splitext(osp.basename(single_input.rstrip('/')))[0] or f'{i:08d}'
+            else:
+                name = f'{self.num_visualized_imgs + i:08d}'
+            if name in seen:
+                name = f'{name}_{i}'
+            seen.add(name)
+            names.append(name)
+        return names
+
+    # ----------------------------------------------------------------------------- call
+    def __call__(self,
+                 inputs: InputsType,
+                 batch_size: int = 1,
+                 return_vis: bool = False,
+                 show: bool = False,
+                 wait_time: int = 0,
+                 no_save_vis: bool = False,
+                 draw_pred: bool = True,
+                 pred_score_thr: float = 0.3,
+                 best_per_object: bool = False,
+                 return_datasamples: bool = False,
+                 print_result: bool = False,
+                 no_save_pred: bool = True,
+                 out_dir: str = '',
+                 **kwargs) -> dict:
+        """Predict, draw and save.
+
+        Args:
+            inputs (str | ndarray | list): Image path(s), a folder, or BGR array(s).
+            batch_size (int): Images per forward pass. Defaults to 1.
+            return_vis (bool): Return the drawings (RGB arrays). Defaults to False.
+            show (bool): Show the drawings in a window. Defaults to False.
+            wait_time (int): Seconds to show each drawing. Defaults to 0.
+            no_save_vis (bool): Do not write drawings. Defaults to False.
+            draw_pred (bool): Draw the predictions. Defaults to True.
+            pred_score_thr (float): Minimum score of a drawn grasp (the JSON holds all
+                predictions). Defaults to 0.3.
+            best_per_object (bool): Keep only the best grasp per object (from the semantic map;
+                the single best grasp without one), in the drawings and the predictions.
+                Defaults to False.
+            return_datasamples (bool): Return :class:`DetDataSample` s instead of dicts.
+                Defaults to False.
+            print_result (bool): Print the predictions. Defaults to False.
+            no_save_pred (bool): Do not write JSON files. Defaults to True.
+            out_dir (str): Output folder: drawings in ``vis/``, JSON and semantic maps in
+                ``preds/``. Nothing is written when empty. Defaults to ''.
+
+        Returns:
+            dict: ``predictions`` (one entry per input, in input order) and ``visualization``
+            (the RGB drawings with ``return_vis``, else an empty list).
+        """
+        if kwargs:
+            self._dispatch_kwargs(**kwargs)  # raises on unknown arguments
+        ori_inputs = self._inputs_to_list(inputs)
+        if not ori_inputs:
+            raise ValueError(f'no image to process in {inputs!r}')
+        names = self._names(ori_inputs)
+        predictions: list = [None] * len(ori_inputs)
+        visualization: list = [None] * len(ori_inputs)
+        chunks = self.preprocess(ori_inputs, batch_size=batch_size)
+        if self.show_progress:
+            chunks = track(chunks, total=math.ceil(len(ori_inputs) / batch_size),
+                           description='Inference')
+        for chunk in chunks:
+            loaded = [item for item in chunk if not isinstance(item[2], Exception)]
+            outputs = dict(zip([item[0] for item in loaded], self._forward_safe(loaded)))
+            for index, single_input, data in chunk:
+                pred = outputs.get(index, data)
+                if isinstance(pred, Exception):
+                    predictions[index] = self._error_result(single_input, pred, names[index],
+                                                            '' if no_save_pred else out_dir)
+                    continue
+                if best_per_object:
+                    self.select_best_per_object(pred)
+                vis = self.visualize([single_input], [pred], return_vis=return_vis, show=show,
+                                     wait_time=wait_time, draw_pred=draw_pred,
+                                     pred_score_thr=pred_score_thr, no_save_vis=no_save_vis,
+                                     img_out_dir=out_dir, img_names=[names[index]])
+                result = self.postprocess([pred], vis, return_datasamples=return_datasamples,
+                                          print_result=print_result, no_save_pred=no_save_pred,
+                                          pred_out_dir=out_dir, img_names=[names[index]])
+                predictions[index] = result['predictions'][0]
+                if vis:
+                    visualization[index] = vis[0]
+        return dict(predictions=predictions,
+                    visualization=[v for v in visualization if v is not None])
+
+    def _error_result(self, single_input, error: Exception, name: str, pred_out_dir: str) -> dict:
+        path = single_input if isinstance(single_input, str) else None
+        what = path if path is not None else f'array input {name}'
+        message = f'{type(error).__name__}: {error}'
+        print_log(f'skipped {what}: {message}', logger='current', level=30)
+        result = dict(img_path=path, error=message, grasps=[])
+        if pred_out_dir:
+            mmengine.dump(result, osp.join(pred_out_dir, 'preds', f'{name}.json'), indent=1)
+        return result
+
+    def select_best_per_object(self, data_sample: DetDataSample) -> DetDataSample:
+        """Replace ``pred_instances`` by the best grasp per object, in place.
+
+        Adds ``obj_labels``, ``obj_ids`` and ``grasp_inds`` (see :func:`best_grasp_per_object`).
+        Without a semantic map the single best grasp is kept.
+
+        Args:
+            data_sample (DetDataSample): A prediction.
+
+        Returns:
+            DetDataSample: The same sample.
+        """
+        preds = data_sample.pred_instances
+        if 'pred_sem_seg' in data_sample:
+            num = len(self.model.dataset_meta.get('sem_classes') or []) or None
+            data_sample.pred_instances = best_grasp_per_object(
+                preds, data_sample.pred_sem_seg.sem_seg, self.object_mode, num)
+        else:
+            if not self._warned_no_seg:
+                warnings.warn('best_per_object needs a semantic head: keeping the best grasp')
+                self._warned_no_seg = True
+            data_sample.pred_instances = preds[preds.scores.argsort(descending=True)[:1]]
+        return data_sample
+
+    # ----------------------------------------------------------------------- outputs
+    def visualize(self,
+                  inputs: list,
+                  preds: List[DetDataSample],
+                  return_vis: bool = False,
+                  show: bool = False,
+                  wait_time: int = 0,
+                  draw_pred: bool = True,
+                  pred_score_thr: float = 0.3,
+                  no_save_vis: bool = False,
+                  img_out_dir: str = '',
+                  img_names: Optional[List[str]] = None,
+                  **kwargs) -> Optional[List[np.ndarray]]:
+        """Draw predictions on the input images; write ``<img_out_dir>/vis/<name>.png``.
+
+        Args:
+            inputs (list): Paths or BGR arrays.
+            preds (list[DetDataSample]): Predictions.
+            return_vis (bool): Return the drawings. Defaults to False.
+            show (bool): Show them. Defaults to False.
+            wait_time (int): Seconds to show each. Defaults to 0.
+            draw_pred (bool): Draw the predictions. Defaults to True.
+            pred_score_thr (float): Minimum score of a drawn grasp. Defaults to 0.3.
+            no_save_vis (bool): Write nothing. Defaults to False.
+            img_out_dir (str): Output folder. Defaults to ''.
+            img_names (list[str], optional): File stems. Defaults to :meth:`_names`.
+
+        Returns:
+            list[ndarray] | None: RGB drawings, or None when nothing is drawn.
+        """
+        if no_save_vis:
+            img_out_dir = ''
+        if not show and not img_out_dir and not return_vis:
+            return None
+        img_names = img_names or self._names(inputs)
+        results = []
+        for single_input, pred, name in zip(inputs, preds, img_names):
+            if isinstance(single_input, str):
+                img = mmcv.imread(single_input, channel_order='rgb')
+            else:
+                img = single_input[..., ::-1]  # BGR -> RGB
+            out_file = osp.join(img_out_dir, 'vis', f'{name}.png') if img_out_dir else None
+            self.visualizer.add_datasample(
+                name, img, pred, show=show, wait_time=wait_time, draw_gt=False,
+                draw_pred=draw_pred, pred_score_thr=pred_score_thr, out_file=out_file,
+                best_per_object=False)  # the selection, if any, is already in pred
+            results.append(self.visualizer.get_image())
+            self.num_visualized_imgs += 1
+        return results
+
+    def postprocess(self,
+                    preds: List[DetDataSample],
+                    visualization: Optional[List[np.ndarray]] = None,
+                    return_datasamples: bool = False,
+                    print_result: bool = False,
+                    no_save_pred: bool = False,
+                    pred_out_dir: str = '',
+                    img_names: Optional[List[str]] = None,
+                    **kwargs) -> Dict:
+        """Turn predictions into dicts (module docstring) and write them as JSON.
+
+        Args:
+            preds (list[DetDataSample]): Predictions.
+            visualization (list[ndarray], optional): Drawings. Defaults to None.
+            return_datasamples (bool): Return the samples themselves. Defaults to False.
+            print_result (bool): Print the results. Defaults to False.
+            no_save_pred (bool): Write nothing. Defaults to False.
+            pred_out_dir (str): Output folder (files go to ``preds/``). Defaults to ''.
+            img_names (list[str], optional): File stems. Defaults to numbers.
+
+        Returns:
+            dict: ``predictions`` and ``visualization``.
+        """
+        if no_save_pred:
+            pred_out_dir = ''
+        if return_datasamples:
+            results = preds
+        else:
+            img_names = img_names or [f'{self.num_predicted_imgs + i:08d}'
+                                      for i in range(len(preds))]
+            results = [self.pred2dict(p, pred_out_dir, n) for p, n in zip(preds, img_names)]
+        self.num_predicted_imgs += len(preds)
+        if print_result:
+            print(results)
+        return dict(predictions=results, visualization=visualization)
+
+    def pred2dict(self, data_sample: DetDataSample, pred_out_dir: str = '',
+                  img_name: Optional[str] = None) -> Dict:
+        """One prediction as a dict of plain numbers (module docstring); written to
+        ``<pred_out_dir>/preds/<img_name>.json`` when ``pred_out_dir`` is set.
+
+        Args:
+            data_sample (DetDataSample): The prediction.
+            pred_out_dir (str): Output folder. Defaults to ''.
+            img_name (str, optional): File stem. Defaults to a number.
+
+        Returns:
+            dict: The prediction.
+        """
+        img_name = img_name or f'{self.num_predicted_imgs:08d}'
+        meta = data_sample.metainfo
+        result = dict(img_path=meta.get('img_path'),
+                      img_shape=[int(v) for v in meta.get('ori_shape', (0, 0))[:2]])
+        result['grasps'] = grasp_records(data_sample, self.model.dataset_meta.get('sem_classes'))
+        if 'pred_sem_seg' in data_sample:
+            seg = data_sample.pred_sem_seg.sem_seg[0].cpu().numpy().astype(np.uint8)
+            if pred_out_dir:
+                path = osp.join(pred_out_dir, 'preds', f'{img_name}_sem_seg.png')
+                mmcv.imwrite(seg, path)
+                result['sem_seg_path'] = path
+            else:
+                result['sem_seg'] = seg
+        if pred_out_dir:
+            mmengine.dump(result, osp.join(pred_out_dir, 'preds', f'{img_name}.json'), indent=1)
+        return result
+
+
+def _grasp_fields(g: Sequence[float]) -> dict:
+    return dict(center=[round(g[0], 2), round(g[1], 2)], opening=round(g[2], 2),
+                jaw=round(g[3], 2), angle_deg=round(math.degrees(g[4]) % 180.0, 2))
+
+
+def grasp_records(data_sample: DetDataSample,
+                  sem_classes: Optional[Sequence[str]] = None) -> List[dict]:
+    """The predicted grasps of a sample as JSON-ready dicts, best first.
+
+    Args:
+        data_sample (DetDataSample): ``pred_instances`` (``bboxes`` ``(K, 5)`` at the original
+            resolution, ``scores``, ``labels``; optional ``bboxes_unrefined``, ``obj_labels``,
+            ``obj_ids``) and optional ``pred_sem_seg``.
+        sem_classes (list[str], optional): Names of the semantic classes. Defaults to None.
+
+    Returns:
+        list[dict]: One dict per grasp (keys in the module docstring).
+    """
+    if 'pred_instances' not in data_sample:
+        return []
+    preds = data_sample.pred_instances.cpu()
+    if len(preds) == 0:
+        return []
+    preds = preds[preds.scores.argsort(descending=True)]
+    grasps = preds.bboxes.float()
+    corners = grasps_to_corners(grasps)  # (K, 4, 2)
+    if 'obj_labels' in preds:
+        obj_labels = preds.obj_labels.numpy()
+    elif 'pred_sem_seg' in data_sample:
+        obj_labels = grasp_centre_labels(grasps, data_sample.pred_sem_seg.sem_seg)
+    else:
+        obj_labels = None
+    records = []
+    for i in range(len(preds)):
+        rec = _grasp_fields(grasps[i].tolist())
+        rec['corners'] = [[round(x, 2), round(y, 2)] for x, y in corners[i].tolist()]
+        rec['score'] = round(float(preds.scores[i]), 4)
+        rec['orientation_bin'] = int(preds.labels[i]) if 'labels' in preds else None
+        if obj_labels is not None:
+            label = int(obj_labels[i])
+            rec['object'] = (sem_classes[label] if sem_classes is not None
+                             and 0 <= label < len(sem_classes) else f'class {label}')
+            rec['object_label'] = label
+        if 'obj_ids' in preds:
+            rec['object_id'] = int(preds.obj_ids[i])
+        if 'bboxes_unrefined' in preds:
+            rec['unrefined'] = _grasp_fields(preds.bboxes_unrefined[i].float().tolist())
+        records.append(rec)
+    return records

@@ -1,0 +1,275 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Speed of a grasp detector, stage by stage, on the CPU or a GPU.
+
+    python tools/analysis_tools/benchmark.py CONFIG [CHECKPOINT] [--shape 351 351]
+        [--device cpu] [--warmup 3] [--num-iters 10] [--threads N] [--cfg-options ...]
+
+The stages are run in the order of :meth:`mmgrasp.models.GraspDetSeg.predict`, each one timed
+with ``time.perf_counter`` (after ``torch.cuda.synchronize`` on a GPU) under ``torch.no_grad``,
+after ``--warmup`` untimed passes; the median over ``--num-iters`` passes is reported:
+
+- ``backbone+FPN``: ``model.extract_feat``;
+- ``RPN``: the RPN convolutions and its proposals (decoding and NMS);
+- ``grasp head``: RoIAlign of the proposals and the grasp head's fully connected layers;
+- ``semantic head``: the Mini-DeepLab branch (logits at 1/4 of the input);
+- ``refinement head``: the rotated crops of the probability map, the MLP and the decoding;
+- ``post-processing``: grasp decoding and class-wise NMS of the grasp head, upsampling and
+  argmax of the semantic map, rescaling to the original image.
+
+The whole ``model.predict`` is timed as well (images per second), and the peak memory is
+reported (``torch.cuda.max_memory_allocated`` on a GPU, the process's peak resident set size on
+the CPU). Without a checkpoint the model has random weights; the backbone's ``init_cfg`` is
+removed so that nothing is downloaded. The time of the NMS steps depends on how many candidates
+pass the score threshold, so numbers from random weights are an upper bound for those steps.
+"""
+import argparse
+import resource
+import statistics
+import time
+from collections import OrderedDict
+from typing import Callable, Dict, List
+
+import numpy as np
+import torch
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import bbox2roi
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+
+from mmgrasp.registry import MODELS
+
+HEAD_STAGES = ('RPN', 'grasp head', 'semantic head', 'refinement head', 'post-processing')
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Time a grasp detector stage by stage')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', nargs='?', help='checkpoint (random weights without it)')
+    parser.add_argument('--shape', type=int, nargs='+', default=[351, 351],
+                        help='input image height and width (one value for a square)')
+    parser.add_argument('--batch-size', type=int, default=1, help='images per forward pass')
+    parser.add_argument('--device', default='cpu', help='cpu, cuda or cuda:N')
+    parser.add_argument('--warmup', type=int, default=3, help='untimed passes first')
+    parser.add_argument('--num-iters', type=int, default=10, help='timed passes')
+    parser.add_argument('--threads', type=int, help='torch CPU threads (default: torch\'s own)')
+    parser.add_argument('--target', type=float, default=15.0,
+                        help='the heads may take at most this percentage of backbone+FPN')
+    parser.add_argument('--seed', type=int, default=0, help='seed of the weights and the image')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. model.test_cfg.rpn.max_per_img=300')
+    return parser.parse_args()
+
+
+def build_model(cfg: Config, checkpoint: str = None, device: str = 'cpu') -> torch.nn.Module:
+    """Build the detector of ``cfg`` for timing, offline.
+
+    Args:
+        cfg (Config): The config (``default_scope`` is set from it).
+        checkpoint (str, optional): Weights to load; random weights without.
+        device (str): Device. Defaults to ``'cpu'``.
+
+    Returns:
+        nn.Module: The model in eval mode.
+    """
+    init_default_scope(cfg.get('default_scope', 'mmgrasp'))
+    cfg.model.backbone.init_cfg = None  # offline: no pretrained download
+    model = MODELS.build(cfg.model)
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    return model.to(device).eval()
+
+
+def make_batch(model: torch.nn.Module, height: int, width: int, batch_size: int,
+               seed: int = 0) -> dict:
+    """A preprocessed batch of random images with the metainfo of the test pipeline.
+
+    Args:
+        model (nn.Module): The detector (its ``data_preprocessor`` normalises and pads).
+        height (int): Image height.
+        width (int): Image width.
+        batch_size (int): Images in the batch.
+        seed (int): Seed of the pixels. Defaults to 0.
+
+    Returns:
+        dict: ``inputs`` ``(B, 3, H', W')`` and ``data_samples`` as ``model.predict`` gets them.
+    """
+    rng = np.random.default_rng(seed)
+    inputs, samples = [], []
+    for i in range(batch_size):
+        inputs.append(torch.from_numpy(rng.integers(0, 256, (3, height, width), dtype=np.uint8)))
+        samples.append(DetDataSample(metainfo=dict(
+            img_id=i, ori_shape=(height, width), img_shape=(height, width),
+            scale_factor=(1.0, 1.0))))
+    return model.data_preprocessor(dict(inputs=inputs, data_samples=samples), False)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+class StageTimer:
+    """Collect per-stage wall times of repeated passes.
+
+    Args:
+        device (torch.device): Synchronised before each reading on a GPU.
+    """
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.times: Dict[str, List[float]] = OrderedDict()
+        self.enabled = True
+
+    def __call__(self, name: str, fn: Callable, *args, **kwargs):
+        _sync(self.device)
+        start = time.perf_counter()
+        out = fn(*args, **kwargs)
+        _sync(self.device)
+        if self.enabled:
+            self.times.setdefault(name, []).append((time.perf_counter() - start) * 1000.0)
+        return out
+
+    def medians(self) -> Dict[str, float]:
+        """dict: median milliseconds per stage."""
+        return OrderedDict((k, statistics.median(v)) for k, v in self.times.items())
+
+
+@torch.no_grad()
+def staged_predict(model: torch.nn.Module, batch: dict, timer: StageTimer) -> None:
+    """One pass of ``GraspDetSeg.predict``, split into timed stages.
+
+    The sub-stage names contain a ``/``: ``RPN/forward`` and ``RPN/proposals``,
+    ``grasp head/RoIAlign`` and ``grasp head/fcs``, ``post-processing/grasp NMS``,
+    ``post-processing/semantic map`` and ``post-processing/rescale``.
+
+    Args:
+        model (nn.Module): A :class:`GraspDetSeg` (detection-only models skip the missing heads).
+        batch (dict): Output of :func:`make_batch`.
+        timer (StageTimer): Where the times go.
+    """
+    from mmgrasp.models.detectors.grasp_det_seg import rescale_grasp_tensor
+
+    inputs, samples = batch['inputs'], batch['data_samples']
+    metas = [s.metainfo for s in samples]
+
+    x = timer('backbone+FPN', model.extract_feat, inputs)
+
+    rpn_outs = timer('RPN/forward', model.rpn_head, x)
+    proposals = timer('RPN/proposals', model.rpn_head.predict_by_feat, *rpn_outs,
+                      batch_img_metas=metas, rescale=False)
+
+    roi_head = model.roi_head
+    rois = bbox2roi([p.bboxes for p in proposals])
+    feats = timer('grasp head/RoIAlign', roi_head.bbox_roi_extractor,
+                  x[:roi_head.bbox_roi_extractor.num_inputs], rois)
+    cls_score, bbox_pred = timer('grasp head/fcs', roi_head.bbox_head, feats)
+    counts = tuple(len(p) for p in proposals)
+    results = timer('post-processing/grasp NMS', roi_head.bbox_head.predict_by_feat,
+                    rois=rois.split(counts), cls_scores=cls_score.split(counts),
+                    bbox_preds=bbox_pred.split(counts), batch_img_metas=metas,
+                    rcnn_test_cfg=roi_head.test_cfg, rescale=False)
+
+    if getattr(model, 'with_semantic_head', False):
+        seg_logits = timer('semantic head', lambda: model.semantic_head(x)['seg_preds'])
+        if getattr(model, 'with_refine_head', False):
+            results = timer('refinement head', model.refine_head.predict, seg_logits, results,
+                            metas)
+        timer('post-processing/semantic map', model._seg_to_images, seg_logits, metas, True)
+
+    def rescale():
+        for sample, res in zip(samples, results):
+            if len(res):
+                res.bboxes = rescale_grasp_tensor(res.bboxes, sample.scale_factor)
+
+    timer('post-processing/rescale', rescale)
+
+
+def summarise(medians: Dict[str, float]) -> 'OrderedDict[str, float]':
+    """Sum the sub-stages (``'stage/part'``) into their stages.
+
+    Args:
+        medians (dict): Median milliseconds per (sub-)stage.
+
+    Returns:
+        OrderedDict: Milliseconds per stage, in pipeline order.
+    """
+    stages: 'OrderedDict[str, float]' = OrderedDict()
+    for name in ('backbone+FPN', ) + HEAD_STAGES:
+        parts = [v for k, v in medians.items() if k == name or k.startswith(name + '/')]
+        if parts:
+            stages[name] = sum(parts)
+    return stages
+
+
+def peak_memory_mb(device: torch.device) -> float:
+    """Peak memory in MiB: CUDA allocations on a GPU, the peak resident set on the CPU."""
+    if device.type == 'cuda':
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def main() -> None:
+    args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    height, width = (args.shape * 2)[:2] if len(args.shape) == 1 else args.shape[:2]
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    device = torch.device(args.device)
+    model = build_model(cfg, args.checkpoint, args.device)
+    batch = make_batch(model, height, width, args.batch_size, args.seed)
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats(device)
+
+    timer = StageTimer(device)
+    timer.enabled = False
+    for _ in range(args.warmup):
+        staged_predict(model, batch, timer)
+    timer.enabled = True
+    for _ in range(args.num_iters):
+        staged_predict(model, batch, timer)
+
+    totals = []
+    with torch.no_grad():
+        for i in range(args.warmup + args.num_iters):
+            _sync(device)
+            start = time.perf_counter()
+            model.predict(batch['inputs'], batch['data_samples'], rescale=True)
+            _sync(device)
+            if i >= args.warmup:
+                totals.append((time.perf_counter() - start) * 1000.0)
+    total = statistics.median(totals)
+
+    medians = timer.medians()
+    stages = summarise(medians)
+    base = stages['backbone+FPN']
+    heads = sum(v for k, v in stages.items() if k != 'backbone+FPN')
+    print(f'\nmodel {cfg.model.type} from {args.config}, '
+          f'{"checkpoint " + args.checkpoint if args.checkpoint else "random weights"}')
+    print(f'input {args.batch_size} x 3 x {height} x {width} (padded to '
+          f'{tuple(batch["inputs"].shape[-2:])}), device {device}, '
+          f'{torch.get_num_threads()} threads, median of {args.num_iters} passes '
+          f'after {args.warmup} warm-up passes\n')
+    print(f'{"stage":<32}{"ms":>10}{"% of backbone+FPN":>20}')
+    for name, ms in stages.items():
+        print(f'{name:<32}{ms:>10.1f}{100 * ms / base:>19.1f}%')
+        for sub, sub_ms in medians.items():
+            if sub.startswith(name + '/'):
+                print(f'  {sub.split("/", 1)[1]:<30}{sub_ms:>10.1f}{100 * sub_ms / base:>19.1f}%')
+    print(f'{"all after backbone+FPN":<32}{heads:>10.1f}{100 * heads / base:>19.1f}%')
+    print(f'{"sum of stages":<32}{base + heads:>10.1f}')
+    print(f'{"model.predict (end to end)":<32}{total:>10.1f}')
+    print(f'\nimages per second: {1000.0 * args.batch_size / total:.2f}; '
+          f'latency per batch: {total:.1f} ms')
+    print(f'peak memory: {peak_memory_mb(device):.0f} MiB '
+          f'({"CUDA allocated" if device.type == "cuda" else "process peak RSS"})')
+    verdict = 'met' if 100 * heads / base <= args.target else 'NOT met'
+    print(f'target (heads <= {args.target:g} % of backbone+FPN): {verdict} '
+          f'({100 * heads / base:.1f} %)')
+
+
+if __name__ == '__main__':
+    main()

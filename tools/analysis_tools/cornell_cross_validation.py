@@ -1,0 +1,119 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Cornell k-fold cross-validation: train and test each fold, print the grid per fold and its mean.
+
+    python tools/analysis_tools/cornell_cross_validation.py CONFIG \
+        [--data-root data/cornell/] [--folds 5] [--minutes-per-fold 30] [--work-dir DIR] \
+        [--cfg-options ...]
+
+Each fold runs ``tools/train.py`` and ``tools/test.py`` in a subprocess with
+``fold=K`` on the three dataloaders. A fold whose metrics file exists is not run again, so an
+interrupted benchmark resumes where it stopped (a fold interrupted mid-training resumes from its
+last checkpoint). ``--minutes-per-fold`` adds ``TrainTimeBudgetHook``: training stops at the first
+epoch end after that many minutes. The summary is printed and written to
+``WORK_DIR/cross_validation.json``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List
+
+import numpy as np
+
+TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Cornell k-fold cross-validation')
+    parser.add_argument('config', help='a Cornell config (its datasets take `fold`)')
+    parser.add_argument('--data-root', help='Cornell root (folders 01..10); default: the config')
+    parser.add_argument('--folds', type=int, default=5, help='number of folds')
+    parser.add_argument('--only-folds', type=int, nargs='+', help='run only these folds')
+    parser.add_argument('--minutes-per-fold', type=float,
+                        help='training budget per fold in minutes (stops at an epoch end)')
+    parser.add_argument('--work-dir', help='default: work_dirs/<config name>_cv')
+    parser.add_argument('--cfg-options', nargs='+', default=[],
+                        help='passed on to train.py and test.py')
+    return parser.parse_args()
+
+
+def fold_options(args: argparse.Namespace, fold: int) -> List[str]:
+    """``--cfg-options`` entries that select one fold (and the data root) everywhere."""
+    opts = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        opts += [f'{loader}.dataset.fold={fold}', f'{loader}.dataset.num_folds={args.folds}']
+        if args.data_root:
+            opts.append(f'{loader}.dataset.data_root={args.data_root}')
+    return opts
+
+
+def run(cmd: List[str]) -> None:
+    print('+', ' '.join(cmd), flush=True)
+    subprocess.run(cmd, check=True)
+
+
+def run_fold(args: argparse.Namespace, fold: int, work_dir: str) -> Dict[str, float]:
+    fold_dir = osp.join(work_dir, f'fold{fold}')
+    metrics_file = osp.join(fold_dir, 'test_metrics.json')
+    if osp.exists(metrics_file):
+        print(f'fold {fold}: done before, reading {metrics_file}')
+        with open(metrics_file) as f:
+            return json.load(f)
+    opts = fold_options(args, fold) + list(args.cfg_options)
+    cmd = [sys.executable, osp.join(TOOLS, 'train.py'), args.config, '--work-dir', fold_dir]
+    if args.minutes_per_fold:
+        cmd += ['--train-minutes', str(args.minutes_per_fold)]
+    if osp.exists(osp.join(fold_dir, 'last_checkpoint')):
+        cmd.append('--resume')
+    start = time.perf_counter()
+    run(cmd + ['--cfg-options'] + opts)
+    minutes = (time.perf_counter() - start) / 60
+    with open(osp.join(fold_dir, 'last_checkpoint')) as f:
+        ckpt = f.read().strip()
+    run([sys.executable, osp.join(TOOLS, 'test.py'), args.config, ckpt, '--work-dir', fold_dir,
+         '--metrics-out', metrics_file, '--cfg-options'] + opts)
+    with open(metrics_file) as f:
+        metrics = json.load(f)
+    print(f'fold {fold}: {minutes:.1f} min of training and testing')
+    return metrics
+
+
+def summarise(per_fold: Dict[int, Dict[str, float]]) -> Dict[str, Dict[str, float]]:
+    """Mean and standard deviation (over folds) of every metric, in percent."""
+    keys = list(next(iter(per_fold.values())))
+    summary = {}
+    for key in keys:
+        values = np.array([m[key] for m in per_fold.values()]) * 100
+        summary[key] = dict(mean=float(values.mean()), std=float(values.std()),
+                            folds=[round(float(v), 2) for v in values])
+    return summary
+
+
+def main() -> None:
+    args = parse_args()
+    name = osp.splitext(osp.basename(args.config))[0]
+    work_dir = args.work_dir or osp.join('work_dirs', f'{name}_cv')
+    os.makedirs(work_dir, exist_ok=True)
+    folds = args.only_folds if args.only_folds else list(range(args.folds))
+    per_fold = {k: run_fold(args, k, work_dir) for k in folds}
+    summary = summarise(per_fold)
+    width = max(len(k) for k in summary)
+    print(f'\n{len(folds)}-fold cross-validation of {name} (percent):')
+    for key, s in summary.items():
+        folds_txt = ' '.join(f'{v:6.2f}' for v in s['folds'])
+        print(f'  {key.split("/", 1)[-1]:<{width}}  mean {s["mean"]:6.2f}  std {s["std"]:5.2f}'
+              f'  folds {folds_txt}')
+    out = osp.join(work_dir, 'cross_validation.json')
+    tmp = out + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(dict(config=args.config, folds=folds, summary=summary,
+                       per_fold={str(k): v for k, v in per_fold.items()}), f, indent=2)
+    os.replace(tmp, out)
+    print(f'written to {out}')
+
+
+if __name__ == '__main__':
+    main()
