@@ -57,6 +57,12 @@ def main() -> int:
         pred_score_thr=args.pred_score_thr,
         best_per_object=args.best_per_object,
         out_dir=args.out_dir)
+    for p in out['predictions']:
+        best = max((g['score'] for g in p['grasps']), default=None)
+        if best is not None and best < args.pred_score_thr and not args.no_save_vis:
+            print_log(f'{p["img_path"] or "array input"}: no grasp scores above '
+                      f'--pred-score-thr {args.pred_score_thr} (best {best:.3f}), none drawn',
+                      logger='current')
     failed = [p for p in out['predictions'] if 'error' in p]
     done = len(out['predictions']) - len(failed)
     if args.out_dir and not (args.no_save_vis and args.no_save_pred):

@@ -21,9 +21,11 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     mmdet.utils.register_all_modules(init_default_scope=False)
 
     import mmgrasp.datasets  # noqa: F401,F403
+    import mmgrasp.engine  # noqa: F401,F403
     import mmgrasp.evaluation  # noqa: F401,F403
     import mmgrasp.models  # noqa: F401,F403
     import mmgrasp.structures  # noqa: F401,F403
+    import mmgrasp.visualization  # noqa: F401,F403
 
     if not init_default_scope:
         return

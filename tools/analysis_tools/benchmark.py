@@ -18,11 +18,13 @@ after ``--warmup`` untimed passes; the median over ``--num-iters`` passes is rep
 
 The whole ``model.predict`` is timed as well (images per second), and the peak memory is
 reported (``torch.cuda.max_memory_allocated`` on a GPU, the process's peak resident set size on
-the CPU). Without a checkpoint the model has random weights; the backbone's ``init_cfg`` is
+the CPU). ``--flops`` adds the multiply-adds of each stage's layers, a measure that does not
+depend on the machine or its load. Without a checkpoint the model has random weights; the backbone's ``init_cfg`` is
 removed so that nothing is downloaded. The time of the NMS steps depends on how many candidates
 pass the score threshold, so numbers from random weights are an upper bound for those steps.
 """
 import argparse
+import os
 import resource
 import statistics
 import time
@@ -56,6 +58,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--target', type=float, default=15.0,
                         help='the heads may take at most this percentage of backbone+FPN')
     parser.add_argument('--seed', type=int, default=0, help='seed of the weights and the image')
+    parser.add_argument('--flops', action='store_true',
+                        help='also count the multiply-adds of each stage (mmengine.analysis)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. model.test_cfg.rpn.max_per_img=300')
     return parser.parse_args()
@@ -185,6 +189,63 @@ def staged_predict(model: torch.nn.Module, batch: dict, timer: StageTimer) -> No
     timer('post-processing/rescale', rescale)
 
 
+class _Call(torch.nn.Module):
+    """Wrap ``fn(module, *inputs)`` as a module, for :class:`mmengine.analysis.FlopAnalyzer`."""
+
+    def __init__(self, module: torch.nn.Module, fn: Callable) -> None:
+        super().__init__()
+        self.module = module
+        self.fn = fn
+
+    def forward(self, *inputs):
+        return self.fn(self.module, *inputs)
+
+
+@torch.no_grad()
+def count_gmacs(model: torch.nn.Module, batch: dict) -> Dict[str, float]:
+    """Multiply-adds (10^9) of the network layers of each stage, by ``FlopAnalyzer``.
+
+    Only the layers count: RoIAlign, the rotated crops and NMS (mmcv ops) are left out.
+
+    Args:
+        model (nn.Module): The detector.
+        batch (dict): Output of :func:`make_batch`.
+
+    Returns:
+        dict: GMACs of ``backbone+FPN``, ``RPN``, ``grasp head``, ``semantic head`` and
+        ``refinement head`` (those the model has).
+    """
+    from mmengine.analysis import FlopAnalyzer
+
+    def gmacs(module, inputs):
+        analyzer = FlopAnalyzer(module, inputs)
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        return analyzer.total() / 1e9
+
+    inputs, samples = batch['inputs'], batch['data_samples']
+    x = model.extract_feat(inputs)
+    out = OrderedDict()
+    out['backbone+FPN'] = gmacs(_Call(model, lambda m, i: m.extract_feat(i)), (inputs, ))
+    out['RPN'] = gmacs(model.rpn_head, (x, ))
+    proposals = model.rpn_head.predict(x, samples, rescale=False)
+    rois = bbox2roi([p.bboxes for p in proposals])
+    feats = model.roi_head.bbox_roi_extractor(x[:model.roi_head.bbox_roi_extractor.num_inputs],
+                                              rois)
+    out['grasp head'] = gmacs(model.roi_head.bbox_head, (feats, ))
+    if getattr(model, 'with_semantic_head', False):
+        out['semantic head'] = gmacs(
+            _Call(model.semantic_head, lambda m, f: m(f)['seg_preds']), (x, ))
+        if getattr(model, 'with_refine_head', False):
+            head = model.refine_head
+            results = model.roi_head.predict(x, proposals, samples, rescale=False)
+            num = max(sum(len(r) for r in results), 1)
+            flat = torch.zeros(num, 2 * head.roi_size[0] * head.roi_size[1])
+            out['refinement head'] = gmacs(
+                _Call(head, lambda m, f: m.fc_delta(m.mlp(f))), (flat, ))
+    return out
+
+
 def summarise(medians: Dict[str, float]) -> 'OrderedDict[str, float]':
     """Sum the sub-stages (``'stage/part'``) into their stages.
 
@@ -224,27 +285,25 @@ def main() -> None:
     if device.type == 'cuda':
         torch.cuda.reset_peak_memory_stats(device)
 
+    # Staged and end-to-end passes alternate, so that a change of the machine's load affects
+    # both alike.
     timer = StageTimer(device)
-    timer.enabled = False
-    for _ in range(args.warmup):
-        staged_predict(model, batch, timer)
-    timer.enabled = True
-    for _ in range(args.num_iters):
-        staged_predict(model, batch, timer)
-
     totals = []
-    with torch.no_grad():
-        for i in range(args.warmup + args.num_iters):
+    for i in range(args.warmup + args.num_iters):
+        timer.enabled = i >= args.warmup
+        staged_predict(model, batch, timer)
+        with torch.no_grad():
             _sync(device)
             start = time.perf_counter()
             model.predict(batch['inputs'], batch['data_samples'], rescale=True)
             _sync(device)
-            if i >= args.warmup:
-                totals.append((time.perf_counter() - start) * 1000.0)
+        if i >= args.warmup:
+            totals.append((time.perf_counter() - start) * 1000.0)
     total = statistics.median(totals)
 
     medians = timer.medians()
     stages = summarise(medians)
+    macs = count_gmacs(model, batch) if args.flops else {}
     base = stages['backbone+FPN']
     heads = sum(v for k, v in stages.items() if k != 'backbone+FPN')
     print(f'\nmodel {cfg.model.type} from {args.config}, '
@@ -253,17 +312,28 @@ def main() -> None:
           f'{tuple(batch["inputs"].shape[-2:])}), device {device}, '
           f'{torch.get_num_threads()} threads, median of {args.num_iters} passes '
           f'after {args.warmup} warm-up passes\n')
-    print(f'{"stage":<32}{"ms":>10}{"% of backbone+FPN":>20}')
+    print(f'{"stage":<32}{"ms":>10}{"% of backbone+FPN":>20}'
+          + (f'{"GMACs":>10}{"% GMACs":>10}' if macs else ''))
     for name, ms in stages.items():
-        print(f'{name:<32}{ms:>10.1f}{100 * ms / base:>19.1f}%')
+        extra = ''
+        if name in macs:
+            extra = f'{macs[name]:>10.2f}{100 * macs[name] / macs["backbone+FPN"]:>9.1f}%'
+        print(f'{name:<32}{ms:>10.1f}{100 * ms / base:>19.1f}%{extra}')
         for sub, sub_ms in medians.items():
             if sub.startswith(name + '/'):
                 print(f'  {sub.split("/", 1)[1]:<30}{sub_ms:>10.1f}{100 * sub_ms / base:>19.1f}%')
-    print(f'{"all after backbone+FPN":<32}{heads:>10.1f}{100 * heads / base:>19.1f}%')
+    extra = ''
+    if macs:
+        head_macs = sum(v for k, v in macs.items() if k != 'backbone+FPN')
+        extra = f'{head_macs:>10.2f}{100 * head_macs / macs["backbone+FPN"]:>9.1f}%'
+    print(f'{"all after backbone+FPN":<32}{heads:>10.1f}{100 * heads / base:>19.1f}%{extra}')
     print(f'{"sum of stages":<32}{base + heads:>10.1f}')
     print(f'{"model.predict (end to end)":<32}{total:>10.1f}')
     print(f'\nimages per second: {1000.0 * args.batch_size / total:.2f}; '
           f'latency per batch: {total:.1f} ms')
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+    print(f'machine load (1 min average): {load:.1f} on {os.cpu_count()} CPUs; other work on the '
+          'machine slows the passes unevenly, compare splits taken under similar load')
     print(f'peak memory: {peak_memory_mb(device):.0f} MiB '
           f'({"CUDA allocated" if device.type == "cuda" else "process peak RSS"})')
     verdict = 'met' if 100 * heads / base <= args.target else 'NOT met'

@@ -30,10 +30,15 @@ model = dict(
         type='mmdet.RPNHead',
         in_channels=256,
         feat_channels=256,
+        # Grasp boxes are small and elongated (Cornell: opening 32 px, jaw 23 px median at 351 px;
+        # Jacquard at 512 px: 3-98 px). Three scales a half-octave apart and four ratios cover
+        # 80 % (Cornell), 52 % (Jacquard samples) and 76 % (synthetic) of the target boxes at
+        # IoU >= 0.7, against 30 / 18 / 21 % for a single scale (scales=[4], ratios 0.5/1/2)
+        # (tools/analysis_tools/anchor_coverage.py).
         anchor_generator=dict(
             type='mmdet.AnchorGenerator',
-            scales=[4],
-            ratios=[0.5, 1.0, 2.0],
+            scales=[2.83, 4, 5.66],
+            ratios=[0.25, 0.5, 1.0, 2.0],
             strides=[4, 8, 16, 32, 64]),
         bbox_coder=dict(
             type='mmdet.DeltaXYWHBBoxCoder',
