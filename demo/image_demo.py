@@ -8,7 +8,8 @@ Writes ``OUT_DIR/vis/<name>.png`` (plates blue, opening red, semantic map in the
 and ``OUT_DIR/preds/<name>.json`` (the grasps: centre, opening, jaw, angle in degrees, corners,
 score and the object class; see :mod:`mmgrasp.apis.grasp_inferencer`), plus
 ``OUT_DIR/preds/<name>_sem_seg.png`` (class ids) with a semantic head. Images that cannot be
-read are reported and skipped; the exit status is 1 when any image failed.
+read are reported and skipped; the exit status is 1 when any image failed, 2 when the model
+could not be loaded (e.g. a checkpoint that does not fit the config).
 """
 import sys
 from argparse import ArgumentParser
@@ -29,6 +30,8 @@ def parse_args():
     parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
     parser.add_argument('--pred-score-thr', type=float, default=0.3,
                         help='minimum score of a drawn grasp (the JSON holds all)')
+    parser.add_argument('--max-grasps', type=int,
+                        help='draw at most this many grasps per image (the best ones)')
     parser.add_argument('--best-per-object', action='store_true',
                         help='keep only the best grasp per object (needs a semantic head)')
     parser.add_argument('--object-mode', default='auto', choices=['auto', 'class', 'component'],
@@ -44,8 +47,14 @@ def parse_args():
 def main() -> int:
     args = parse_args()
     model = None if args.model.lower() == 'none' else args.model
-    inferencer = GraspInferencer(model, args.weights, device=args.device,
-                                 object_mode=args.object_mode)
+    try:
+        inferencer = GraspInferencer(model, args.weights, device=args.device,
+                                     object_mode=args.object_mode)
+    except (ValueError, FileNotFoundError) as e:  # e.g. a checkpoint of another config
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    if args.max_grasps is not None:
+        inferencer.visualizer.max_grasps = args.max_grasps
     inputs = args.inputs[0] if len(args.inputs) == 1 else args.inputs
     out = inferencer(
         inputs,

@@ -8,6 +8,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmgrasp.utils import setup_cpu_distributed
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and evaluate) a grasp detector')
@@ -39,7 +41,8 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
     default_hooks = cfg.default_hooks
     if 'visualization' not in default_hooks:
         raise RuntimeError('--show/--show-dir need a "visualization" entry in default_hooks '
-                           '(e.g. dict(type="GraspVisualizationHook")) in the config')
+                           '(e.g. dict(type="mmdet.DetVisualizationHook") with the GraspLocalVisualizer) '
+                           'in the config')
     hook = default_hooks['visualization']
     hook['draw'] = True
     if args.show:
@@ -66,6 +69,7 @@ def main() -> None:
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
 
+    setup_cpu_distributed(cfg)  # --launcher pytorch on a machine without GPUs: gloo
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):

@@ -8,6 +8,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmgrasp.utils import setup_cpu_distributed
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a grasp detector')
@@ -72,6 +74,7 @@ def main() -> None:
         cfg.resume = True
         cfg.load_from = args.resume
 
+    setup_cpu_distributed(cfg)  # --launcher pytorch on a machine without GPUs: gloo
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
 

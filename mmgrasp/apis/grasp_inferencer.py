@@ -34,19 +34,20 @@ import copy
 import math
 import os.path as osp
 import warnings
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import mmcv
 import mmengine
 import numpy as np
-import torch
 import torch.nn as nn
 from mmdet.apis import DetInferencer
 from mmdet.structures import DetDataSample
+from mmdet.utils import ConfigType
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import print_log
 from mmengine.registry import FUNCTIONS
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from mmengine.visualization import Visualizer
 from rich.progress import track
 
 from mmgrasp.registry import DATASETS, VISUALIZERS
@@ -124,8 +125,9 @@ def check_checkpoint_fits(model: nn.Module, checkpoint: dict, weights: str = '',
     problems = []
     if shapes:
         k, ck, mk = shapes[0]
-        problems.append(f'{len(shapes)} tensors differ in shape (in {modules([s[0] for s in shapes])}'
-                        f'), e.g. {k}: checkpoint {ck}, config {mk}')
+        where_shapes = modules([s[0] for s in shapes])
+        problems.append(f'{len(shapes)} tensors differ in shape (in {where_shapes}), e.g. {k}: '
+                        f'checkpoint {ck}, config {mk}')
     if missing:
         problems.append(f'{len(missing)} tensors of the model are not in the checkpoint (in '
                         f'{modules(missing)})')
@@ -207,7 +209,7 @@ class GraspInferencer(DetInferencer):
 
     # ---------------------------------------------------------------------------- building
     @staticmethod
-    def _config_metainfo(cfg) -> dict:
+    def _config_metainfo(cfg: ConfigType) -> dict:
         """``metainfo`` of the config's test dataset (built lazily: no annotation is read)."""
         try:
             dataset_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
@@ -219,7 +221,7 @@ class GraspInferencer(DetInferencer):
             return {}
 
     def _load_weights_to_model(self, model: nn.Module, checkpoint: Optional[dict],
-                               cfg) -> None:
+                               cfg: ConfigType) -> None:
         """Check and load the weights; ``dataset_meta`` from the checkpoint, else the config.
 
         ``dataset_meta`` keeps ``classes`` (orientation bins), ``sem_classes`` and
@@ -248,7 +250,7 @@ class GraspInferencer(DetInferencer):
             meta['palette'] = self.palette
         model.dataset_meta = meta
 
-    def _init_visualizer(self, cfg) -> Optional[mmengine.visualization.Visualizer]:
+    def _init_visualizer(self, cfg: ConfigType) -> Optional[Visualizer]:
         """The config's visualizer if it draws grasps, else a :class:`GraspLocalVisualizer`."""
         grasp_cls = VISUALIZERS.get('GraspLocalVisualizer')
         vis_cfg = copy.deepcopy(cfg.get('visualizer') or {})
@@ -261,7 +263,7 @@ class GraspInferencer(DetInferencer):
         visualizer.dataset_meta = self.model.dataset_meta
         return visualizer
 
-    def _init_collate(self, cfg):
+    def _init_collate(self, cfg: ConfigType) -> Callable:
         """``test_dataloader.collate_fn`` (mmengine's functions) or ``pseudo_collate``."""
         collate_cfg = cfg.get('test_dataloader', {}).get('collate_fn')
         if collate_cfg is None:

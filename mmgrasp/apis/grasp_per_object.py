@@ -119,7 +119,8 @@ def best_grasp_per_object(pred_instances: InstanceData,
             the pixels of ``sem_seg`` (``pred_instances`` and ``pred_sem_seg`` of
             :class:`mmgrasp.models.GraspDetSeg` are both at the original image size) and
             ``scores`` ``(K,)``; other fields are carried along.
-        sem_seg (Tensor | ndarray): ``(H, W)`` or ``(1, H, W)`` class ids (``pred_sem_seg.sem_seg``).
+        sem_seg (Tensor | ndarray): ``(H, W)`` or ``(1, H, W)`` class ids
+            (``pred_sem_seg.sem_seg``).
         mode (str): ``'class'`` (an object is a semantic class), ``'component'`` (an object is
             a connected region of non-background pixels) or ``'auto'``
             (see :func:`resolve_object_mode`). Defaults to ``'auto'``.

@@ -34,6 +34,11 @@ def test_image_demo(tiny_cfg, image_dir, tmp_path):
     pred = json.load(open(osp.join(out, 'preds', 'a.json')))
     assert pred['grasps'] and all('object_id' in g for g in pred['grasps'])
     assert 'error' in json.load(open(osp.join(out, 'preds', 'zz.json')))
+    # a model that cannot be loaded: a message and status 2, no traceback
+    argv = ['image_demo.py', osp.join(image_dir, 'a.png'), config, '--weights',
+            str(tmp_path / 'missing.pth'), '--out-dir', out, '--max-grasps', '3']
+    with patch.object(sys, 'argv', argv):
+        assert demo.main() == 2
 
 
 def test_benchmark_stages_match_predict(tiny_cfg):

@@ -79,7 +79,6 @@ def test_tiny_model_learns(synthetic_root, tmp_path):
 def test_ddp_two_processes_gloo(synthetic_root, tmp_path):
     """tools/train.py under torchrun: 2 CPU processes, gloo, one epoch of the tiny model."""
     cfg = tiny_train_config(synthetic_root, str(tmp_path / 'ddp'), max_epochs=1)
-    cfg.model.backbone.norm_cfg = dict(type='SyncBN', requires_grad=True)
     cfg.train_dataloader.sampler = dict(type='DefaultSampler', shuffle=True)
     cfg_file = str(tmp_path / 'tiny_ddp.py')
     cfg.dump(cfg_file)
@@ -90,5 +89,8 @@ def test_ddp_two_processes_gloo(synthetic_root, tmp_path):
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     log = out.stdout + out.stderr
-    assert 'Distributed launcher: pytorch' in log or 'world_size: 2' in log or 'Epoch(train)' in log
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log  # 2 processes
+    assert "type='CPUDistributedDataParallel'" in log
+    # each process saw half of the 72 training scenes: 18 iterations of 2 images
+    assert 'Epoch(train) [1][15/18]' in log
     assert osp.exists(tmp_path / 'ddp' / 'epoch_1.pth')

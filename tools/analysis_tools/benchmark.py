@@ -16,12 +16,16 @@ after ``--warmup`` untimed passes; the median over ``--num-iters`` passes is rep
 - ``post-processing``: grasp decoding and class-wise NMS of the grasp head, upsampling and
   argmax of the semantic map, rescaling to the original image.
 
-The whole ``model.predict`` is timed as well (images per second), and the peak memory is
-reported (``torch.cuda.max_memory_allocated`` on a GPU, the process's peak resident set size on
-the CPU). ``--flops`` adds the multiply-adds of each stage's layers, a measure that does not
-depend on the machine or its load. Without a checkpoint the model has random weights; the backbone's ``init_cfg`` is
-removed so that nothing is downloaded. The time of the NMS steps depends on how many candidates
-pass the score threshold, so numbers from random weights are an upper bound for those steps.
+The whole ``model.predict`` is timed as well (images per second), in passes that alternate with
+the staged ones, and the peak memory is reported (``torch.cuda.max_memory_allocated`` on a GPU,
+the process's peak resident set size on the CPU). ``--flops`` adds the multiply-adds of each
+stage's layers, a measure that does not depend on the machine or its load.
+
+Without a checkpoint the model has random weights; the backbone's ``init_cfg`` is removed so that
+nothing is downloaded. The time of the NMS steps depends on how many candidates pass the score
+threshold, so numbers from random weights are an upper bound for those steps. On a CPU shared
+with other work, ``--threads 1`` gives steadier numbers: two threads contending for two busy
+cores can be many times slower than one.
 """
 import argparse
 import os

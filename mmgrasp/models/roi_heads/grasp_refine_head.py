@@ -165,6 +165,11 @@ class GraspRefineHead(BaseModule):
             target_list.append(targets)
         rois = self._rois(kept).to(seg_logits)
         pos = torch.cat(pos_list)
+        if rois.shape[0] == 0:
+            # No candidate in the batch (early training): a zero loss that still touches every
+            # parameter, so that DDP's gradient reduction sees them all.
+            zero = sum(p.sum() for p in self.parameters()) * 0
+            return dict(loss_refine=zero, refine_pos_frac=seg_logits.new_zeros(()))
         deltas = self(self.foreground_prob(seg_logits), rois)  # (K, 5)
         if pos.any():
             target = self.bbox_coder.encode(rois[pos, 1:], torch.cat(target_list)[pos])

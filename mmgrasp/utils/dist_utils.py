@@ -1,0 +1,27 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Distributed training on machines without GPUs."""
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+
+
+def setup_cpu_distributed(cfg: Config) -> None:
+    """Prepare ``--launcher pytorch`` for CPU-only processes.
+
+    mmengine's pytorch launcher assumes GPUs: it calls ``torch.cuda.set_device`` and wraps the
+    model with ``device_ids=[LOCAL_RANK]``. Without CUDA this initialises the gloo process group
+    here (the Runner then skips its own initialisation) and selects
+    :class:`CPUDistributedDataParallel`. With CUDA, or without a launcher, nothing changes.
+
+    Args:
+        cfg (Config): The full config; ``cfg.launcher`` must be set. Modified in place.
+    """
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available():
+        return
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    from mmgrasp.models.wrappers import CPUDistributedDataParallel  # noqa: F401 (registers it)
+    cfg.model_wrapper_cfg = dict(
+        type='CPUDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
