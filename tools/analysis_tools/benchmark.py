@@ -156,7 +156,7 @@ def staged_predict(model: torch.nn.Module, batch: dict, timer: StageTimer) -> No
         batch (dict): Output of :func:`make_batch`.
         timer (StageTimer): Where the times go.
     """
-    from mmgrasp.models.detectors.grasp_det_seg import rescale_grasp_tensor
+    from mmgrasp.structures import grasps_to_original
 
     inputs, samples = batch['inputs'], batch['data_samples']
     metas = [s.metainfo for s in samples]
@@ -188,7 +188,7 @@ def staged_predict(model: torch.nn.Module, batch: dict, timer: StageTimer) -> No
     def rescale():
         for sample, res in zip(samples, results):
             if len(res):
-                res.bboxes = rescale_grasp_tensor(res.bboxes, sample.scale_factor)
+                res.bboxes = grasps_to_original(res.bboxes, sample.metainfo)
 
     timer('post-processing/rescale', rescale)
 

@@ -39,13 +39,14 @@ class PackGraspInputs(BaseTransform):
     Args:
         meta_keys (Sequence[str]): Keys copied into the data sample's metainfo when present.
             Defaults to ``('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
-            'flip', 'flip_direction', 'pad_shape')``.
+            'flip', 'flip_direction', 'homography_matrix', 'pad_shape')``.
         num_bins (int): Number of orientation bins. Defaults to 18.
     """
 
     def __init__(self,
                  meta_keys: Sequence[str] = ('img_id', 'img_path', 'ori_shape', 'img_shape',
                                              'scale_factor', 'flip', 'flip_direction',
+                                             'homography_matrix',
                                              'pad_shape'),
                  num_bins: int = NUM_ORIENTATION_BINS) -> None:
         self.meta_keys = tuple(meta_keys)

@@ -2,10 +2,11 @@
 """Crop the centre of the image with its masks and grasps."""
 from typing import Tuple, Union
 
+import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmgrasp.registry import TRANSFORMS
-from .grasp_geometry import centres_inside, select_grasps
+from .grasp_geometry import centres_inside, compose_homography, select_grasps
 
 
 @TRANSFORMS.register_module()
@@ -48,6 +49,7 @@ class GraspCenterCrop(BaseTransform):
         results['img'] = img[y0:y0 + crop_h, x0:x0 + crop_w]
         results['img_shape'] = (crop_h, crop_w)
         results['crop_offset'] = (x0, y0)
+        compose_homography(results, np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]]))
         for key in results.get('seg_fields', ['gt_seg_map']):
             if key in results:
                 results[key] = results[key][y0:y0 + crop_h, x0:x0 + crop_w]

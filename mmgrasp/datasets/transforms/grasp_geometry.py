@@ -11,42 +11,22 @@ from typing import Tuple
 
 import numpy as np
 
+from mmgrasp.structures import affine_grasps  # noqa: F401 (re-exported for the steps)
+
 GRASP_KEYS = ('gt_grasps', 'gt_obj_labels', 'gt_ignore_flags')
 
 
-def affine_grasps(grasps: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Map grasps through an affine transform of the image plane.
-
-    The centre is mapped as a point; the opening vector ``w * (cos t, sin t)`` and the jaw vector
-    ``h * (-sin t, cos t)`` as vectors, giving the new ``w``, ``h`` and ``theta`` (wrapped into
-    ``[0, pi)``). For rotations, translations, flips and isotropic scaling this is exact: a
-    rotation by ``alpha`` (clockwise on screen) gives ``theta + alpha``, a horizontal flip
-    ``pi - theta``. Under anisotropic scaling a rectangle becomes a parallelogram; the result then
-    keeps the mapped opening vector exactly and the length of the mapped jaw vector.
+def compose_homography(results: dict, matrix: np.ndarray) -> None:
+    """Compose an affine step into ``results['homography_matrix']`` (original -> current).
 
     Args:
-        grasps (ndarray): ``(N, 5)`` grasps ``(x, y, w, h, theta)``.
-        matrix (ndarray): ``(2, 3)`` affine map ``p' = A p + t`` in continuous coordinates.
-
-    Returns:
-        ndarray: ``(N, 5)`` mapped grasps, the dtype of ``grasps``.
+        results (dict): Transform results, updated in place.
+        matrix (ndarray): ``(2, 3)`` affine map of this step, continuous coordinates.
     """
-    dtype = np.asarray(grasps).dtype if np.asarray(grasps).dtype.kind == 'f' else np.float32
-    g = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
-    m = np.asarray(matrix, dtype=np.float64)
-    a, t = m[:, :2], m[:, 2]
-    cos, sin = np.cos(g[:, 4]), np.sin(g[:, 4])
-    centre = g[:, :2] @ a.T + t  # (N, 2)
-    opening = np.stack([cos, sin], axis=1) @ a.T * g[:, 2:3]  # (N, 2)
-    jaw = np.stack([-sin, cos], axis=1) @ a.T * g[:, 3:4]  # (N, 2)
-    theta = np.mod(np.arctan2(opening[:, 1], opening[:, 0]), np.pi)
-    theta[theta >= np.pi] = 0.0
-    out = np.stack([
-        centre[:, 0], centre[:, 1],
-        np.linalg.norm(opening, axis=1),
-        np.linalg.norm(jaw, axis=1), theta
-    ], axis=1)
-    return out.astype(dtype)
+    step = np.eye(3)
+    step[:2] = np.asarray(matrix, dtype=np.float64)
+    results['homography_matrix'] = step @ np.asarray(
+        results.get('homography_matrix', np.eye(3)), dtype=np.float64)
 
 
 def rotation_matrix(angle: float, centre: Tuple[float, float],

@@ -7,7 +7,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmgrasp.registry import TRANSFORMS
-from .grasp_geometry import affine_grasps
+from .grasp_geometry import affine_grasps, compose_homography
 
 DIRECTIONS = ('horizontal', 'vertical', 'diagonal')
 
@@ -79,9 +79,10 @@ class GraspRandomFlip(BaseTransform):
         for key in results.get('seg_fields', ['gt_seg_map']):
             if key in results:
                 results[key] = mmcv.imflip(results[key], direction=direction)
+        matrix = flip_matrix(direction, height, width)
+        compose_homography(results, matrix)
         if 'gt_grasps' in results:
-            results['gt_grasps'] = affine_grasps(results['gt_grasps'],
-                                                 flip_matrix(direction, height, width))
+            results['gt_grasps'] = affine_grasps(results['gt_grasps'], matrix)
         results['flip'] = True
         results['flip_direction'] = direction
         return results

@@ -9,8 +9,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmgrasp.registry import TRANSFORMS
-from .grasp_geometry import (affine_grasps, centres_inside, rotation_matrix, select_grasps,
-                             to_pixel_matrix)
+from .grasp_geometry import (affine_grasps, centres_inside, compose_homography, rotation_matrix,
+                             select_grasps, to_pixel_matrix)
 
 _INTERPOLATION = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR,
                   'bicubic': cv2.INTER_CUBIC}
@@ -131,6 +131,7 @@ class GraspRandomRotateTranslate(BaseTransform):
                                               flags=cv2.INTER_NEAREST,
                                               borderMode=cv2.BORDER_CONSTANT,
                                               borderValue=self.seg_ignore_label)
+        compose_homography(results, matrix)
         if 'gt_grasps' in results:
             grasps = affine_grasps(results['gt_grasps'], matrix)
             results['gt_grasps'] = grasps

@@ -7,7 +7,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmgrasp.registry import TRANSFORMS
-from .grasp_geometry import affine_grasps
+from .grasp_geometry import affine_grasps, compose_homography
 
 
 @TRANSFORMS.register_module()
@@ -93,8 +93,9 @@ class GraspResize(BaseTransform):
             if key in results:
                 results[key] = mmcv.imresize(results[key], (new_w, new_h),
                                              interpolation='nearest', backend=self.backend)
+        matrix = np.array([[sx, 0.0, 0.0], [0.0, sy, 0.0]])
+        compose_homography(results, matrix)
         if 'gt_grasps' in results:
-            matrix = np.array([[sx, 0.0, 0.0], [0.0, sy, 0.0]])
             results['gt_grasps'] = affine_grasps(results['gt_grasps'], matrix)
         return results
 

@@ -17,7 +17,8 @@ when the samples carry ``pred_sem_seg`` and ``gt_sem_seg``.
 Data sample fields read (see README, "Data conventions"):
 ``pred_instances.bboxes`` ``(P, 5)`` grasps ``(x, y, w, h, theta)`` (tensor or RotatedBoxes) in the
 frame of the original image resolution, ``pred_instances.scores`` ``(P,)``,
-``gt_instances.grasps`` ``(G, 5)`` in the pipeline's frame (mapped back with ``scale_factor``),
+``gt_instances.grasps`` ``(G, 5)`` in the pipeline's frame (mapped back to the original image
+with the sample's ``homography_matrix``, or ``scale_factor`` when there is none),
 ``gt_instances.obj_labels`` ``(G,)`` (per_class mode), ``pred_sem_seg.sem_seg`` ``(1, H, W)`` and
 ``gt_sem_seg.sem_seg`` ``(1, H', W')``.
 """
@@ -32,7 +33,7 @@ from mmengine.logging import MMLogger
 from mmengine.structures import BaseDataElement
 
 from mmgrasp.registry import METRICS
-from mmgrasp.structures import angle_diff, corners_to_grasps, grasp_iou, grasps_to_corners
+from mmgrasp.structures import angle_diff, grasp_iou, grasps_to_original
 
 MODES = ('top1', 'per_class')
 
@@ -48,29 +49,6 @@ def _to_numpy(x) -> np.ndarray:
 def threshold_key(angle_deg: float, iou_thr: float) -> str:
     """Metric key of one grid point, e.g. ``acc_a30_iou25`` for 30 degrees and IoU 0.25."""
     return f'acc_a{angle_deg:g}_iou{round(iou_thr * 100):02d}'
-
-
-def rescale_grasps(grasps: np.ndarray, scale_factor: Sequence[float]) -> np.ndarray:
-    """Map grasps from a resized image back to the original resolution.
-
-    Args:
-        grasps (ndarray): ``(N, 5)`` grasps in the resized image.
-        scale_factor (Sequence[float]): ``(sx, sy)`` of the resize (resized = original * s).
-
-    Returns:
-        ndarray: ``(N, 5)`` grasps at the original resolution. An anisotropic scale is applied to
-        the corners and the rectangle re-derived from them.
-    """
-    sx, sy = float(scale_factor[0]), float(scale_factor[1])
-    if len(grasps) == 0 or (sx == 1 and sy == 1):
-        return grasps
-    if abs(sx - sy) <= 1e-9 * max(sx, sy):
-        out = grasps.copy()
-        out[:, :4] /= sx
-        return out
-    corners = grasps_to_corners(grasps.astype(np.float64))
-    corners = corners / np.array([sx, sy])
-    return corners_to_grasps(corners)
 
 
 def match_grid(pred: np.ndarray, gts: np.ndarray, grid: Sequence[Tuple[float, float]]) -> np.ndarray:
@@ -151,7 +129,7 @@ class GraspJaccardMetric(BaseMetric):
             scores = _to_numpy(pred.get('scores', np.zeros(len(pred_grasps)))).reshape(-1)
             gt = sample['gt_instances']
             gt_grasps = _to_numpy(gt['grasps']).reshape(-1, 5).astype(np.float64)
-            gt_grasps = rescale_grasps(gt_grasps, sample.get('scale_factor', (1.0, 1.0)))
+            gt_grasps = np.asarray(grasps_to_original(gt_grasps, sample), dtype=np.float64)
             pred_seg = sample.get('pred_sem_seg', {}).get('sem_seg')
             gt_seg = sample.get('gt_sem_seg', {}).get('sem_seg')
 

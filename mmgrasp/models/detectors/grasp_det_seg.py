@@ -14,6 +14,7 @@ The attachment of the semantic head follows mmdet's ``TwoStagePanopticSegmentor`
 import copy
 from typing import Dict, List, Optional
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmdet.models.detectors import TwoStageDetector
@@ -23,25 +24,34 @@ from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
 from mmgrasp.registry import MODELS
+from mmgrasp.structures import grasps_to_original, input_to_original_matrix
 
 
-def rescale_grasp_tensor(grasps: Tensor, scale_factor) -> Tensor:
-    """Map ``(N, 5)`` grasps from the network input back to the original resolution.
+def warp_to_original(logits: Tensor, meta: dict) -> Tensor:
+    """Resample ``(1, C, h, w)`` input-frame logits onto the original image grid.
 
     Args:
-        grasps (Tensor): ``(N, 5)`` grasps in input pixels.
-        scale_factor (tuple): ``(sx, sy)`` of the resize (input = original * s).
+        logits (Tensor): ``(1, C, h, w)`` logits over the network input (``img_shape``).
+        meta (dict): Metainfo with ``ori_shape`` and ``homography_matrix`` or ``scale_factor``.
 
     Returns:
-        Tensor: ``(N, 5)`` grasps at the original resolution (anisotropic scales are applied to
-        the centre per axis and to the sizes by their geometric mean).
+        Tensor: ``(1, C, H, W)`` logits at ``ori_shape``; zero where the input did not reach.
     """
-    sx, sy = float(scale_factor[0]), float(scale_factor[1])
-    out = grasps.clone()
-    out[:, 0] /= sx
-    out[:, 1] /= sy
-    out[:, 2:4] /= (sx * sy)**0.5
-    return out
+    h, w = logits.shape[-2:]
+    ori_h, ori_w = meta.get('ori_shape', (h, w))[:2]
+    to_input = np.linalg.inv(input_to_original_matrix(meta))  # original -> input
+    if np.allclose(to_input, np.eye(3)) and (ori_h, ori_w) == (h, w):
+        return logits
+    if np.allclose(to_input[:2, 2], 0) and np.allclose(to_input[[0, 1], [1, 0]], 0):
+        return F.interpolate(logits, size=(ori_h, ori_w), mode='bilinear', align_corners=False)
+    # Pixel centres of the original image, mapped into the input, normalised for grid_sample.
+    ys, xs = torch.meshgrid(torch.arange(ori_h, dtype=torch.float64) + 0.5,
+                            torch.arange(ori_w, dtype=torch.float64) + 0.5, indexing='ij')
+    m = torch.as_tensor(to_input[:2], dtype=torch.float64)
+    qx = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
+    qy = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
+    grid = torch.stack([qx / w * 2 - 1, qy / h * 2 - 1], dim=-1)[None].to(logits)
+    return F.grid_sample(logits, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
 
 
 @MODELS.register_module()
@@ -200,27 +210,30 @@ class GraspDetSeg(TwoStageDetector):
                 sample.pred_sem_seg = PixelData(sem_seg=seg)
 
         for sample, res in zip(batch_data_samples, results):
-            if rescale and len(res) > 0:
-                scale = sample.metainfo.get('scale_factor', (1.0, 1.0))
+            if rescale and len(res) > 0:  # undo the pipeline's resize and crop
                 for key in ('bboxes', 'bboxes_unrefined'):
                     if key in res:
-                        res[key] = rescale_grasp_tensor(res[key], scale)
+                        res[key] = grasps_to_original(res[key], sample.metainfo)
             sample.pred_instances = res
         return batch_data_samples
 
     @staticmethod
     def _seg_to_images(seg_logits: Tensor, batch_img_metas: List[dict],
                        rescale: bool) -> List[Tensor]:
-        """Logits at 1/4 -> ``(1, H, W)`` class maps per image (original size when rescaling)."""
+        """Logits at 1/4 -> ``(1, H, W)`` class maps per image.
+
+        With ``rescale`` the map is warped back to the original image through the pipeline's
+        ``homography_matrix`` (so a crop is undone, not stretched); pixels the network did not
+        see get class 0.
+        """
         pad_h, pad_w = batch_img_metas[0]['batch_input_shape']
         up = F.interpolate(seg_logits, size=(pad_h, pad_w), mode='bilinear', align_corners=False)
         maps = []
         for i, meta in enumerate(batch_img_metas):
             h, w = meta['img_shape'][:2]
-            logits = up[i:i + 1, :, :h, :w]
-            if rescale and tuple(meta.get('ori_shape', (h, w))[:2]) != (h, w):
-                logits = F.interpolate(logits, size=meta['ori_shape'][:2], mode='bilinear',
-                                       align_corners=False)
+            logits = up[i:i + 1, :, :h, :w]  # (1, C, h, w)
+            if rescale:
+                logits = warp_to_original(logits, meta)
             maps.append(logits[0].argmax(dim=0, keepdim=True))
         return maps
 

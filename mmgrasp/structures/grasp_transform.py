@@ -1,0 +1,82 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Map grasps through affine transforms of the image plane, and back to the original image.
+
+Geometric pipeline steps (resize, crop, flip, rotation) compose their affine maps into the
+sample's ``homography_matrix`` (3x3, original image -> network input, mmdet's meta key).
+Predictions and ground truth are taken back to the original image with its inverse, so crops
+are undone as well as resizes (``scale_factor`` alone cannot undo a crop).
+"""
+from typing import Mapping
+
+import numpy as np
+import torch
+
+from .grasp_angles import ArrayLike, _as_tensor, _like, wrap_angle
+
+
+def affine_grasps(grasps: ArrayLike, matrix: ArrayLike) -> ArrayLike:
+    """Map grasps through an affine transform ``p' = A p + t`` of the image plane.
+
+    The centre is mapped as a point; the opening vector ``w (cos t, sin t)`` and the jaw vector
+    ``h (-sin t, cos t)`` as vectors, giving the new ``w``, ``h`` and ``theta`` (wrapped into
+    ``[0, pi)``). Exact for rotations, translations, flips and isotropic scaling (a rotation by
+    ``alpha`` clockwise on screen gives ``theta + alpha``, a horizontal flip ``pi - theta``);
+    under anisotropic scaling the opening vector is kept exactly and the jaw's length.
+
+    Args:
+        grasps (Tensor | ndarray): ``(N, 5)`` grasps ``(x, y, w, h, theta)``.
+        matrix (Tensor | ndarray): ``(2, 3)`` or ``(3, 3)`` affine map.
+
+    Returns:
+        Tensor | ndarray: ``(N, 5)`` mapped grasps, same kind and float dtype as ``grasps``.
+    """
+    if isinstance(grasps, torch.Tensor):
+        out_dtype = grasps.dtype if grasps.is_floating_point() else torch.float32
+    else:
+        kind = np.asarray(grasps).dtype
+        out_dtype = torch.float64 if kind == np.float64 else torch.float32
+    g = _as_tensor(grasps).reshape(-1, 5).double()
+    m = _as_tensor(matrix).to(g.device).double()[:2]
+    a, t = m[:, :2], m[:, 2]
+    cos, sin = torch.cos(g[:, 4]), torch.sin(g[:, 4])
+    centre = g[:, :2] @ a.T + t  # (N, 2)
+    opening = torch.stack([cos, sin], dim=1) @ a.T * g[:, 2:3]  # (N, 2)
+    jaw = torch.stack([-sin, cos], dim=1) @ a.T * g[:, 3:4]  # (N, 2)
+    theta = wrap_angle(torch.atan2(opening[:, 1], opening[:, 0]))
+    out = torch.stack([centre[:, 0], centre[:, 1], opening.norm(dim=1), jaw.norm(dim=1), theta],
+                      dim=1).to(out_dtype)
+    return _like(out, grasps)
+
+
+def input_to_original_matrix(metainfo: Mapping) -> np.ndarray:
+    """The ``(3, 3)`` map from the network input back to the original image of a sample.
+
+    The inverse of ``homography_matrix`` when the pipeline recorded one, else of the
+    ``scale_factor`` resize (identity when neither is present).
+
+    Args:
+        metainfo (Mapping): A data sample's metainfo (or its dict form).
+
+    Returns:
+        ndarray: ``(3, 3)`` float64 matrix.
+    """
+    if metainfo.get('homography_matrix') is not None:
+        return np.linalg.inv(np.asarray(metainfo['homography_matrix'], dtype=np.float64))
+    sx, sy = metainfo.get('scale_factor', (1.0, 1.0))[:2]
+    return np.diag([1.0 / float(sx), 1.0 / float(sy), 1.0])
+
+
+def grasps_to_original(grasps: ArrayLike, metainfo: Mapping) -> ArrayLike:
+    """Map ``(N, 5)`` grasps from the network input to the original image of their sample.
+
+    Args:
+        grasps (Tensor | ndarray): ``(N, 5)`` grasps in input pixels.
+        metainfo (Mapping): The sample's metainfo (``homography_matrix`` or ``scale_factor``).
+
+    Returns:
+        Tensor | ndarray: ``(N, 5)`` grasps in original pixels.
+    """
+    matrix = input_to_original_matrix(metainfo)
+    if np.allclose(matrix, np.eye(3)):
+        return grasps
+    return affine_grasps(grasps, matrix)
