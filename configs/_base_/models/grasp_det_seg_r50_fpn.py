@@ -132,7 +132,7 @@ model = dict(
     test_cfg=dict(
         rpn=dict(
             nms_pre=1000,
-            max_per_img=1000,
+            max_per_img=300,  # the paper's code keeps 300 proposals at test time
             nms=dict(type='nms', iou_threshold=0.7),
             min_bbox_size=0),
         rcnn=dict(
