@@ -5,17 +5,14 @@ The real samples live outside the repository; set ``MMGRASP_SHARED_DATA`` to the
 (default: ``<repo>/../shared/data``). Tests that need them are skipped, with the path in the
 reason, when they are absent.
 """
-import os
 import os.path as osp
 
 import pytest
 
+from mmgrasp.testing import shared_data_root
+
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 OCID_FIXTURE = osp.join(REPO_ROOT, 'tests', 'data', 'ocid')
-
-
-def shared_data_root() -> str:
-    return os.environ.get('MMGRASP_SHARED_DATA', osp.join(REPO_ROOT, '..', 'shared', 'data'))
 
 
 def _shared(sub: str) -> str:

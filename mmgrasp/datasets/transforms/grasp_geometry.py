@@ -2,7 +2,8 @@
 """Geometry shared by the grasp transforms.
 
 Coordinates are continuous, as in mmdet: pixel ``(col, row)`` covers
-``[col, col+1) x [row, row+1)``, so an image of width ``W`` spans ``x`` in ``[0, W]`` and its centre is ``(W/2, H/2)``. OpenCV's
+``[col, col+1) x [row, row+1)``, so an image of width ``W`` spans ``x`` in ``[0, W]`` and its
+centre is ``(W/2, H/2)``. OpenCV's
 warps index pixel centres instead (pixel ``col`` is at ``x = col``); :func:`to_pixel_matrix`
 converts an affine map from the first convention to the second, so that image, masks and grasps
 move together exactly.

@@ -103,4 +103,3 @@ class GraspResize(BaseTransform):
         return (f'{type(self).__name__}(scale={self.scale}, scale_factor={self.scale_factor}, '
                 f'keep_ratio={self.keep_ratio}, interpolation={self.interpolation!r}, '
                 f'backend={self.backend!r})')
-

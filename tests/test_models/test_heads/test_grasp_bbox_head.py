@@ -39,7 +39,8 @@ def test_predict_decodes_bin_centres_and_unrotated_boxes():
     meta = dict(img_shape=(200, 200), scale_factor=(2.0, 2.0))
     res = head._predict_by_feat_single(roi, logits, deltas, meta, rescale=False, rcnn_test_cfg=cfg)
     assert len(res) == 1 and res.labels.tolist() == [9]
-    torch.testing.assert_close(res.bboxes, torch.tensor([[30., 30., 40., 20., float(bin_to_angle(torch.tensor(9)))]]))
+    bin9 = float(bin_to_angle(torch.tensor(9)))
+    torch.testing.assert_close(res.bboxes, torch.tensor([[30., 30., 40., 20., bin9]]))
     assert abs(res.bboxes[0, 4].item() - math.radians(95)) < 1e-6
     res = head._predict_by_feat_single(roi, logits, deltas, meta, rescale=True, rcnn_test_cfg=cfg)
     torch.testing.assert_close(res.bboxes[0, :4], torch.tensor([15., 15., 20., 10.]))

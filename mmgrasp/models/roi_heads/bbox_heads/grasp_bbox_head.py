@@ -13,7 +13,6 @@ in the grasp's own unrotated frame. A decoded grasp is ``(cx, cy, bw, bh, bin_ce
 """
 from typing import Optional, Tuple
 
-import torch
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmdet.models.roi_heads.bbox_heads import BBoxHead
