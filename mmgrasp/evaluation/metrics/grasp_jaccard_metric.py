@@ -33,7 +33,8 @@ from mmengine.logging import MMLogger
 from mmengine.structures import BaseDataElement
 
 from mmgrasp.registry import METRICS
-from mmgrasp.structures import angle_diff, grasp_iou, grasps_to_original
+from mmgrasp.structures import (angle_diff, grasp_iou, grasps_to_original,
+                                input_to_original_matrix)
 
 MODES = ('top1', 'per_class')
 
@@ -143,7 +144,7 @@ class GraspJaccardMetric(BaseMetric):
                 result['correct'] = self._per_class(pred_grasps, scores, gt_grasps, obj_labels,
                                                     _to_numpy(pred_seg)[0], sample.get('ori_shape'))
             if pred_seg is not None and gt_seg is not None:
-                result['seg'] = self._seg_stats(pred_seg, gt_seg)
+                result['seg'] = self._seg_stats(pred_seg, gt_seg, sample)
             self.results.append(result)
 
     def _top1(self, preds: np.ndarray, scores: np.ndarray, gts: np.ndarray) -> np.ndarray:
@@ -173,11 +174,33 @@ class GraspJaccardMetric(BaseMetric):
             out[i] = match_grid(preds[best], gts[obj_labels == c], self.grid)
         return out
 
-    def _seg_stats(self, pred_seg, gt_seg) -> Dict[str, np.ndarray]:
-        pred = torch.as_tensor(_to_numpy(pred_seg)).long().reshape(-1, *_to_numpy(pred_seg).shape[-2:])
-        gt = torch.as_tensor(_to_numpy(gt_seg)).long().reshape(-1, *_to_numpy(gt_seg).shape[-2:])
-        if gt.shape[-2:] != pred.shape[-2:]:
-            gt = F.interpolate(gt[None].float(), size=pred.shape[-2:], mode='nearest')[0].long()
+    def _gt_seg_in_pred_frame(self, gt: np.ndarray, pred_shape: Tuple[int, int],
+                              sample: dict) -> np.ndarray:
+        """The ``(H', W')`` pipeline-frame labels resampled (nearest) onto the prediction's
+        ``(H, W)`` original-image grid through the inverse of the pipeline's geometry, so that a
+        crop is undone, not stretched; pixels the pipeline cut away are ignored."""
+        ori = tuple(sample.get('ori_shape', pred_shape)[:2])
+        if gt.shape == tuple(pred_shape) and 'homography_matrix' not in sample:
+            return gt
+        if ori != tuple(pred_shape):  # predictions not at the original size: plain resize
+            t = torch.as_tensor(gt)[None, None].float()
+            return F.interpolate(t, size=pred_shape, mode='nearest')[0, 0].long().numpy()
+        to_input = np.linalg.inv(input_to_original_matrix(sample))  # original -> pipeline
+        ys, xs = np.mgrid[0:pred_shape[0], 0:pred_shape[1]] + 0.5
+        cols = np.floor(to_input[0, 0] * xs + to_input[0, 1] * ys + to_input[0, 2]).astype(np.int64)
+        rows = np.floor(to_input[1, 0] * xs + to_input[1, 1] * ys + to_input[1, 2]).astype(np.int64)
+        inside = (cols >= 0) & (cols < gt.shape[1]) & (rows >= 0) & (rows < gt.shape[0])
+        out = np.full(pred_shape, self.ignore_index, dtype=np.int64)
+        out[inside] = gt[rows[inside], cols[inside]]
+        return out
+
+    def _seg_stats(self, pred_seg, gt_seg, sample: dict) -> Dict[str, np.ndarray]:
+        pred_np = _to_numpy(pred_seg).reshape(_to_numpy(pred_seg).shape[-2:])
+        gt_np = self._gt_seg_in_pred_frame(
+            _to_numpy(gt_seg).reshape(_to_numpy(gt_seg).shape[-2:]).astype(np.int64),
+            pred_np.shape, sample)
+        pred = torch.as_tensor(pred_np).long()
+        gt = torch.as_tensor(gt_np).long()
         valid = gt != self.ignore_index
         pred, gt = pred[valid], gt[valid]
         n = self._num_sem_classes(int(max(pred.max().item() if pred.numel() else 0,

@@ -134,3 +134,16 @@ def test_segmentation_iou_by_hand():
 def test_bad_mode():
     with pytest.raises(ValueError, match='mode'):
         GraspJaccardMetric(mode='top5')
+
+
+def test_segmentation_ground_truth_of_a_crop_is_not_stretched():
+    """GT labels of a centre crop are compared with the prediction at the crop's place in the
+    original image; the pixels the crop cut away are ignored."""
+    pred = np.zeros((8, 8), dtype=np.int64)
+    pred[2:6, 2:6] = 1  # a 4x4 object in the middle of the original image
+    gt_crop = np.ones((4, 4), dtype=np.int64)  # the 4x4 centre crop: all object
+    s = sample([GT], [1.], [GT], pred_seg=pred, gt_seg=gt_crop)
+    s.set_metainfo(dict(ori_shape=(8, 8), homography_matrix=np.array(
+        [[1., 0., -2.], [0., 1., -2.], [0., 0., 1.]])))
+    res = evaluate([s])
+    assert res['grasp/seg_fg_IoU'] == 1.0  # a stretched 4x4 -> 8x8 GT would give 16/64
