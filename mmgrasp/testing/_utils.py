@@ -28,8 +28,9 @@ def get_config(fname: str) -> Config:
 
 
 def get_detector_cfg(fname: str, tiny: bool = True) -> Config:
-    """The ``model`` of a config; with ``tiny``, a ResNet-18 / narrow-FPN version without
-    pretrained weights, so that tests build it fast and offline.
+    """The ``model`` of a config without pretrained weights; with ``tiny``, a narrow-FPN version
+    (a ResNet backbone becomes a ResNet-18, another one is kept), so that tests build it fast and
+    offline.
 
     Args:
         fname (str): Config path relative to ``configs/``.
@@ -41,9 +42,10 @@ def get_detector_cfg(fname: str, tiny: bool = True) -> Config:
     model = get_config(fname).model
     model.backbone.init_cfg = None
     if tiny:
-        model.backbone.depth = 18
-        model.backbone.frozen_stages = -1
-        model.neck.in_channels = [64, 128, 256, 512]
+        if model.backbone.type.split('.')[-1] == 'ResNet':
+            model.backbone.depth = 18
+            model.backbone.frozen_stages = -1
+            model.neck.in_channels = [64, 128, 256, 512]
         model.neck.out_channels = 32
         model.rpn_head.in_channels = 32
         model.rpn_head.feat_channels = 32

@@ -136,6 +136,8 @@ model = dict(
             nms=dict(type='nms', iou_threshold=0.7),
             min_bbox_size=0),
         rcnn=dict(
-            score_thr=0.05,
+            # No score floor: top-1 evaluation takes the best grasp whatever its score (a weak
+            # model's scores spread over 18 bins and would otherwise leave images empty).
+            score_thr=0.0,
             nms=dict(type='nms', iou_threshold=0.4),  # class-wise: one NMS per orientation bin
             max_per_img=100)))

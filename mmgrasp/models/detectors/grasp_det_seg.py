@@ -23,6 +23,7 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
+from mmgrasp.models.utils import check_pretrained_files
 from mmgrasp.registry import MODELS
 from mmgrasp.structures import grasps_to_original, input_to_original_matrix
 
@@ -112,6 +113,12 @@ class GraspDetSeg(TwoStageDetector):
         refine_cfg = (train_cfg or {}).get('refine', {}) or {}
         self.refine_num_proposals = int(refine_cfg.get('num_proposals', 300))
         self.refine_detach_seg = bool(refine_cfg.get('detach_seg', True))
+
+    def init_weights(self) -> None:
+        """Initialise the weights; first, fail with the command that fetches them if a local
+        ``Pretrained`` checkpoint is missing (:func:`~mmgrasp.models.utils.check_pretrained_files`)."""
+        check_pretrained_files(self)
+        super().init_weights()
 
     @property
     def with_semantic_head(self) -> bool:
