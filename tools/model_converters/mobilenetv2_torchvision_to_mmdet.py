@@ -137,14 +137,17 @@ def convert(state_dict: Dict[str, Tensor], dst: str = 'mmdet') -> 'OrderedDict[s
         if head != 'features' or not k.isdigit() or int(k) > last:
             raise KeyError(f'Unexpected key in a MobileNetV2 state dict: {key}')
         k = int(k)
-        if k in ends:  # stem / last conv: Sequential(conv, bn, relu6) -> ConvModule
-            module, param = rest.split('.', 1)
-            sub = {'0': 'conv', '1': 'bn'}[module] if dst == 'mmdet' else module
-            out[f'{ends[k]}.{sub}.{param}'] = value
-        else:
-            name, expand = blocks[k - 1]
-            prefix = name if dst == 'mmdet' else f'features.{k}'
-            out[f'{prefix}.{rename_block_key(rest, src, dst, expand)}'] = value
+        try:
+            if k in ends:  # stem / last conv: Sequential(conv, bn, relu6) -> ConvModule
+                module, param = rest.split('.', 1)
+                sub = {'0': 'conv', '1': 'bn'}[module] if dst == 'mmdet' else module
+                out[f'{ends[k]}.{sub}.{param}'] = value
+            else:
+                name, expand = blocks[k - 1]
+                prefix = name if dst == 'mmdet' else f'features.{k}'
+                out[f'{prefix}.{rename_block_key(rest, src, dst, expand)}'] = value
+        except (KeyError, ValueError):
+            raise KeyError(f'Unexpected key in a {src} MobileNetV2 state dict: {key}') from None
     return out
 
 

