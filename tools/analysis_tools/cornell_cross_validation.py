@@ -3,7 +3,7 @@
 
     python tools/analysis_tools/cornell_cross_validation.py CONFIG \
         [--data-root data/cornell/] [--folds 5] [--minutes-per-fold 30] [--work-dir DIR] \
-        [--cfg-options ...]
+        [--robustness] [--cfg-options ...]
 
 Each fold runs ``tools/train.py`` and ``tools/test.py`` in a subprocess with
 ``fold=K`` on the three dataloaders. A fold whose metrics file exists is not run again, so an
@@ -11,6 +11,11 @@ interrupted benchmark resumes where it stopped (a fold interrupted mid-training 
 last checkpoint). ``--minutes-per-fold`` adds ``TrainTimeBudgetHook``: training stops at the first
 epoch end after that many minutes. The summary is printed and written to
 ``WORK_DIR/cross_validation.json``.
+
+``--robustness`` also tests each fold's final checkpoint under a change of light (brightness
+-20 % and +20 %) and a 30 px shift in four directions (``robustness.py`` beside this file,
+results in ``fold<K>/robustness.json``, also resumable) and adds the main accuracy per condition
+to the summary.
 """
 import argparse
 import json
@@ -24,6 +29,7 @@ from typing import Dict, List
 import numpy as np
 
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
+MAIN_KEY = 'grasp/acc_a30_iou25'
 
 
 def parse_args() -> argparse.Namespace:
@@ -35,6 +41,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--minutes-per-fold', type=float,
                         help='training budget per fold in minutes (stops at an epoch end)')
     parser.add_argument('--work-dir', help='default: work_dirs/<config name>_cv')
+    parser.add_argument('--robustness', action='store_true',
+                        help='also test each fold under brightness +-20 %% and 30 px shifts')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='passed on to train.py and test.py')
     return parser.parse_args()
@@ -55,7 +63,14 @@ def run(cmd: List[str]) -> None:
     subprocess.run(cmd, check=True)
 
 
+def last_checkpoint(fold_dir: str) -> str:
+    """The checkpoint named by ``fold_dir/last_checkpoint`` (written by mmengine)."""
+    with open(osp.join(fold_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
 def run_fold(args: argparse.Namespace, fold: int, work_dir: str) -> Dict[str, float]:
+    """Train and test one fold (or read its metrics from a previous run)."""
     fold_dir = osp.join(work_dir, f'fold{fold}')
     metrics_file = osp.join(fold_dir, 'test_metrics.json')
     if osp.exists(metrics_file):
@@ -71,14 +86,26 @@ def run_fold(args: argparse.Namespace, fold: int, work_dir: str) -> Dict[str, fl
     start = time.perf_counter()
     run(cmd + ['--cfg-options'] + opts)
     minutes = (time.perf_counter() - start) / 60
-    with open(osp.join(fold_dir, 'last_checkpoint')) as f:
-        ckpt = f.read().strip()
-    run([sys.executable, osp.join(TOOLS, 'test.py'), args.config, ckpt, '--work-dir', fold_dir,
-         '--metrics-out', metrics_file, '--cfg-options'] + opts)
+    run([sys.executable, osp.join(TOOLS, 'test.py'), args.config, last_checkpoint(fold_dir),
+         '--work-dir', fold_dir, '--metrics-out', metrics_file, '--cfg-options'] + opts)
     with open(metrics_file) as f:
         metrics = json.load(f)
     print(f'fold {fold}: {minutes:.1f} min of training and testing')
     return metrics
+
+
+def run_fold_robustness(args: argparse.Namespace, fold: int,
+                        work_dir: str) -> Dict[str, Dict[str, float]]:
+    """Test one trained fold under the robustness conditions (or read a previous result)."""
+    fold_dir = osp.join(work_dir, f'fold{fold}')
+    out = osp.join(fold_dir, 'robustness.json')
+    if not osp.exists(out):
+        opts = fold_options(args, fold) + list(args.cfg_options)
+        run([sys.executable, osp.join(TOOLS, 'analysis_tools', 'robustness.py'), args.config,
+             last_checkpoint(fold_dir), '--out', out, '--work-dir', fold_dir,
+             '--cfg-options'] + opts)
+    with open(out) as f:
+        return json.load(f)
 
 
 def summarise(per_fold: Dict[int, Dict[str, float]]) -> Dict[str, Dict[str, float]]:
@@ -92,25 +119,45 @@ def summarise(per_fold: Dict[int, Dict[str, float]]) -> Dict[str, Dict[str, floa
     return summary
 
 
+def summarise_robustness(per_fold: Dict[int, Dict[str, Dict[str, float]]],
+                         key: str = MAIN_KEY) -> Dict[str, Dict[str, float]]:
+    """Mean, std and per-fold values of ``key`` per robustness condition, in percent."""
+    return summarise({fold: {name: m[key] for name, m in conditions.items()}
+                      for fold, conditions in per_fold.items()})
+
+
+def print_summary(title: str, summary: Dict[str, Dict[str, float]]) -> None:
+    width = max(len(k.split('/', 1)[-1]) for k in summary)
+    print(f'\n{title}')
+    for key, s in summary.items():
+        folds_txt = ' '.join(f'{v:6.2f}' for v in s['folds'])
+        print(f'  {key.split("/", 1)[-1]:<{width}}  mean {s["mean"]:6.2f}  std {s["std"]:5.2f}'
+              f'  folds {folds_txt}')
+
+
 def main() -> None:
     args = parse_args()
     name = osp.splitext(osp.basename(args.config))[0]
     work_dir = args.work_dir or osp.join('work_dirs', f'{name}_cv')
     os.makedirs(work_dir, exist_ok=True)
     folds = args.only_folds if args.only_folds else list(range(args.folds))
-    per_fold = {k: run_fold(args, k, work_dir) for k in folds}
+    per_fold, robustness = {}, {}
+    for k in folds:
+        per_fold[k] = run_fold(args, k, work_dir)
+        if args.robustness:
+            robustness[k] = run_fold_robustness(args, k, work_dir)
     summary = summarise(per_fold)
-    width = max(len(k) for k in summary)
-    print(f'\n{len(folds)}-fold cross-validation of {name} (percent):')
-    for key, s in summary.items():
-        folds_txt = ' '.join(f'{v:6.2f}' for v in s['folds'])
-        print(f'  {key.split("/", 1)[-1]:<{width}}  mean {s["mean"]:6.2f}  std {s["std"]:5.2f}'
-              f'  folds {folds_txt}')
+    print_summary(f'{len(folds)}-fold cross-validation of {name} (percent):', summary)
+    result = dict(config=args.config, folds=folds, summary=summary,
+                  per_fold={str(k): v for k, v in per_fold.items()})
+    if robustness:
+        result['robustness'] = summarise_robustness(robustness)
+        print_summary(f'{MAIN_KEY.split("/", 1)[-1]} under perturbations (percent):',
+                      result['robustness'])
     out = osp.join(work_dir, 'cross_validation.json')
     tmp = out + '.tmp'
     with open(tmp, 'w') as f:
-        json.dump(dict(config=args.config, folds=folds, summary=summary,
-                       per_fold={str(k): v for k, v in per_fold.items()}), f, indent=2)
+        json.dump(result, f, indent=2)
     os.replace(tmp, out)
     print(f'written to {out}')
 

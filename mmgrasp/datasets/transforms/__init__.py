@@ -4,9 +4,10 @@ from .grasp_center_crop import GraspCenterCrop
 from .grasp_random_flip import GraspRandomFlip
 from .grasp_random_rotate_translate import GraspRandomRotateTranslate
 from .grasp_resize import GraspResize
+from .grasp_translate import GraspTranslate
 from .loading import LoadGraspAnnotations
 
 __all__ = [
     'LoadGraspAnnotations', 'GraspResize', 'GraspCenterCrop', 'GraspRandomRotateTranslate',
-    'GraspRandomFlip', 'PackGraspInputs'
+    'GraspRandomFlip', 'GraspTranslate', 'PackGraspInputs'
 ]
