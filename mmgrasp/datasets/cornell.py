@@ -18,7 +18,7 @@ import os
 import os.path as osp
 import re
 from collections import Counter
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.logging import print_log
@@ -100,6 +100,9 @@ class CornellGraspDataset(BaseGraspDataset):
         split_seed (int): Seed of the fold shuffle. Defaults to 0.
         object_map_file (str, optional): Image-to-object mapping file, relative to ``data_root``
             unless absolute; turns on object-wise folds. Defaults to None (image-wise).
+        folders (Sequence[str | int], optional): The folder set to use, e.g. ``['01']`` or
+            ``['01', '02']`` (``1`` means ``'01'``); folds are drawn from its images. Defaults to
+            None: every folder under ``data_root``.
         **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...).
     """
 
@@ -109,7 +112,9 @@ class CornellGraspDataset(BaseGraspDataset):
                  split: str = 'train',
                  split_seed: int = 0,
                  object_map_file: Optional[str] = None,
+                 folders: Optional[Sequence[Union[str, int]]] = None,
                  **kwargs) -> None:
+        self.folders = None if folders is None else [self._folder_name(f) for f in folders]
         self.fold = fold
         self.num_folds = num_folds
         self.split = split
@@ -118,15 +123,30 @@ class CornellGraspDataset(BaseGraspDataset):
         self.num_nan_dropped = 0
         super().__init__(**kwargs)
 
+    @staticmethod
+    def _folder_name(folder: Union[str, int]) -> str:
+        """``'01'`` from ``'01'``, ``'1'`` or ``1`` (``--cfg-options`` turns ``01`` into 1)."""
+        text = str(folder).strip()
+        if not text.isdigit() or not 1 <= int(text) <= 99:
+            raise ValueError(f'Cornell folders are named 01..10, got {folder!r}')
+        return f'{int(text):02d}'
+
     def _find_images(self) -> List[tuple]:
-        """``(number, image path, cpos path)`` of every image under ``data_root``, sorted."""
+        """``(number, image path, cpos path)`` of every image of the chosen folders, sorted."""
         root = self.data_root
         if not osp.isdir(root):
             raise FileNotFoundError(f'Cornell data_root not found: {root}')
-        folders = sorted(d for d in os.listdir(root)
+        present = sorted(d for d in os.listdir(root)
                          if re.fullmatch(r'\d{2}', d) and osp.isdir(osp.join(root, d)))
-        if not folders:
+        if not present:
             raise FileNotFoundError(f'no Cornell folders 01..10 under {root}')
+        folders = present
+        if self.folders is not None:
+            missing = [f for f in self.folders if f not in present]
+            if missing:
+                raise FileNotFoundError(f'Cornell folder(s) {missing} not found under {root} '
+                                        f'(present: {present})')
+            folders = sorted(set(self.folders))
         found = []
         for folder in folders:
             files = set(os.listdir(osp.join(root, folder)))

@@ -146,3 +146,20 @@ def test_bad_split_arguments(cornell_root):
         CornellGraspDataset(data_root=cornell_root, fold=5)
     with pytest.raises(ValueError, match='split'):
         CornellGraspDataset(data_root=cornell_root, split='trainval')
+
+
+def test_folder_set(tmp_path):
+    """``folders`` picks the folder set the folds are drawn from; 1 (from --cfg-options) is 01."""
+    _write_cornell(str(tmp_path), '10 10\n30 10\n30 20\n10 20\n')
+    second = tmp_path / '02'
+    second.mkdir()
+    for name in os.listdir(tmp_path / '01'):
+        os.link(tmp_path / '01' / name, second / name.replace('0100', '0200'))
+    assert len(CornellGraspDataset(data_root=str(tmp_path), split='all')) == 2
+    for folders in (['02'], [2], ('2', )):
+        ds = CornellGraspDataset(data_root=str(tmp_path), split='all', folders=folders)
+        assert [ds[i]['img_id'] for i in range(len(ds))] == ['pcd0200']
+    with pytest.raises(FileNotFoundError, match=r"\['03'\] not found"):
+        CornellGraspDataset(data_root=str(tmp_path), split='all', folders=['02', '03'])
+    with pytest.raises(ValueError, match='01..10'):
+        CornellGraspDataset(data_root=str(tmp_path), split='all', folders=['x1'])

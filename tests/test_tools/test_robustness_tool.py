@@ -1,5 +1,6 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """tools/analysis_tools/robustness.py on a tiny model, and the cross-validation summary of it."""
+import argparse
 import importlib.util
 import json
 import os.path as osp
@@ -9,6 +10,9 @@ from unittest.mock import patch
 import pytest
 import torch
 
+from mmengine.config import DictAction
+
+from mmgrasp.datasets import CornellGraspDataset
 from mmgrasp.datasets.synthetic import generate_synthetic_dataset
 from mmgrasp.testing import tiny_train_config
 
@@ -87,3 +91,21 @@ def test_cross_validation_summary_of_robustness():
     assert summary['plain']['mean'] == pytest.approx(85.0)
     assert summary['plain']['std'] == pytest.approx(5.0)
     assert summary['shift30px_up']['folds'] == [70.0, 50.0]
+
+
+def test_cross_validation_fold_options():
+    cv = _load('tools/analysis_tools/cornell_cross_validation.py')
+    with patch.object(sys, 'argv', ['cv.py', 'cfg.py', '--data-root', 'd/', '--folders', '01',
+                                    '02', '--folds', '4']):
+        args = cv.parse_args()
+    opts = cv.fold_options(args, 3)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert f'{loader}.dataset.fold=3' in opts and f'{loader}.dataset.num_folds=4' in opts
+        assert f'{loader}.dataset.folders=[01,02]' in opts
+        assert f'{loader}.dataset.data_root=d/' in opts
+    # what DictAction makes of it reaches the dataset as folders 01 and 02
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parsed = parser.parse_args(['--cfg-options'] + opts).cfg_options
+    assert [CornellGraspDataset._folder_name(f)
+            for f in parsed['test_dataloader.dataset.folders']] == ['01', '02']

@@ -2,8 +2,8 @@
 """Cornell k-fold cross-validation: train and test each fold, print the grid per fold and its mean.
 
     python tools/analysis_tools/cornell_cross_validation.py CONFIG \
-        [--data-root data/cornell/] [--folds 5] [--minutes-per-fold 30] [--work-dir DIR] \
-        [--robustness] [--cfg-options ...]
+        [--data-root data/cornell/] [--folders 01 02 ...] [--folds 5] \
+        [--minutes-per-fold 30] [--work-dir DIR] [--robustness] [--cfg-options ...]
 
 Each fold runs ``tools/train.py`` and ``tools/test.py`` in a subprocess with
 ``fold=K`` on the three dataloaders. A fold whose metrics file exists is not run again, so an
@@ -36,6 +36,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Cornell k-fold cross-validation')
     parser.add_argument('config', help='a Cornell config (its datasets take `fold`)')
     parser.add_argument('--data-root', help='Cornell root (folders 01..10); default: the config')
+    parser.add_argument('--folders', nargs='+',
+                        help='the Cornell folder set to draw the folds from, e.g. 01 '
+                        '(default: every folder under the data root)')
     parser.add_argument('--folds', type=int, default=5, help='number of folds')
     parser.add_argument('--only-folds', type=int, nargs='+', help='run only these folds')
     parser.add_argument('--minutes-per-fold', type=float,
@@ -55,6 +58,8 @@ def fold_options(args: argparse.Namespace, fold: int) -> List[str]:
         opts += [f'{loader}.dataset.fold={fold}', f'{loader}.dataset.num_folds={args.folds}']
         if args.data_root:
             opts.append(f'{loader}.dataset.data_root={args.data_root}')
+        if args.folders:
+            opts.append(f'{loader}.dataset.folders=[{",".join(args.folders)}]')
     return opts
 
 
