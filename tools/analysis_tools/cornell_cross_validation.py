@@ -3,7 +3,7 @@
 
     python tools/analysis_tools/cornell_cross_validation.py CONFIG \
         [--data-root data/cornell/] [--folders 01 02 ...] [--folds 5] \
-        [--minutes-per-fold 30] [--work-dir DIR] [--robustness] [--cfg-options ...]
+        [--minutes-per-fold 30] [--work-dir DIR] [--baseline] [--robustness] [--cfg-options ...]
 
 Each fold runs ``tools/train.py`` and ``tools/test.py`` in a subprocess with
 ``fold=K`` on the three dataloaders. A fold whose metrics file exists is not run again, so an
@@ -11,6 +11,10 @@ interrupted benchmark resumes where it stopped (a fold interrupted mid-training 
 last checkpoint). ``--minutes-per-fold`` adds ``TrainTimeBudgetHook``: training stops at the first
 epoch end after that many minutes. The summary is printed and written to
 ``WORK_DIR/cross_validation.json``.
+
+``--baseline`` also scores a constant guess on each fold (``constant_guess.py`` beside this
+file: one grasp at the input centre with the training labels' median size and most frequent
+angle), the figure a model that learned nothing would reach.
 
 ``--robustness`` also tests each fold's final checkpoint under a change of light (brightness
 -20 % and +20 %) and a 30 px shift in four directions (``robustness.py`` beside this file,
@@ -44,6 +48,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--minutes-per-fold', type=float,
                         help='training budget per fold in minutes (stops at an epoch end)')
     parser.add_argument('--work-dir', help='default: work_dirs/<config name>_cv')
+    parser.add_argument('--baseline', action='store_true',
+                        help='also score the constant-guess baseline on each fold')
     parser.add_argument('--robustness', action='store_true',
                         help='also test each fold under brightness +-20 %% and 30 px shifts')
     parser.add_argument('--cfg-options', nargs='+', default=[],
@@ -113,6 +119,17 @@ def run_fold_robustness(args: argparse.Namespace, fold: int,
         return json.load(f)
 
 
+def run_fold_baseline(args: argparse.Namespace, fold: int, work_dir: str) -> Dict[str, float]:
+    """The constant-guess baseline of one fold (or read a previous result)."""
+    out = osp.join(work_dir, f'fold{fold}', 'constant_guess.json')
+    if not osp.exists(out):
+        opts = fold_options(args, fold) + list(args.cfg_options)
+        run([sys.executable, osp.join(TOOLS, 'analysis_tools', 'constant_guess.py'), args.config,
+             '--out', out, '--cfg-options'] + opts)
+    with open(out) as f:
+        return json.load(f)
+
+
 def summarise(per_fold: Dict[int, Dict[str, float]]) -> Dict[str, Dict[str, float]]:
     """Mean and standard deviation (over folds) of every metric, in percent."""
     keys = list(next(iter(per_fold.values())))
@@ -146,15 +163,20 @@ def main() -> None:
     work_dir = args.work_dir or osp.join('work_dirs', f'{name}_cv')
     os.makedirs(work_dir, exist_ok=True)
     folds = args.only_folds if args.only_folds else list(range(args.folds))
-    per_fold, robustness = {}, {}
+    per_fold, robustness, baseline = {}, {}, {}
     for k in folds:
         per_fold[k] = run_fold(args, k, work_dir)
+        if args.baseline:
+            baseline[k] = run_fold_baseline(args, k, work_dir)
         if args.robustness:
             robustness[k] = run_fold_robustness(args, k, work_dir)
     summary = summarise(per_fold)
     print_summary(f'{len(folds)}-fold cross-validation of {name} (percent):', summary)
     result = dict(config=args.config, folds=folds, summary=summary,
                   per_fold={str(k): v for k, v in per_fold.items()})
+    if baseline:
+        result['constant_guess'] = summarise(baseline)
+        print_summary('constant-guess baseline (percent):', result['constant_guess'])
     if robustness:
         result['robustness'] = summarise_robustness(robustness)
         print_summary(f'{MAIN_KEY.split("/", 1)[-1]} under perturbations (percent):',
