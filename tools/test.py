@@ -8,7 +8,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmgrasp.utils import setup_cpu_distributed
+from mmgrasp.utils import setup_cpu_distributed, write_json_atomic
 
 
 def parse_args() -> argparse.Namespace:
@@ -79,18 +79,7 @@ def main() -> None:
     metrics = runner.test()
     print_summary(metrics)
     if args.metrics_out:
-        write_json_atomic(args.metrics_out, metrics)
-
-
-def write_json_atomic(path: str, obj: dict) -> None:
-    """Write JSON through a temporary file, so no half-written file is ever left behind."""
-    import json
-    import tempfile
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    with tempfile.NamedTemporaryFile('w', dir=folder, suffix='.tmp', delete=False) as f:
-        json.dump({k: float(v) for k, v in obj.items()}, f, indent=2)
-    os.replace(f.name, path)
+        write_json_atomic(args.metrics_out, {k: float(v) for k, v in metrics.items()})
 
 
 def print_summary(metrics: dict) -> None:

@@ -8,17 +8,13 @@ frequent angle of the config's training labels: the accuracy of a model that lea
 the image. Prints the guess and the metric grid; ``--out`` writes the grid as JSON (atomically).
 """
 import argparse
-import json
 import math
-import os
-import os.path as osp
-import tempfile
 
 from mmengine.config import Config, DictAction
 
 from mmgrasp.evaluation.constant_guess import constant_guess, constant_guess_metrics
 from mmgrasp.registry import DATASETS
-from mmgrasp.utils import register_all_modules
+from mmgrasp.utils import register_all_modules, write_json_atomic
 
 
 def parse_args() -> argparse.Namespace:
@@ -45,11 +41,7 @@ def main() -> None:
     for key, value in metrics.items():
         print(f'  {key.split("/", 1)[-1]:<16} {value * 100:6.2f} %')
     if args.out:
-        folder = osp.dirname(osp.abspath(args.out))
-        os.makedirs(folder, exist_ok=True)
-        with tempfile.NamedTemporaryFile('w', dir=folder, suffix='.tmp', delete=False) as f:
-            json.dump(metrics, f, indent=2)
-        os.replace(f.name, args.out)
+        write_json_atomic(args.out, metrics)
 
 
 if __name__ == '__main__':

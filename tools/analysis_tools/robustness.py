@@ -13,8 +13,6 @@ accuracy per condition and its change from ``plain``; ``--out`` writes every met
 condition as JSON (atomically).
 """
 import argparse
-import json
-import os
 import os.path as osp
 import tempfile
 import time
@@ -24,7 +22,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmgrasp.evaluation import insert_after_loading, robustness_conditions
-from mmgrasp.utils import register_all_modules
+from mmgrasp.utils import register_all_modules, write_json_atomic
 
 MAIN_KEY = 'grasp/acc_a30_iou25'
 
@@ -89,15 +87,6 @@ def format_table(results: Dict[str, Dict[str, float]], key: str = MAIN_KEY) -> s
         change = '' if plain is None or name == 'plain' else f'{value - plain * 100:+6.2f}'
         lines.append(f'{name:<{width}}  {value:13.2f}%  {change}')
     return '\n'.join(lines)
-
-
-def write_json_atomic(path: str, obj: dict) -> None:
-    """Write JSON through a temporary file in the same folder, then rename."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    with tempfile.NamedTemporaryFile('w', dir=folder, suffix='.tmp', delete=False) as f:
-        json.dump(obj, f, indent=2)
-    os.replace(f.name, path)
 
 
 def main() -> None:
