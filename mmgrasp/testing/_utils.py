@@ -1,8 +1,10 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """Helpers for tests and examples: small model configs and fake batches with real geometry."""
+import importlib.util
 import math
 import os
 import os.path as osp
+from types import ModuleType
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -146,3 +148,19 @@ def tiny_train_config(data_root: str, work_dir: str, refine: bool = True, max_ep
                        dist_cfg=dict(backend='gloo'))
     cfg.randomness = dict(seed=0)
     return cfg
+
+
+def load_script(relpath: str) -> ModuleType:
+    """Import a script of the repository (``tools/...``, ``demo/...``) as a module, for tests.
+
+    Args:
+        relpath (str): Path relative to the repository root, e.g. ``'tools/test.py'``.
+
+    Returns:
+        ModuleType: The executed module (its ``main`` not run).
+    """
+    path = osp.join(REPO_ROOT, relpath)
+    spec = importlib.util.spec_from_file_location(osp.splitext(osp.basename(relpath))[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

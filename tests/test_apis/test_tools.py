@@ -1,6 +1,5 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """demo/image_demo.py and tools/analysis_tools/benchmark.py, run in-process on the tiny model."""
-import importlib.util
 import json
 import os.path as osp
 import sys
@@ -9,21 +8,13 @@ from unittest.mock import patch
 import pytest
 import torch
 
-REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-
-
-def _load(relpath: str):
-    spec = importlib.util.spec_from_file_location(osp.basename(relpath)[:-3],
-                                                  osp.join(REPO_ROOT, relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from mmgrasp.testing import load_script
 
 
 def test_image_demo(tiny_cfg, image_dir, tmp_path):
     config = str(tmp_path / 'tiny.py')
     tiny_cfg.dump(config)
-    demo = _load('demo/image_demo.py')
+    demo = load_script('demo/image_demo.py')
     out = str(tmp_path / 'out')
     argv = ['image_demo.py', osp.join(image_dir, 'a.png'), osp.join(image_dir, 'zz.png'), config,
             '--out-dir', out, '--pred-score-thr', '0', '--best-per-object']
@@ -42,7 +33,7 @@ def test_image_demo(tiny_cfg, image_dir, tmp_path):
 
 
 def test_benchmark_stages_match_predict(tiny_cfg):
-    bench = _load('tools/analysis_tools/benchmark.py')
+    bench = load_script('tools/analysis_tools/benchmark.py')
     model = bench.build_model(tiny_cfg)
     batch = bench.make_batch(model, 96, 128, batch_size=1)
     timer = bench.StageTimer(torch.device('cpu'))
@@ -73,7 +64,7 @@ def test_benchmark_stages_match_predict(tiny_cfg):
 def test_benchmark_cli(tiny_cfg, tmp_path, capsys):
     config = str(tmp_path / 'tiny.py')
     tiny_cfg.dump(config)
-    bench = _load('tools/analysis_tools/benchmark.py')
+    bench = load_script('tools/analysis_tools/benchmark.py')
     argv = ['benchmark.py', config, '--shape', '64', '--warmup', '1', '--num-iters', '1']
     with patch.object(sys, 'argv', argv):
         bench.main()

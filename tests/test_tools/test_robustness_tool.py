@@ -1,9 +1,7 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """tools/analysis_tools/robustness.py on a tiny model, and the cross-validation summary of it."""
 import argparse
-import importlib.util
 import json
-import os.path as osp
 import sys
 from unittest.mock import patch
 
@@ -14,17 +12,7 @@ from mmengine.config import DictAction
 
 from mmgrasp.datasets import CornellGraspDataset
 from mmgrasp.datasets.synthetic import generate_synthetic_dataset
-from mmgrasp.testing import tiny_train_config
-
-REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-
-
-def _load(relpath: str):
-    spec = importlib.util.spec_from_file_location(osp.basename(relpath)[:-3],
-                                                  osp.join(REPO_ROOT, relpath))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from mmgrasp.testing import load_script, tiny_train_config
 
 
 @pytest.fixture(scope='module')
@@ -47,7 +35,7 @@ def tiny_run(tmp_path_factory):
 
 def test_robustness_tool_tests_every_condition(tiny_run, capsys):
     config, checkpoint, root = tiny_run
-    tool = _load('tools/analysis_tools/robustness.py')
+    tool = load_script('tools/analysis_tools/robustness.py')
     out = str(root / 'robustness.json')
     tested = []
     original = tool.Runner.test
@@ -76,14 +64,14 @@ def test_robustness_tool_tests_every_condition(tiny_run, capsys):
 
 def test_robustness_tool_missing_checkpoint(tiny_run):
     config, _, root = tiny_run
-    tool = _load('tools/analysis_tools/robustness.py')
+    tool = load_script('tools/analysis_tools/robustness.py')
     with patch.object(sys, 'argv', ['robustness.py', config, str(root / 'none.pth')]):
         with pytest.raises(FileNotFoundError, match='none.pth'):
             tool.main()
 
 
 def test_cross_validation_summary_of_robustness():
-    cv = _load('tools/analysis_tools/cornell_cross_validation.py')
+    cv = load_script('tools/analysis_tools/cornell_cross_validation.py')
     key = 'grasp/acc_a30_iou25'
     per_fold = {0: {'plain': {key: 0.80}, 'shift30px_up': {key: 0.70}},
                 1: {'plain': {key: 0.90}, 'shift30px_up': {key: 0.50}}}
@@ -94,7 +82,7 @@ def test_cross_validation_summary_of_robustness():
 
 
 def test_cross_validation_fold_options():
-    cv = _load('tools/analysis_tools/cornell_cross_validation.py')
+    cv = load_script('tools/analysis_tools/cornell_cross_validation.py')
     with patch.object(sys, 'argv', ['cv.py', 'cfg.py', '--data-root', 'd/', '--folders', '01',
                                     '02', '--folds', '4']):
         args = cv.parse_args()
