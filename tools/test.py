@@ -8,7 +8,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmgrasp.utils import setup_cpu_distributed, write_json_atomic
+from mmgrasp.utils import setup_cpu_distributed, teardown_distributed, write_json_atomic
 
 
 def parse_args() -> argparse.Namespace:
@@ -77,6 +77,7 @@ def main() -> None:
         from mmdet.evaluation import DumpDetResults
         runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=args.out))
     metrics = runner.test()
+    teardown_distributed()
     print_summary(metrics)
     if args.metrics_out:
         write_json_atomic(args.metrics_out, {k: float(v) for k, v in metrics.items()})

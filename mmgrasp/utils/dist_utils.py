@@ -25,3 +25,15 @@ def setup_cpu_distributed(cfg: Config) -> None:
         type='CPUDistributedDataParallel',
         broadcast_buffers=False,
         find_unused_parameters=cfg.get('find_unused_parameters', False))
+
+
+def teardown_distributed() -> None:
+    """End the process group cleanly at the end of a distributed run (no-op otherwise).
+
+    Without it the gloo group is torn down by the interpreter's exit, where a rank can abort
+    (``terminate called without an active exception``, SIGABRT) after its work is done, which
+    turns a finished run into a failed ``torchrun``. A barrier first lets every rank finish.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
