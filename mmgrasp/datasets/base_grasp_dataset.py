@@ -5,21 +5,70 @@ Each ``load_data_list()`` entry is a dict (see :class:`BaseGraspDataset`)::
 
     dict(img_path=str, img_id=str, height=int, width=int,
          seg_map_path=str,               # only where the dataset has a mask
-         label_map=dict,                 # optional: mask value -> class id (Jacquard 255 -> 1)
+         label_map=dict,                 # optional: mask value -> class id
+         mask_threshold=int,             # optional: binary mask, value >= it is class 1 (Jacquard)
          instances=[dict(grasp=[x, y, w, h, theta],   # DESIGN.md section 1, theta in [0, pi)
                          bbox_label=int,              # orientation bin of theta (18 bins)
                          obj_label=int,               # semantic class of the grasped object
                          ignore_flag=0), ...])
+
+:meth:`BaseGraspDataset.get_data_info` adds ``num_sem_classes`` (the length of the metainfo's
+``sem_classes``), which :class:`~mmgrasp.datasets.transforms.LoadGraspAnnotations` checks the mask
+values against. What the loaders reject, drop and warn about is listed in docs/bad_data.md.
 """
 import logging
-from typing import List
+from collections import Counter
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from mmgrasp.structures import NUM_ORIENTATION_BINS, angle_to_bin, wrap_angle
+from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, small_grasps
+from .transforms.grasp_geometry import centres_inside
 from .utils import ORIENTATION_BIN_NAMES, orientation_bin_palette
+
+MAX_LISTED = 20
+"""Most image ids or lines a warning lists before it says how many more there are."""
+
+
+def _listing(items: Sequence[str], limit: int = MAX_LISTED) -> str:
+    """``'a, b, c'``, cut after ``limit`` items with ``'... (N more)'``."""
+    shown = ', '.join(items[:limit])
+    return shown + (f', ... ({len(items) - limit} more)' if len(items) > limit else '')
+
+
+def drop_small_grasps(grasps: np.ndarray, linenos: Sequence[int], path: str,
+                      min_size: float = MIN_GRASP_SIZE) -> Tuple[np.ndarray, int]:
+    """Drop the grasps of one annotation file whose opening or jaw is below ``min_size`` pixels.
+
+    The rule of :data:`~mmgrasp.structures.grasp_convert.MIN_GRASP_SIZE` (docs/bad_data.md): a
+    zero-size grasp would make the box regression target ``log(0)`` and the loss NaN. One warning
+    per file names the file, the line of each dropped grasp (for a 4-line rectangle, its first
+    line) and its ``w`` and ``h``.
+
+    Args:
+        grasps (ndarray): ``(N, 5)`` grasps ``(x, y, w, h, theta)`` read from ``path``.
+        linenos (Sequence[int]): ``(N,)`` 1-based line number of each grasp in ``path``.
+        path (str): The annotation file (for the warning).
+        min_size (float): Smallest usable opening and jaw in pixels. Defaults to 1.
+
+    Returns:
+        tuple[ndarray, int]: The kept ``(M, 5)`` grasps and the number dropped.
+    """
+    grasps = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
+    if len(linenos) != len(grasps):
+        raise ValueError(f'{path}: {len(linenos)} line numbers for {len(grasps)} grasps')
+    small = np.asarray(small_grasps(grasps, min_size), dtype=bool)
+    if not small.any():
+        return grasps, 0
+    lines = [f'line {int(n)} (w={g[2]:.3g}, h={g[3]:.3g})'
+             for n, g in zip(np.asarray(linenos)[small], grasps[small])]
+    print_log(f'{path}: dropped {len(lines)} of {len(grasps)} grasp(s) with an opening or jaw '
+              f'below {min_size:g} px: {_listing(lines)}', logger='current',
+              level=logging.WARNING)
+    return grasps[~small], int(small.sum())
 
 
 class BaseGraspDataset(BaseDataset):
@@ -34,11 +83,25 @@ class BaseGraspDataset(BaseDataset):
     Subclasses implement ``load_data_list()`` with the layout of the module docstring, building the
     instances with :meth:`make_instances`.
 
+    **Images without usable ground truth.** After loading, :meth:`filter_data` counts the grasps
+    of each image that the pipeline will hand to the model: those whose centre lies in the image
+    and that survive the deterministic geometric steps of ``pipeline`` (the steps with a
+    ``transform_grasps`` method: :class:`~mmgrasp.datasets.transforms.GraspResize` drops grasps
+    it shrinks below 1 px, :class:`~mmgrasp.datasets.transforms.GraspCenterCrop` those whose
+    centre falls outside its window). Random augmentations are not replayed. Images left with no
+    usable grasp (an empty or all-NaN annotation file, grasps all outside the image or the crop)
+    are listed by id in one warning and in :attr:`images_without_gt`; grasps dropped by a step
+    are counted in one warning per step.
+
     Args:
-        filter_cfg (dict, optional): ``dict(filter_empty_gt=True)`` drops images without any grasp
-            from the training side (never in ``test_mode``) and logs how many. Defaults to None.
+        filter_cfg (dict, optional): ``dict(filter_empty_gt=True)`` drops the images without a
+            usable grasp from the training side (never in ``test_mode``, where they stay and are
+            scored as misses). Defaults to None.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
+
+    images_without_gt: Sequence[str] = ()
+    """Ids of the loaded images without a usable ground-truth grasp (set by :meth:`filter_data`)."""
 
     METAINFO = {
         'classes': ORIENTATION_BIN_NAMES,
@@ -72,24 +135,106 @@ class BaseGraspDataset(BaseDataset):
             for g, b, o in zip(grasps, bins, obj_labels)
         ]
 
-    def filter_data(self) -> List[dict]:
-        """Drop images without grasps when ``filter_cfg=dict(filter_empty_gt=True)``.
+    def get_data_info(self, idx: int) -> dict:
+        """The data info of image ``idx``, with ``num_sem_classes`` added.
 
-        Only on the training side (``test_mode=False``); the number dropped is logged, so that no
-        image goes missing unnoticed. Without the option every image is kept.
+        ``num_sem_classes`` (the length of ``metainfo['sem_classes']``) lets
+        :class:`~mmgrasp.datasets.transforms.LoadGraspAnnotations` reject mask values that are
+        not class ids, naming the mask file (mmengine passes no metainfo to the pipeline).
+
+        Args:
+            idx (int): Index of the image.
+
+        Returns:
+            dict: The data info.
+        """
+        info = super().get_data_info(idx)
+        info.setdefault('num_sem_classes', len(self.metainfo['sem_classes']))
+        return info
+
+    def _replay_steps(self) -> List[Tuple[str, object]]:
+        """``(name, step)`` of the pipeline steps whose effect on the grasps can be computed
+        without the image (those with a ``transform_grasps`` method)."""
+        return [(repr(t), t) for t in getattr(self.pipeline, 'transforms', [])
+                if callable(getattr(t, 'transform_grasps', None))]
+
+    @staticmethod
+    def _usable_grasps(info: dict, steps: list, drops: Dict[str, Counter]) -> Tuple[int, str]:
+        """Number of grasps of ``info`` that reach the model, and why there are none.
+
+        Args:
+            info (dict): A data info.
+            steps (list): ``(name, step)`` of the replayable pipeline steps, in order.
+            drops (dict[str, Counter]): Updated in place: per step (or ``'image'``), the number
+                of grasps dropped from each image id.
+
+        Returns:
+            tuple[int, str]: The count and, when it is 0, the reason.
+        """
+        grasps = np.array([inst['grasp'] for inst in info['instances']
+                           if not inst.get('ignore_flag', 0)], dtype=np.float64).reshape(-1, 5)
+        if len(grasps) == 0:
+            return 0, 'no grasp in its annotation'
+        img_id = str(info.get('img_id', info.get('img_path')))
+        height, width = int(info['height']), int(info['width'])
+        inside = centres_inside(grasps, height, width)
+        if not inside.all():
+            drops['image'][img_id] += int((~inside).sum())
+        if not inside.any():
+            return 0, f'all {len(grasps)} grasp centres outside the {width}x{height} image'
+        grasps, shape = grasps[inside], (height, width)
+        for step_name, step in steps:
+            mapped, keep, shape = step.transform_grasps(grasps, shape)
+            if not keep.all():
+                drops[step_name][img_id] += int((~keep).sum())
+            if not keep.any():
+                return 0, f'{step_name} drops all {len(grasps)} of its grasps'
+            grasps = mapped[keep]
+        return len(grasps), ''
+
+    def filter_data(self) -> List[dict]:
+        """Find the images without usable ground truth; drop them from training on request.
+
+        See the class docstring: images without a usable grasp are warned about by id (and
+        kept in ``test_mode``); with ``filter_cfg=dict(filter_empty_gt=True)`` they are dropped
+        from the training side. Grasps that the image bounds or a pipeline step drop are
+        counted in one warning per cause.
 
         Returns:
             list[dict]: The kept data infos.
         """
-        if self.test_mode or not self.filter_cfg or not self.filter_cfg.get('filter_empty_gt'):
-            return self.data_list
-        kept = [info for info in self.data_list if len(info['instances']) > 0]
-        dropped = len(self.data_list) - len(kept)
-        if dropped:
-            print_log(f'{type(self).__name__}: filter_empty_gt dropped {dropped} of '
-                      f'{len(self.data_list)} images without grasps', logger='current',
+        name = type(self).__name__
+        split = getattr(self, 'split', None)
+        where = f'{name}' + (f' (split {split!r})' if split is not None else '')
+        steps = self._replay_steps()
+        drops: Dict[str, Counter] = {'image': Counter(), **{n: Counter() for n, _ in steps}}
+        empty, usable = [], []
+        for info in self.data_list:
+            count, reason = self._usable_grasps(info, steps, drops)
+            usable.append(count > 0)
+            if count == 0:
+                empty.append((str(info.get('img_id', info.get('img_path'))), reason))
+        for cause, counter in drops.items():
+            if counter:
+                what = ('have their centre outside the image' if cause == 'image' else
+                        f'are dropped by the pipeline step {cause}')
+                print_log(f'{where}: {sum(counter.values())} grasp(s) of {len(counter)} image(s) '
+                          f'{what}: {_listing(sorted(counter))}', logger='current',
+                          level=logging.WARNING)
+        self.images_without_gt = [img_id for img_id, _ in empty]
+        filtering = (not self.test_mode and bool(self.filter_cfg)
+                     and bool(self.filter_cfg.get('filter_empty_gt')))
+        if empty:
+            fate = ('dropped by filter_empty_gt' if filtering else
+                    'they stay and will be scored as misses' if self.test_mode else
+                    'they stay, as training samples without a grasp')
+            print_log(f'{where}: {len(empty)} of {len(self.data_list)} image(s) have no usable '
+                      f'ground-truth grasp ({fate}): '
+                      f'{_listing([f"{i} ({r})" for i, r in empty])}', logger='current',
                       level=logging.WARNING)
-        return kept
+        if not filtering:
+            return self.data_list
+        return [info for info, keep in zip(self.data_list, usable) if keep]
 
     def get_cat_ids(self, idx: int) -> List[int]:
         """Orientation bins of the grasps of image ``idx`` (for class-aware samplers).

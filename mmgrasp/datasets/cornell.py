@@ -25,8 +25,9 @@ from mmengine.logging import print_log
 
 from mmgrasp.registry import DATASETS
 from mmgrasp.structures import corners_to_grasps
-from .base_grasp_dataset import BaseGraspDataset
-from .utils import image_size, kfold_indices, read_quad_file, read_text_lines, select_split
+from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
+from .utils import (holdout_indices, image_size, kfold_indices, read_quad_file, read_text_lines,
+                    select_split)
 
 _IMAGE_RE = re.compile(r'^pcd(\d{4})r\.png$')
 _POS_RE = re.compile(r'^pcd(\d{4})cpos\.txt$')
@@ -38,14 +39,18 @@ def load_cornell_grasps(path: str):
     Args:
         path (str): The rectangle file.
 
+    Rectangles whose opening or jaw is below 1 px (four equal corners, say) are dropped with one
+    warning naming the file and their lines (docs/bad_data.md).
+
     Returns:
         tuple[ndarray, int]: ``(N, 5)`` grasps ``(x, y, w, h, theta)`` (opening edge ``p0 -> p1``)
         and the number of rectangles dropped for a NaN corner.
     """
-    corners, num_nan = read_quad_file(path, allow_nan=True)
+    corners, num_nan, linenos = read_quad_file(path, allow_nan=True, return_linenos=True)
     if len(corners) == 0:
         return np.zeros((0, 5)), num_nan
-    return corners_to_grasps(corners, opening_edge='p0p1'), num_nan
+    grasps, _ = drop_small_grasps(corners_to_grasps(corners, opening_edge='p0p1'), linenos, path)
+    return grasps, num_nan
 
 
 def load_cornell_object_map(path: str) -> Dict[int, str]:
@@ -90,14 +95,20 @@ class CornellGraspDataset(BaseGraspDataset):
     - object-wise, when ``object_map_file`` (the release's ``processedData/z.txt``) is given: the
       *objects* are shuffled and cut into folds, so that no object is on both sides.
 
-    ``fold`` picks the test fold and ``split`` the side: ``'train'`` (the other folds),
-    ``'test'``/``'val'`` (that fold) or ``'all'``.
+    ``fold`` picks the test fold and ``split`` the side: ``'test'`` (that fold), ``'trainval'``
+    (the other folds), ``'val'`` (a seeded hold-out of ``val_ratio`` of the training side, image-
+    or object-wise like the folds; never a test image), ``'train'`` (the training side without
+    that hold-out) or ``'all'``.
 
     Args:
         fold (int): The test fold, in ``[0, num_folds)``. Defaults to 0.
         num_folds (int): Number of cross-validation folds. Defaults to 5.
-        split (str): ``'train'``, ``'val'``, ``'test'`` or ``'all'``. Defaults to ``'train'``.
-        split_seed (int): Seed of the fold shuffle. Defaults to 0.
+        split (str): ``'train'``, ``'val'``, ``'trainval'``, ``'test'`` or ``'all'``.
+            Defaults to ``'train'``.
+        split_seed (int): Seed of the fold shuffle and of the validation hold-out. Defaults to 0.
+        val_ratio (float): Fraction of the training side (of its images, or of its objects for
+            object-wise folds) held out for validation; 0 holds out nothing (``split='train'``
+            is then the whole training side and ``split='val'`` an error). Defaults to 0.
         object_map_file (str, optional): Image-to-object mapping file, relative to ``data_root``
             unless absolute; turns on object-wise folds. Defaults to None (image-wise).
         folders (Sequence[str | int], optional): The folder set to use, e.g. ``['01']`` or
@@ -111,6 +122,7 @@ class CornellGraspDataset(BaseGraspDataset):
                  num_folds: int = 5,
                  split: str = 'train',
                  split_seed: int = 0,
+                 val_ratio: float = 0.0,
                  object_map_file: Optional[str] = None,
                  folders: Optional[Sequence[Union[str, int]]] = None,
                  **kwargs) -> None:
@@ -119,6 +131,7 @@ class CornellGraspDataset(BaseGraspDataset):
         self.num_folds = num_folds
         self.split = split
         self.split_seed = split_seed
+        self.val_ratio = val_ratio
         self.object_map_file = object_map_file
         self.num_nan_dropped = 0
         super().__init__(**kwargs)
@@ -171,7 +184,8 @@ class CornellGraspDataset(BaseGraspDataset):
         """Indices into ``numbers`` of the chosen fold side."""
         if self.object_map_file is None:
             train, test = kfold_indices(len(numbers), self.num_folds, self.fold, self.split_seed)
-            return select_split(self.split, train, test, len(numbers))
+            return select_split(self.split, train, test, len(numbers),
+                                self._holdout(train, [numbers[i] for i in train]))
         path = self.object_map_file
         if not osp.isabs(path):
             path = osp.join(self.data_root, path)
@@ -188,7 +202,16 @@ class CornellGraspDataset(BaseGraspDataset):
         test = np.array([i for i, n in enumerate(numbers) if mapping[n] in test_objects], np.int64)
         train = np.array([i for i, n in enumerate(numbers) if mapping[n] not in test_objects],
                          np.int64)
-        return select_split(self.split, train, test, len(numbers))
+        return select_split(self.split, train, test, len(numbers),
+                            self._holdout(train, [mapping[numbers[i]] for i in train]))
+
+    def _holdout(self, train: np.ndarray, groups: List) -> Optional[np.ndarray]:
+        """The validation hold-out: indices (into the image list) of ``val_ratio`` of the
+        training side's groups (images or objects), or None when ``val_ratio`` is 0."""
+        if not self.val_ratio:
+            return None
+        _, held = holdout_indices(groups, self.val_ratio, self.split_seed)
+        return train[held]
 
     def load_data_list(self) -> List[dict]:
         """Load the chosen fold side.

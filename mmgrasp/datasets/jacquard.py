@@ -13,7 +13,9 @@ A grasp line is in pixels of the 1024x1024 image, y down, so a positive angle al
 clockwise on screen: ``w = opening``, ``h = jaw``, ``theta = theta_deg * pi / 180 mod pi``
 (DESIGN.md section 1). Consecutive lines with the same position are the same grasp with other jaw
 sizes; every line is ground truth. The mask gives ``gt_sem_seg`` {0 background, 1 graspable}
-(``label_map = {255: 1}``).
+by a threshold: values ``>= 128`` (:data:`JACQUARD_MASK_THRESHOLD`) are the object, so that an
+anti-aliased or re-saved mask (values between 0 and 255) still gives two classes
+(docs/bad_data.md). A line with an opening or jaw below 1 px is dropped with a warning.
 """
 import math
 import os
@@ -23,10 +25,15 @@ from typing import List
 import numpy as np
 
 from mmgrasp.registry import DATASETS
-from .base_grasp_dataset import BaseGraspDataset
-from .utils import image_size, parse_floats, ratio_split_indices, read_text_lines, select_split
+from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
+from .utils import (holdout_indices, image_size, parse_floats, ratio_split_indices,
+                    read_text_lines, select_split)
 
 _SUFFIXES = {'img': '_RGB.png', 'mask': '_mask.png', 'grasps': '_grasps.txt'}
+
+JACQUARD_MASK_THRESHOLD = 128
+"""Mask values ``>= 128`` are the object (class 1), lower ones background (class 0); the released
+masks are 0/255."""
 
 
 def load_jacquard_grasps(path: str) -> np.ndarray:
@@ -35,6 +42,9 @@ def load_jacquard_grasps(path: str) -> np.ndarray:
     Args:
         path (str): The grasp file.
 
+    Lines whose opening or jaw is below 1 px (``x;y;theta;0;0``, say) are dropped with one
+    warning naming the file and the lines (docs/bad_data.md).
+
     Returns:
         ndarray: ``(N, 5)`` grasps ``(x, y, w, h, theta)``, theta in ``[0, pi)``.
 
@@ -42,7 +52,7 @@ def load_jacquard_grasps(path: str) -> np.ndarray:
         ValueError: On a line that is not 5 numbers separated by ``;``, or with a negative
             opening or jaw size (the message names the file and the line).
     """
-    rows = []
+    rows, linenos = [], []
     for lineno, line in read_text_lines(path):
         fields = [f.strip() for f in line.split(';')]
         if len(fields) != 5:
@@ -52,7 +62,8 @@ def load_jacquard_grasps(path: str) -> np.ndarray:
         if opening < 0 or jaw < 0:
             raise ValueError(f'{path}, line {lineno}: negative opening or jaw size: {line!r}')
         rows.append((x, y, opening, jaw, math.radians(theta_deg) % math.pi))
-    return np.asarray(rows, dtype=np.float64).reshape(-1, 5)
+        linenos.append(lineno)
+    return drop_small_grasps(np.asarray(rows, dtype=np.float64).reshape(-1, 5), linenos, path)[0]
 
 
 @DATASETS.register_module()
@@ -61,12 +72,17 @@ class JacquardGraspDataset(BaseGraspDataset):
 
     Every ``*_grasps.txt`` under ``data_root/<objectID>/`` is a sample; its ``_RGB.png`` and
     ``_mask.png`` must exist. The samples, sorted by path, are shuffled with ``split_seed`` and
-    ``round(n * test_ratio)`` of them form the test side.
+    ``round(n * test_ratio)`` of them form the test side. With ``val_ratio > 0`` a seeded part of
+    the training side is held out for validation (``split='val'``), image-wise like the test side,
+    and ``split='train'`` is the rest; the test side is never used for validation.
 
     Args:
-        split (str): ``'train'``, ``'val'``, ``'test'`` or ``'all'``. Defaults to ``'train'``.
+        split (str): ``'train'``, ``'val'``, ``'trainval'`` (``train`` and ``val``), ``'test'`` or
+            ``'all'``. Defaults to ``'train'``.
         test_ratio (float): Fraction of images on the test side. Defaults to 0.05.
-        split_seed (int): Seed of the split shuffle. Defaults to 0.
+        split_seed (int): Seed of the split shuffle and the validation hold-out. Defaults to 0.
+        val_ratio (float): Fraction of the training side held out for validation; 0 holds out
+            nothing. Defaults to 0.
         **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...).
     """
 
@@ -79,10 +95,12 @@ class JacquardGraspDataset(BaseGraspDataset):
                  split: str = 'train',
                  test_ratio: float = 0.05,
                  split_seed: int = 0,
+                 val_ratio: float = 0.0,
                  **kwargs) -> None:
         self.split = split
         self.test_ratio = test_ratio
         self.split_seed = split_seed
+        self.val_ratio = val_ratio
         super().__init__(**kwargs)
 
     def _find_samples(self) -> List[str]:
@@ -117,18 +135,22 @@ class JacquardGraspDataset(BaseGraspDataset):
 
         Returns:
             list[dict]: Data infos (see :mod:`mmgrasp.datasets.base_grasp_dataset`) with
-            ``seg_map_path`` and ``label_map={255: 1}``.
+            ``seg_map_path`` and ``mask_threshold=128``.
         """
         prefixes = self._find_samples()
         train, test = ratio_split_indices(len(prefixes), self.test_ratio, self.split_seed)
+        val = None
+        if self.val_ratio:
+            val = train[holdout_indices(train.tolist(), self.val_ratio, self.split_seed)[1]]
         data_list = []
-        for i in select_split(self.split, train, test, len(prefixes)):
+        for i in select_split(self.split, train, test, len(prefixes), val):
             prefix = prefixes[i]
             grasps = load_jacquard_grasps(prefix + _SUFFIXES['grasps'])
             img_path = prefix + _SUFFIXES['img']
             height, width = image_size(img_path)
             data_list.append(
                 dict(img_path=img_path, img_id=osp.basename(prefix), height=height, width=width,
-                     seg_map_path=prefix + _SUFFIXES['mask'], label_map={255: 1},
+                     seg_map_path=prefix + _SUFFIXES['mask'],
+                     mask_threshold=JACQUARD_MASK_THRESHOLD,
                      instances=self.make_instances(grasps, obj_labels=1)))
         return data_list

@@ -23,8 +23,8 @@ import numpy as np
 
 from mmgrasp.registry import DATASETS
 from mmgrasp.structures import corners_to_grasps
-from .base_grasp_dataset import BaseGraspDataset
-from .utils import image_size, read_quad_file, read_text_lines
+from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
+from .utils import holdout_indices, image_size, read_quad_file, read_text_lines, select_split
 
 OCID_SEM_CLASSES = ('background', 'apple', 'ball', 'banana', 'bell_pepper', 'binder', 'bowl',
                     'cereal_box', 'coffee_mug', 'flashlight', 'food_bag', 'food_box', 'food_can',
@@ -46,13 +46,16 @@ def load_ocid_grasps(path: str) -> np.ndarray:
     Args:
         path (str): The rectangle file (4 lines ``x y`` per rectangle, jaw edge first).
 
+    Rectangles whose opening or jaw is below 1 px are dropped with one warning naming the file
+    and their lines (docs/bad_data.md).
+
     Returns:
         ndarray: ``(N, 5)`` grasps ``(x, y, w, h, theta)`` (opening edge ``p1 -> p2``).
     """
-    corners, _ = read_quad_file(path, allow_nan=False)
+    corners, _, linenos = read_quad_file(path, allow_nan=False, return_linenos=True)
     if len(corners) == 0:
         return np.zeros((0, 5))
-    return corners_to_grasps(corners, opening_edge='p1p2')
+    return drop_small_grasps(corners_to_grasps(corners, opening_edge='p1p2'), linenos, path)[0]
 
 
 @DATASETS.register_module()
@@ -65,8 +68,21 @@ class OCIDGraspDataset(BaseGraspDataset):
     :mod:`mmgrasp.datasets.synthetic`) is given with ``metainfo=dict(sem_classes=...,
     sem_palette=...)``.
 
+    The release has a training and a test list (``training_0.txt`` / ``validation_0.txt``; the
+    paper tests on the latter). A validation set is held out of the *training* list with
+    ``val_ratio``: whole sequences by default (``val_group='sequence'``: frames of one sequence
+    are near-duplicates, so an image-wise hold-out would validate on training scenes), or single
+    images (``val_group='image'``, for scenes that are independent, like the synthetic ones).
+
     Args:
         ann_file (str): The split file, relative to ``data_root`` unless absolute.
+        split (str): Which images of ``ann_file``: ``'all'`` (or ``'trainval'``), ``'train'``
+            (without the validation hold-out) or ``'val'`` (the hold-out). Defaults to ``'all'``.
+        val_ratio (float): Fraction of the groups (sequences or images) of ``ann_file`` held out
+            for validation; 0 holds out nothing. Defaults to 0.
+        val_group (str): ``'sequence'`` or ``'image'``: the unit of the hold-out.
+            Defaults to ``'sequence'``.
+        split_seed (int): Seed of the hold-out. Defaults to 0.
         **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...).
     """
 
@@ -74,6 +90,24 @@ class OCIDGraspDataset(BaseGraspDataset):
         BaseGraspDataset.METAINFO,
         sem_classes=OCID_SEM_CLASSES,
         sem_palette=OCID_SEM_PALETTE)
+
+    def __init__(self,
+                 *args,
+                 split: str = 'all',
+                 val_ratio: float = 0.0,
+                 val_group: str = 'sequence',
+                 split_seed: int = 0,
+                 **kwargs) -> None:
+        if split not in ('all', 'trainval', 'train', 'val'):
+            raise ValueError(f"OCIDGraspDataset split must be 'all', 'trainval', 'train' or 'val' "
+                             f"(the test side is its own ann_file), got {split!r}")
+        if val_group not in ('sequence', 'image'):
+            raise ValueError(f"val_group must be 'sequence' or 'image', got {val_group!r}")
+        self.split = split
+        self.val_ratio = val_ratio
+        self.val_group = val_group
+        self.split_seed = split_seed
+        super().__init__(*args, **kwargs)
 
     def _load_sample(self, seq_path: str, image: str, where: str) -> dict:
         """Data info of one split line; ``where`` names the line for error messages."""
@@ -115,11 +149,23 @@ class OCIDGraspDataset(BaseGraspDataset):
         lines = read_text_lines(self.ann_file)
         if not lines:
             raise ValueError(f'{self.ann_file}: empty split file')
-        data_list = []
+        entries = []
         for lineno, line in lines:
             fields = [f.strip() for f in line.split(',')]
             if len(fields) != 2 or not all(fields):
                 raise ValueError(f'{self.ann_file}, line {lineno}: expected "seq_path,image.png", '
                                  f'got {line!r}')
-            data_list.append(self._load_sample(*fields, where=f'{self.ann_file}, line {lineno}'))
-        return data_list
+            entries.append((lineno, fields))
+        everything = np.arange(len(entries))
+        val = None
+        if self.val_ratio:
+            groups = [f[0] if self.val_group == 'sequence' else f'{f[0]},{f[1]}'
+                      for _, f in entries]
+            try:
+                val = holdout_indices(groups, self.val_ratio, self.split_seed)[1]
+            except ValueError as e:
+                raise ValueError(f'{self.ann_file}: {e} (val_group={self.val_group!r})') from None
+        split = 'trainval' if self.split == 'all' else self.split
+        chosen = select_split(split, everything, np.zeros(0, np.int64), len(entries), val)
+        return [self._load_sample(*entries[i][1], where=f'{self.ann_file}, line {entries[i][0]}')
+                for i in chosen]

@@ -3,6 +3,7 @@
 file and line, image sizes without decoding, and seeded splits.
 """
 import math
+import os
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
@@ -85,17 +86,20 @@ def parse_floats(fields: Sequence[str], path: str, lineno: int,
     return values
 
 
-def read_quad_file(path: str, allow_nan: bool = False) -> Tuple[np.ndarray, int]:
+def read_quad_file(path: str, allow_nan: bool = False,
+                   return_linenos: bool = False) -> Tuple[np.ndarray, ...]:
     """Read a file of grasp rectangles given as 4 lines ``x y`` each (Cornell, OCID_grasp).
 
     Args:
         path (str): The file.
         allow_nan (bool): Whether a rectangle may have ``NaN`` corners (Cornell's release has a
             few); such rectangles are dropped and counted. Defaults to False.
+        return_linenos (bool): Also return the line of each rectangle. Defaults to False.
 
     Returns:
-        tuple[ndarray, int]: ``(N, 4, 2)`` float64 corners ``(x, y)`` in file order, and the number
-        of rectangles dropped because of a NaN corner.
+        tuple: ``(N, 4, 2)`` float64 corners ``(x, y)`` in file order, the number of rectangles
+        dropped because of a NaN corner, and with ``return_linenos`` the ``(N,)`` int64 1-based
+        line number of each kept rectangle's first corner.
 
     Raises:
         FileNotFoundError: If ``path`` does not exist.
@@ -116,7 +120,30 @@ def read_quad_file(path: str, allow_nan: bool = False) -> Tuple[np.ndarray, int]
                          '(each rectangle has 4 lines "x y")')
     corners = np.asarray(points, dtype=np.float64).reshape(-1, 4, 2)
     nan = np.isnan(corners).any(axis=(1, 2))
+    if return_linenos:
+        first_lines = np.array([n for n, _ in lines[::4]], dtype=np.int64)
+        return corners[~nan], int(nan.sum()), first_lines[~nan]
     return corners[~nan], int(nan.sum())
+
+
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+_PNG_END = b'IEND\xaeB`\x82'  # type and CRC of the IEND chunk that closes every PNG
+
+
+def is_truncated_png(data: bytes) -> bool:
+    """Whether ``data`` is the start of a PNG file that was cut short.
+
+    A PNG ends with its ``IEND`` chunk; a file cut short (an interrupted copy or download) lacks
+    it, but its header still gives the image size, so only decoding would notice. The chunk is
+    looked for in the last 4 KiB (decoders ignore bytes after it).
+
+    Args:
+        data (bytes): The file's bytes, or at least its first 8 and its last 4096.
+
+    Returns:
+        bool: True for a PNG without its end; False for a complete PNG and for other formats.
+    """
+    return data[:8] == _PNG_SIGNATURE and _PNG_END not in data[-4096:]
 
 
 def image_size(path: str) -> Tuple[int, int]:
@@ -130,15 +157,27 @@ def image_size(path: str) -> Tuple[int, int]:
 
     Raises:
         FileNotFoundError: If ``path`` does not exist.
-        ValueError: If the file is not a readable image.
+        ValueError: If the file is empty, not a readable image, or a truncated PNG (its end is
+            read too, so that a file cut short fails when the dataset is built, not at training).
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'image not found: {path}')
     try:
         with Image.open(path) as im:
             width, height = im.size
+            fmt = im.format
     except Exception as e:  # PIL raises several kinds of error for a broken file
         raise ValueError(f'{path}: not a readable image ({e})') from e
+    if fmt == 'PNG':
+        with open(path, 'rb') as f:
+            head = f.read(8)
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(size - 4096, 8))
+            tail = f.read()
+        if is_truncated_png(head + tail):
+            raise ValueError(f'{path}: truncated PNG (no IEND chunk at the end of its {size} '
+                             'bytes; the image cannot be decoded)')
     return height, width
 
 
@@ -202,23 +241,80 @@ def ratio_split_indices(n: int, test_ratio: float, seed: int) -> Tuple[np.ndarra
     return np.sort(perm[num_test:]), np.sort(perm[:num_test])
 
 
-def select_split(split: str, train: np.ndarray, test: np.ndarray,
-                 n: Optional[int] = None) -> np.ndarray:
-    """Pick the side of a split named in a config.
+def holdout_indices(groups: Sequence, ratio: float, seed: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Seeded group-wise hold-out of a fraction of items, for a validation set.
+
+    The distinct groups (image ids for an image-wise hold-out, object or sequence names for a
+    group-wise one) are sorted, shuffled with ``seed``, and the first ``round(ratio * groups)`` of
+    them (at least 1, at most all but one) are held out with all their items, so that no group is
+    on both sides.
 
     Args:
-        split (str): ``'train'``, ``'test'`` (alias ``'val'``) or ``'all'``.
-        train (ndarray): Indices of the training side.
-        test (ndarray): Indices of the test side.
-        n (int, optional): Number of items, for ``'all'``. Defaults to ``len(train) + len(test)``.
+        groups (Sequence): ``(n,)`` the group of each item (hashable, sortable).
+        ratio (float): Fraction of the groups to hold out, in ``(0, 1)``.
+        seed (int): Seed of the shuffle.
 
     Returns:
-        ndarray: The chosen indices.
+        tuple[ndarray, ndarray]: Sorted indices into ``groups`` of the kept and the held-out
+        items.
+
+    Raises:
+        ValueError: If ``ratio`` is outside ``(0, 1)`` or there are fewer than 2 groups.
     """
+    if not 0 < ratio < 1:
+        raise ValueError(f'val_ratio must be in (0, 1), got {ratio}')
+    distinct = sorted(set(groups))
+    if len(distinct) < 2:
+        raise ValueError(f'cannot hold out a validation set: the training side has '
+                         f'{len(distinct)} group(s) ({distinct[:3]}); it needs at least 2')
+    num_held = min(max(int(round(len(distinct) * ratio)), 1), len(distinct) - 1)
+    order = seeded_permutation(len(distinct), seed)
+    held = {distinct[i] for i in order[:num_held]}
+    mask = np.array([g in held for g in groups], dtype=bool)
+    idx = np.arange(len(groups))
+    return idx[~mask], idx[mask]
+
+
+SPLITS = ('train', 'val', 'trainval', 'test', 'all')
+"""The sides a grasp dataset can load: ``train`` (the training side without the validation
+hold-out), ``val`` (the hold-out, drawn from the training side), ``trainval`` (the whole training
+side), ``test`` and ``all``."""
+
+
+def select_split(split: str, train: np.ndarray, test: np.ndarray, n: Optional[int] = None,
+                 val: Optional[np.ndarray] = None) -> np.ndarray:
+    """Pick the side of a split named in a config.
+
+    The validation set is always a part of the training side, never of the test side
+    (DESIGN.md section 5: nothing is chosen on test data).
+
+    Args:
+        split (str): One of :data:`SPLITS`.
+        train (ndarray): Indices of the whole training side.
+        test (ndarray): Indices of the test side.
+        n (int, optional): Number of items, for ``'all'``. Defaults to ``len(train) + len(test)``.
+        val (ndarray, optional): Indices of the validation hold-out, a subset of ``train``;
+            None when no validation set is held out (``val_ratio=0``). Defaults to None.
+
+    Returns:
+        ndarray: The chosen indices, sorted.
+
+    Raises:
+        ValueError: On an unknown ``split``, or ``'val'`` without a hold-out.
+    """
+    if split not in SPLITS:
+        raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
+    if val is not None and not np.isin(val, train).all():
+        raise ValueError('the validation hold-out must be drawn from the training side')
     if split == 'train':
+        return train if val is None else np.setdiff1d(train, val)
+    if split == 'val':
+        if val is None or len(val) == 0:
+            raise ValueError("split='val' needs a validation hold-out drawn from the training side:"
+                             ' set val_ratio > 0 (the test side is never used for validation)')
+        return np.sort(val)
+    if split == 'trainval':
         return train
-    if split in ('test', 'val'):
+    if split == 'test':
         return test
-    if split == 'all':
-        return np.arange(len(train) + len(test) if n is None else n)
-    raise ValueError(f"split must be 'train', 'val', 'test' or 'all', got {split!r}")
+    return np.arange(len(train) + len(test) if n is None else n)

@@ -16,11 +16,22 @@ For ``opening_edge='p1p2'`` (OCID_grasp) the same four points are rolled by one,
 """
 from typing import Tuple
 
+import numpy as np
 import torch
 
 from .grasp_angles import ArrayLike, _as_tensor, _like, angle_to_bin, wrap_angle
 
 OPENING_EDGES = ('p0p1', 'p1p2')
+
+MIN_GRASP_SIZE = 1.0
+"""Smallest opening ``w`` and jaw ``h``, in pixels, of a usable grasp (docs/bad_data.md).
+
+A grasp with ``w = 0`` or ``h = 0`` (a Cornell rectangle with four equal corners, a Jacquard line
+``x;y;theta;0;0``) has an empty box, and the box regression target ``log(w / w_proposal)`` is
+``-inf``: the loss turns to NaN at the next iteration. The loaders drop such grasps with a warning
+and :class:`~mmgrasp.datasets.transforms.GraspResize` drops the ones it shrinks below this size.
+The smallest sizes in the real samples are far above it (Cornell folder 01: opening 12.0 px, jaw
+8.2 px; Jacquard samples: opening 6 px, jaw 12 px, 3 px and 6 px after the configs' 0.5 resize)."""
 
 
 def _check_opening_edge(opening_edge: str) -> None:
@@ -121,3 +132,26 @@ def hbox_to_grasp(hboxes: ArrayLike, theta: ArrayLike) -> ArrayLike:
     grasps = torch.stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2, b[:, 2] - b[:, 0],
                           b[:, 3] - b[:, 1], t], dim=1)
     return _like(grasps, hboxes)
+
+
+def small_grasps(grasps: ArrayLike, min_size: float = MIN_GRASP_SIZE) -> ArrayLike:
+    """Which grasps are too small (or not finite) to be used as ground truth.
+
+    A grasp is *small* when its opening ``w`` or its jaw ``h`` is below ``min_size`` pixels, or
+    when any of its five values is NaN or infinite (:data:`MIN_GRASP_SIZE`, docs/bad_data.md).
+
+    Args:
+        grasps (Tensor | ndarray): ``(N, 5)`` grasps ``(x, y, w, h, theta)``.
+        min_size (float): Smallest usable opening and jaw, in pixels. Defaults to
+            :data:`MIN_GRASP_SIZE` (1 px).
+
+    Returns:
+        Tensor | ndarray: ``(N,)`` bool, True for the grasps to drop; same kind as ``grasps``.
+    """
+    is_tensor = isinstance(grasps, torch.Tensor)
+    # numpy stays numpy: datasets call this for every image when they are built
+    g = grasps if is_tensor else np.asarray(grasps, dtype=np.float64)
+    if g.ndim != 2 or g.shape[1] != 5:
+        raise ValueError(f'grasps must have shape (N, 5), got {tuple(g.shape)}')
+    finite = torch.isfinite(g).all(dim=1) if is_tensor else np.isfinite(g).all(axis=1)
+    return ~finite | (g[:, 2] < min_size) | (g[:, 3] < min_size)

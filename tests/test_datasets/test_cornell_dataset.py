@@ -145,7 +145,9 @@ def test_bad_split_arguments(cornell_root):
     with pytest.raises(ValueError, match='fold'):
         CornellGraspDataset(data_root=cornell_root, fold=5)
     with pytest.raises(ValueError, match='split'):
-        CornellGraspDataset(data_root=cornell_root, split='trainval')
+        CornellGraspDataset(data_root=cornell_root, split='validation')
+    with pytest.raises(ValueError, match='val_ratio'):
+        CornellGraspDataset(data_root=cornell_root, split='val')
 
 
 def test_folder_set(tmp_path):

@@ -13,10 +13,11 @@ from mmgrasp.registry import DATASETS
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
 
-def build(name, phase, data_root):
+def build(name, phase, data_root, **overrides):
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'datasets', f'{name}.py'))
     dataset_cfg = cfg[f'{phase}_dataloader'].dataset
     dataset_cfg.data_root = data_root
+    dataset_cfg.update(overrides)
     return cfg, DATASETS.build(dataset_cfg)
 
 
@@ -44,7 +45,9 @@ def synthetic_root(tmp_path_factory):
 def test_synthetic(synthetic_root):
     cfg, train = build('synthetic_grasp', 'train', synthetic_root)
     _, val = build('synthetic_grasp', 'val', synthetic_root)
-    assert (len(train), len(val)) == (9, 1)
+    _, test = build('synthetic_grasp', 'test', synthetic_root)
+    # training_0 (9 scenes) minus a 10 % validation hold-out; validation_0 is the test side
+    assert (len(train), len(val), len(test)) == (8, 1, 1)
     assert len(train.metainfo['sem_classes']) == 6
     check_sample(train[0], (96, 96), True)
     check_sample(val[0], (96, 96), True)
@@ -52,8 +55,10 @@ def test_synthetic(synthetic_root):
 
 
 def test_ocid(ocid_root):
-    cfg, train = build('ocid_grasp', 'train', ocid_root)
-    _, val = build('ocid_grasp', 'val', ocid_root)
+    # the fixture's training list is one sequence: no validation sequence to hold out
+    # (test_split_protocol.py checks the hold-out on a two-sequence copy)
+    cfg, train = build('ocid_grasp', 'train', ocid_root, val_ratio=0)
+    _, val = build('ocid_grasp', 'test', ocid_root)
     np.random.seed(0)
     check_sample(train[0], (48, 64), True)
     sample = check_sample(val[0], (48, 64), True)
@@ -64,7 +69,8 @@ def test_ocid(ocid_root):
 def test_jacquard(jacquard_root):
     _, train = build('jacquard_grasp', 'train', jacquard_root)
     _, val = build('jacquard_grasp', 'val', jacquard_root)
-    assert (len(train), len(val)) == (46, 2)
+    _, test = build('jacquard_grasp', 'test', jacquard_root)
+    assert (len(train), len(val), len(test)) == (44, 2, 2)
     check_sample(train[0], (512, 512), True)
     sample = check_sample(val[0], (512, 512), True)
     assert sample.scale_factor == (0.5, 0.5) and sample.ori_shape == (1024, 1024)
@@ -74,6 +80,7 @@ def test_jacquard(jacquard_root):
 def test_cornell(cornell_root):
     _, train = build('cornell_grasp', 'train', cornell_root)
     _, val = build('cornell_grasp', 'val', cornell_root)
-    assert (len(train), len(val)) == (80, 20)
+    _, test = build('cornell_grasp', 'test', cornell_root)
+    assert (len(train), len(val), len(test)) == (72, 8, 20)
     check_sample(train[0], (351, 351), False)
     check_sample(val[0], (351, 351), False)

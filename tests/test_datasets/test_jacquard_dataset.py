@@ -23,7 +23,7 @@ def test_samples_load_48_images_and_4832_grasps(jacquard_root):
     infos = [ds.get_data_info(i) for i in range(len(ds))]
     assert sum(len(info['instances']) for info in infos) == 4832
     for info in infos:
-        assert osp.isfile(info['seg_map_path']) and info['label_map'] == {255: 1}
+        assert osp.isfile(info['seg_map_path']) and info['mask_threshold'] == 128
         assert (info['height'], info['width']) == (1024, 1024)
         assert all(inst['obj_label'] == 1 for inst in info['instances'])
     assert ds.metainfo['sem_classes'] == ('background', 'graspable')

@@ -7,6 +7,7 @@ import torch
 
 from mmgrasp.structures import (corners_to_grasps, grasp_to_hbox, grasps_to_corners,
                                 hbox_to_grasp)
+from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, small_grasps
 
 
 def random_grasps(n: int, seed: int = 0) -> np.ndarray:
@@ -83,3 +84,17 @@ def test_bad_shapes_raise():
         corners_to_grasps(np.zeros((3, 5)))
     with pytest.raises(ValueError, match='opening_edge'):
         corners_to_grasps(np.zeros((1, 4, 2)), opening_edge='p2p3')
+
+
+def test_small_grasps_rule():
+    grasps = np.array([[5, 5, 0, 0, 0], [5, 5, 0, 20, 0], [5, 5, 20, 0.99, 0], [5, 5, 1, 1, 0],
+                       [5, 5, 12, 8.2, 3], [np.nan, 5, 10, 10, 0], [5, 5, np.inf, 10, 0]])
+    assert MIN_GRASP_SIZE == 1.0
+    expected = [True, True, True, False, False, True, True]
+    assert small_grasps(grasps).tolist() == expected
+    out = small_grasps(torch.as_tensor(grasps, dtype=torch.float32))
+    assert isinstance(out, torch.Tensor) and out.tolist() == expected
+    assert small_grasps(grasps, min_size=10).tolist() == [True] * 5 + [True, True]
+    assert small_grasps(np.zeros((0, 5))).shape == (0, )
+    with pytest.raises(ValueError, match=r'\(N, 5\)'):
+        small_grasps(np.zeros((3, 4)))

@@ -84,7 +84,7 @@ def test_cross_validation_summary_of_robustness():
 def test_cross_validation_fold_options():
     cv = load_script('tools/analysis_tools/cornell_cross_validation.py')
     with patch.object(sys, 'argv', ['cv.py', 'cfg.py', '--data-root', 'd/', '--folders', '01',
-                                    '02', '--folds', '4']):
+                                    '02', '--folds', '4', '--validate']):
         args = cv.parse_args()
     opts = cv.fold_options(args, 3)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -97,3 +97,18 @@ def test_cross_validation_fold_options():
     parsed = parser.parse_args(['--cfg-options'] + opts).cfg_options
     assert [CornellGraspDataset._folder_name(f)
             for f in parsed['test_dataloader.dataset.folders']] == ['01', '02']
+
+
+def test_cross_validation_without_validation_never_touches_val():
+    """By default a fold trains on its whole training side with no validation loop."""
+    cv = load_script('tools/analysis_tools/cornell_cross_validation.py')
+    with patch.object(sys, 'argv', ['cv.py', 'cfg.py', '--folds', '5']):
+        args = cv.parse_args()
+    opts = cv.fold_options(args, 1)
+    assert not any(o.startswith('val_dataloader.') for o in opts)
+    assert 'train_dataloader.dataset.fold=1' in opts and 'test_dataloader.dataset.fold=1' in opts
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parsed = parser.parse_args(['--cfg-options'] + opts + cv.NO_VALIDATION).cfg_options
+    assert parsed['val_dataloader'] is None and parsed['val_cfg'] is None
+    assert parsed['val_evaluator'] is None and parsed['train_dataloader.dataset.val_ratio'] == 0

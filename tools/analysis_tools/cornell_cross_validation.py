@@ -16,6 +16,12 @@ epoch end after that many minutes. The summary is printed and written to
 file: one grasp at the input centre with the training labels' median size and most frequent
 angle), the figure a model that learned nothing would reach.
 
+Validation: by default each fold trains on its whole training side with no validation loop
+(the fixed schedule's last checkpoint is tested; nothing needs choosing), as for the figures in
+the README. ``--validate`` keeps the config's validation hold-out instead (``val_ratio`` of the
+training folds, never a test image) and its ``save_best`` checkpoint; the test still uses the
+last checkpoint.
+
 ``--robustness`` also tests each fold's final checkpoint under a change of light (brightness
 -20 % and +20 %) and a 30 px shift in four directions (``robustness.py`` beside this file,
 results in ``fold<K>/robustness.json``, also resumable) and adds the main accuracy per condition
@@ -34,6 +40,9 @@ import numpy as np
 
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MAIN_KEY = 'grasp/acc_a30_iou25'
+# train.py options of a fold trained on its whole training side without a validation loop
+NO_VALIDATION = ['train_dataloader.dataset.val_ratio=0', 'val_dataloader=None', 'val_cfg=None',
+                 'val_evaluator=None', 'default_hooks.checkpoint.save_best=None']
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,6 +59,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='default: work_dirs/<config name>_cv')
     parser.add_argument('--baseline', action='store_true',
                         help='also score the constant-guess baseline on each fold')
+    parser.add_argument('--validate', action='store_true',
+                        help="keep the config's validation hold-out of the training folds "
+                        '(default: train on the whole training side, no validation loop)')
     parser.add_argument('--robustness', action='store_true',
                         help='also test each fold under brightness +-20 %% and 30 px shifts')
     parser.add_argument('--cfg-options', nargs='+', default=[],
@@ -60,7 +72,10 @@ def parse_args() -> argparse.Namespace:
 def fold_options(args: argparse.Namespace, fold: int) -> List[str]:
     """``--cfg-options`` entries that select one fold (and the data root) everywhere."""
     opts = []
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    if not args.validate:
+        loaders = ('train_dataloader', 'test_dataloader')
+    for loader in loaders:
         opts += [f'{loader}.dataset.fold={fold}', f'{loader}.dataset.num_folds={args.folds}']
         if args.data_root:
             opts.append(f'{loader}.dataset.data_root={args.data_root}')
@@ -90,12 +105,13 @@ def run_fold(args: argparse.Namespace, fold: int, work_dir: str) -> Dict[str, fl
             return json.load(f)
     opts = fold_options(args, fold) + list(args.cfg_options)
     cmd = [sys.executable, osp.join(TOOLS, 'train.py'), args.config, '--work-dir', fold_dir]
+    train_opts = [] if args.validate else NO_VALIDATION
     if args.minutes_per_fold:
         cmd += ['--train-minutes', str(args.minutes_per_fold)]
     if osp.exists(osp.join(fold_dir, 'last_checkpoint')):
         cmd.append('--resume')
     start = time.perf_counter()
-    run(cmd + ['--cfg-options'] + opts)
+    run(cmd + ['--cfg-options'] + opts + train_opts)
     minutes = (time.perf_counter() - start) / 60
     run([sys.executable, osp.join(TOOLS, 'test.py'), args.config, last_checkpoint(fold_dir),
          '--work-dir', fold_dir, '--metrics-out', metrics_file, '--cfg-options'] + opts)

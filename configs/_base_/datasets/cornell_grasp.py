@@ -2,11 +2,14 @@
 # Detection only (no masks). 5-fold image-wise cross-validation: pick the test fold with
 #   --cfg-options train_dataloader.dataset.fold=K val_dataloader.dataset.fold=K \
 #                 test_dataloader.dataset.fold=K
+# Validation (save_best, early looks at the metric) runs on a seeded 10 % of the *training* folds,
+# never on the test fold (DESIGN.md section 5); training uses the other 90 %.
 # and average the five runs (paper VI-A). For object-wise folds add
 #   object_map_file='processedData/z.txt' to the three datasets.
 dataset_type = 'CornellGraspDataset'
 data_root = 'data/cornell/'
 backend_args = None
+val_ratio = 0.1  # of the training folds, held out for validation
 
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
@@ -34,9 +37,26 @@ train_dataloader = dict(
         num_folds=5,
         split='train',
         split_seed=0,
+        val_ratio=val_ratio,
         filter_cfg=dict(filter_empty_gt=True),
         pipeline=train_pipeline))
 val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        fold=0,
+        num_folds=5,
+        split='val',
+        split_seed=0,
+        val_ratio=val_ratio,
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
@@ -51,7 +71,6 @@ val_dataloader = dict(
         split_seed=0,
         test_mode=True,
         pipeline=test_pipeline))
-test_dataloader = val_dataloader
 
 val_evaluator = dict(type='GraspJaccardMetric', mode='top1')
 test_evaluator = val_evaluator

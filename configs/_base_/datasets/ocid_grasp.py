@@ -3,6 +3,10 @@
 dataset_type = 'OCIDGraspDataset'
 data_root = 'data/OCID_grasp/'
 backend_args = None
+# Validation (save_best) runs on whole sequences held out of training_0.txt (10 %, seeded);
+# validation_0.txt is the test side and is never used for validation (DESIGN.md section 5).
+val_ratio = 0.1
+val_group = 'sequence'
 
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
@@ -25,6 +29,9 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='data_split/training_0.txt',
+        split='train',
+        val_ratio=val_ratio,
+        val_group=val_group,
         filter_cfg=dict(filter_empty_gt=True),
         pipeline=train_pipeline))
 val_dataloader = dict(
@@ -36,10 +43,27 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        ann_file='data_split/training_0.txt',
+        split='val',
+        val_ratio=val_ratio,
+        val_group=val_group,
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
         ann_file='data_split/validation_0.txt',
         test_mode=True,
         pipeline=test_pipeline))
-test_dataloader = val_dataloader
 
-val_evaluator = dict(type='GraspJaccardMetric', mode='per_class')
+# the authors' OCID_grasp evaluation (scripts/evaluate_det_seg_OCID.py of
+# stefan-ainetter/grasp_det_seg_cnn): predictions scoring above 0.05, per (image, class) pair on the
+# predicted mask; seg_img_IoU is their per-image segmentation IoU (paper Table V)
+val_evaluator = dict(type='GraspJaccardMetric', mode='per_class', score_thr=0.05)
 test_evaluator = val_evaluator

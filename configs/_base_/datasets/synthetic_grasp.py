@@ -6,6 +6,10 @@
 dataset_type = 'OCIDGraspDataset'
 data_root = 'data/synthetic/'
 backend_args = None
+# Validation (save_best) runs on scenes held out of training_0.txt (10 %, seeded);
+# validation_0.txt is the test side and is never used for validation (DESIGN.md section 5).
+val_ratio = 0.1
+val_group = 'image'
 metainfo = dict(
     sem_classes=('background', 'box', 'bar', 'disc', 'ellipse', 'triangle'),
     sem_palette=[(0, 0, 0), (255, 225, 25), (60, 180, 75), (70, 240, 240), (245, 130, 48),
@@ -33,6 +37,9 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='data_split/training_0.txt',
+        split='train',
+        val_ratio=val_ratio,
+        val_group=val_group,
         metainfo=metainfo,
         filter_cfg=dict(filter_empty_gt=True),
         pipeline=train_pipeline))
@@ -45,11 +52,26 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        ann_file='data_split/training_0.txt',
+        split='val',
+        val_ratio=val_ratio,
+        val_group=val_group,
+        metainfo=metainfo,
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
         ann_file='data_split/validation_0.txt',
         metainfo=metainfo,
         test_mode=True,
         pipeline=test_pipeline))
-test_dataloader = val_dataloader
 
 val_evaluator = dict(type='GraspJaccardMetric', mode='top1')
 test_evaluator = val_evaluator

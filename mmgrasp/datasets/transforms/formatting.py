@@ -36,6 +36,11 @@ class PackGraspInputs(BaseTransform):
         int64;
       - metainfo: the ``meta_keys`` present in the results.
 
+    A grasp with a NaN or infinite value or a zero (or negative) opening or jaw would make the
+    detection loss NaN; the loaders and :class:`GraspResize` drop grasps below 1 px
+    (docs/bad_data.md), so such a grasp here comes from a custom step: it is an error that names
+    the image and the values, raised before the model sees the sample.
+
     Args:
         meta_keys (Sequence[str]): Keys copied into the data sample's metainfo when present.
             Defaults to ``('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
@@ -62,6 +67,18 @@ class PackGraspInputs(BaseTransform):
         instances.obj_labels = torch.as_tensor(np.asarray(obj_labels, dtype=np.int64))
         return instances
 
+    @staticmethod
+    def _check_grasps(grasps: np.ndarray, results: dict) -> None:
+        """Raise if a grasp is not finite or has a zero or negative opening or jaw."""
+        g = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
+        bad = ~np.isfinite(g).all(axis=1) | (g[:, 2] <= 0) | (g[:, 3] <= 0)
+        if bad.any():
+            shown = '; '.join(f'grasp {i}: {np.round(g[i], 3).tolist()}'
+                              for i in np.flatnonzero(bad)[:5])
+            raise ValueError(f'{results.get("img_path", results.get("img_id"))}: '
+                             f'{int(bad.sum())} ground-truth grasp(s) (x, y, w, h, theta) are not '
+                             f'finite or have a zero opening or jaw after the pipeline: {shown}')
+
     def transform(self, results: dict) -> dict:
         """Pack.
 
@@ -81,6 +98,7 @@ class PackGraspInputs(BaseTransform):
         data_sample = DetDataSample()
         if 'gt_grasps' in results:
             grasps = results['gt_grasps']
+            self._check_grasps(grasps, results)
             obj_labels = results.get('gt_obj_labels', np.zeros(len(grasps), dtype=np.int64))
             ignore = results.get('gt_ignore_flags', np.zeros(len(grasps), dtype=bool))
             ignore = np.asarray(ignore, dtype=bool)

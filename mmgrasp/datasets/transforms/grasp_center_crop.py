@@ -18,6 +18,10 @@ class GraspCenterCrop(BaseTransform):
     with the window and those whose centre leaves it are dropped, together with their
     ``gt_obj_labels`` and ``gt_ignore_flags``.
 
+    The crop does not change grasp sizes, so it cannot make a grasp smaller than the loaders'
+    1 px rule. :meth:`transform_grasps` computes the same result for grasps alone; datasets use
+    it to find the images whose grasps all lie outside the window (docs/bad_data.md).
+
     Required keys: ``img``; optional ``gt_grasps``, ``gt_seg_map`` (or the keys in ``seg_fields``).
     Modified keys: ``img``, ``img_shape``, grasp fields, masks. Added key: ``crop_offset``
     ``(x0, y0)`` of the window in the input image.
@@ -33,6 +37,29 @@ class GraspCenterCrop(BaseTransform):
             raise ValueError(f'crop_size must be a positive int or (w, h), got {crop_size}')
         self.crop_size = tuple(int(v) for v in crop_size)
 
+    def _window(self, height: int, width: int) -> Tuple[int, int, int, int]:
+        """``(x0, y0, crop_w, crop_h)`` of the window in an image of this size."""
+        crop_w, crop_h = min(self.crop_size[0], width), min(self.crop_size[1], height)
+        return (width - crop_w) // 2, (height - crop_h) // 2, crop_w, crop_h
+
+    def transform_grasps(self, grasps: np.ndarray, img_shape: Tuple[int, int]
+                         ) -> Tuple[np.ndarray, np.ndarray, Tuple[int, int]]:
+        """What :meth:`transform` does to the grasps of an image of size ``img_shape``.
+
+        Args:
+            grasps (ndarray): ``(N, 5)`` grasps ``(x, y, w, h, theta)``.
+            img_shape (tuple[int, int]): ``(height, width)`` of the input image.
+
+        Returns:
+            tuple: ``(N, 5)`` grasps in the window's coordinates, ``(N,)`` bool of those kept
+            (centre inside the window), and the window's ``(height, width)``.
+        """
+        x0, y0, crop_w, crop_h = self._window(*img_shape[:2])
+        moved = np.array(grasps, copy=True).reshape(-1, 5)
+        moved[:, 0] -= x0
+        moved[:, 1] -= y0
+        return moved, centres_inside(moved, crop_h, crop_w), (crop_h, crop_w)
+
     def transform(self, results: dict) -> dict:
         """Crop.
 
@@ -44,8 +71,7 @@ class GraspCenterCrop(BaseTransform):
         """
         img = results['img']
         height, width = img.shape[:2]
-        crop_w, crop_h = min(self.crop_size[0], width), min(self.crop_size[1], height)
-        x0, y0 = (width - crop_w) // 2, (height - crop_h) // 2
+        x0, y0, crop_w, crop_h = self._window(height, width)
         results['img'] = img[y0:y0 + crop_h, x0:x0 + crop_w]
         results['img_shape'] = (crop_h, crop_w)
         results['crop_offset'] = (x0, y0)
@@ -54,11 +80,9 @@ class GraspCenterCrop(BaseTransform):
             if key in results:
                 results[key] = results[key][y0:y0 + crop_h, x0:x0 + crop_w]
         if 'gt_grasps' in results:
-            grasps = results['gt_grasps'].copy()
-            grasps[:, 0] -= x0
-            grasps[:, 1] -= y0
+            grasps, keep, _ = self.transform_grasps(results['gt_grasps'], (height, width))
             results['gt_grasps'] = grasps
-            select_grasps(results, centres_inside(grasps, crop_h, crop_w))
+            select_grasps(results, keep)
         return results
 
     def __repr__(self) -> str:

@@ -7,7 +7,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmgrasp.registry import TRANSFORMS
-from .grasp_geometry import affine_grasps, compose_homography
+from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, small_grasps
+from .grasp_geometry import affine_grasps, compose_homography, select_grasps
 
 
 @TRANSFORMS.register_module()
@@ -23,6 +24,13 @@ class GraspResize(BaseTransform):
 
     The Jacquard configs use ``scale_factor=0.5`` (1024x1024 -> 512x512, paper VI-B).
 
+    **Grasps shrunk below** ``min_grasp_size`` (opening or jaw, in output pixels) are dropped with
+    their ``gt_obj_labels`` and ``gt_ignore_flags``: the same 1 px rule as the loaders
+    (docs/bad_data.md), for grasps that were large enough in the file but not after a strong
+    downscale (a zero-size box makes the detection loss NaN). The resize is deterministic, so
+    :meth:`transform_grasps` replays it on a dataset's grasps when the dataset is built, and the
+    dataset warns about the grasps and images this drops; the transform itself does not log.
+
     Required keys: ``img``; optional ``gt_grasps``, ``gt_seg_map`` (or the keys in
     ``seg_fields``). Modified keys: ``img``, ``img_shape``, ``gt_grasps``, the masks. Added keys:
     ``scale_factor`` ``(sx, sy)`` (multiplied into an earlier one, so it always maps the loaded
@@ -37,6 +45,8 @@ class GraspResize(BaseTransform):
         interpolation (str): Image interpolation for :func:`mmcv.imresize`. Defaults to
             ``'bilinear'``.
         backend (str): Resize backend, ``'cv2'`` or ``'pillow'``. Defaults to ``'cv2'``.
+        min_grasp_size (float): Grasps whose opening or jaw is below this many pixels after the
+            resize are dropped; 0 keeps every grasp. Defaults to 1.
     """
 
     def __init__(self,
@@ -44,7 +54,8 @@ class GraspResize(BaseTransform):
                  scale_factor: Optional[Union[float, Tuple[float, float]]] = None,
                  keep_ratio: bool = False,
                  interpolation: str = 'bilinear',
-                 backend: str = 'cv2') -> None:
+                 backend: str = 'cv2',
+                 min_grasp_size: float = MIN_GRASP_SIZE) -> None:
         if (scale is None) == (scale_factor is None):
             raise ValueError('GraspResize needs exactly one of scale and scale_factor')
         self.scale = (scale, scale) if isinstance(scale, int) else scale
@@ -56,12 +67,47 @@ class GraspResize(BaseTransform):
         self.keep_ratio = keep_ratio
         self.interpolation = interpolation
         self.backend = backend
+        if min_grasp_size < 0:
+            raise ValueError(f'min_grasp_size must be >= 0, got {min_grasp_size}')
+        self.min_grasp_size = float(min_grasp_size)
 
     def _target(self, width: int, height: int) -> Tuple[int, int]:
         if self.scale is not None:
             return tuple(self.scale)
         sx, sy = self.scale_factor
         return int(width * sx + 0.5), int(height * sy + 0.5)
+
+    def _new_size(self, height: int, width: int) -> Tuple[int, int]:
+        """``(new_w, new_h)`` of an image of this size (the :func:`mmcv.imrescale` rule with
+        ``keep_ratio``)."""
+        target = self._target(width, height)
+        if self.keep_ratio:
+            return tuple(mmcv.rescale_size((width, height), tuple(target)))
+        return tuple(target)
+
+    def transform_grasps(self, grasps: np.ndarray, img_shape: Tuple[int, int]
+                         ) -> Tuple[np.ndarray, np.ndarray, Tuple[int, int]]:
+        """What :meth:`transform` does to the grasps of an image of size ``img_shape``.
+
+        Args:
+            grasps (ndarray): ``(N, 5)`` grasps ``(x, y, w, h, theta)``.
+            img_shape (tuple[int, int]): ``(height, width)`` of the input image.
+
+        Returns:
+            tuple: ``(N, 5)`` resized grasps (same dtype), ``(N,)`` bool of those kept (opening
+            and jaw at least ``min_grasp_size``), and the output ``(height, width)``.
+        """
+        height, width = img_shape[:2]
+        new_w, new_h = self._new_size(height, width)
+        sx, sy = new_w / width, new_h / height
+        grasps = np.asarray(grasps).reshape(-1, 5)
+        if sx == sy:  # isotropic: theta is unchanged; cheap for datasets that replay this
+            resized = grasps.astype(grasps.dtype if grasps.dtype == np.float64 else np.float32)
+            resized[:, :4] *= sx
+        else:
+            resized = affine_grasps(grasps, np.array([[sx, 0.0, 0.0], [0.0, sy, 0.0]]))
+        keep = ~np.asarray(small_grasps(resized, self.min_grasp_size), dtype=bool)
+        return resized, keep, (new_h, new_w)
 
     def transform(self, results: dict) -> dict:
         """Resize.
@@ -74,13 +120,8 @@ class GraspResize(BaseTransform):
         """
         img = results['img']
         height, width = img.shape[:2]
-        target = self._target(width, height)
-        if self.keep_ratio:
-            img = mmcv.imrescale(img, target, interpolation=self.interpolation,
-                                 backend=self.backend)
-        else:
-            img = mmcv.imresize(img, target, interpolation=self.interpolation,
-                                backend=self.backend)
+        img = mmcv.imresize(img, self._new_size(height, width), interpolation=self.interpolation,
+                            backend=self.backend)
         new_h, new_w = img.shape[:2]
         sx, sy = new_w / width, new_h / height
         results['img'] = img
@@ -96,10 +137,12 @@ class GraspResize(BaseTransform):
         matrix = np.array([[sx, 0.0, 0.0], [0.0, sy, 0.0]])
         compose_homography(results, matrix)
         if 'gt_grasps' in results:
-            results['gt_grasps'] = affine_grasps(results['gt_grasps'], matrix)
+            grasps, keep, _ = self.transform_grasps(results['gt_grasps'], (height, width))
+            results['gt_grasps'] = grasps
+            select_grasps(results, keep)
         return results
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(scale={self.scale}, scale_factor={self.scale_factor}, '
                 f'keep_ratio={self.keep_ratio}, interpolation={self.interpolation!r}, '
-                f'backend={self.backend!r})')
+                f'backend={self.backend!r}, min_grasp_size={self.min_grasp_size:g})')

@@ -12,7 +12,23 @@ A predicted grasp is correct against a ground-truth grasp when their angle diffe
   it matches any ground-truth grasp of that class. Accuracy = correct pairs / pairs.
 
 The whole threshold grid of Tables III-IV is evaluated in one pass, plus semantic segmentation IoU
-when the samples carry ``pred_sem_seg`` and ``gt_sem_seg``.
+when the samples carry ``pred_sem_seg`` and ``gt_sem_seg``, under two definitions (DESIGN.md
+section 5):
+
+- ``seg_mIoU``: the dataset-level mean IoU over classes (intersections and unions summed over all
+  images, then averaged over the classes present), the usual semantic-segmentation figure;
+- ``seg_img_IoU``: the authors' OCID_grasp definition (``scripts/evaluate_det_seg_OCID.py`` of
+  stefan-ainetter/grasp_det_seg_cnn), the one of the paper's Table V: per image, the IoU of each
+  *predicted* object class covering at least ``seg_min_pixels`` (100) pixels, background excluded,
+  averaged over those classes, then over the images. An image with no such class scores 0 (the
+  authors' script divides by zero there).
+
+``seg_fg_IoU`` is the foreground (any object vs background) IoU over all pixels.
+
+``score_thr`` is the authors' score floor: their OCID_grasp script only considers predictions
+scoring above 0.05. It defaults to 0 (the best grasp is taken whatever its score); the OCID_grasp
+config sets 0.05. An evaluation of no samples (or, per class, of no (image, class) pair with
+ground truth) is an error, never a silent 0.
 
 Data sample fields read (see README, "Data conventions"):
 ``pred_instances.bboxes`` ``(P, 5)`` grasps ``(x, y, w, h, theta)`` (tensor or RotatedBoxes) in the
@@ -76,7 +92,8 @@ class GraspJaccardMetric(BaseMetric):
 
     Keys (with the default prefix ``grasp``): ``grasp/acc_a{angle}_iou{iou*100}`` for every grid
     point, e.g. ``grasp/acc_a30_iou25`` (the paper's headline figure), as fractions in [0, 1];
-    ``grasp/seg_mIoU`` and ``grasp/seg_fg_IoU`` when segmentation is present.
+    ``grasp/seg_mIoU``, ``grasp/seg_img_IoU`` and ``grasp/seg_fg_IoU`` when segmentation is
+    present (see the module docstring for the two IoU definitions).
 
     Args:
         mode (str): ``'top1'`` (Cornell, Jacquard) or ``'per_class'`` (OCID_grasp).
@@ -88,6 +105,10 @@ class GraspJaccardMetric(BaseMetric):
         num_sem_classes (int, optional): Number of semantic classes for the segmentation IoU.
             Defaults to None: ``len(dataset_meta['sem_classes'])``, else inferred from the labels.
         ignore_index (int): Label ignored by the segmentation IoU. Defaults to 255.
+        score_thr (float): Predictions scoring at most this are ignored (the authors' OCID_grasp
+            script uses 0.05). Defaults to 0.0 (none ignored).
+        seg_min_pixels (int): Smallest predicted class area, in pixels, counted by
+            ``seg_img_IoU`` (the authors' 100). Defaults to 100.
         collect_device (str): Device to collect results across ranks. Defaults to ``'cpu'``.
         prefix (str, optional): Key prefix. Defaults to None (``'grasp'``).
     """
@@ -99,6 +120,8 @@ class GraspJaccardMetric(BaseMetric):
                  iou_thrs: Sequence[float] = (0.25, 0.30, 0.35),
                  num_sem_classes: Optional[int] = None,
                  ignore_index: int = 255,
+                 score_thr: float = 0.0,
+                 seg_min_pixels: int = 100,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -112,6 +135,8 @@ class GraspJaccardMetric(BaseMetric):
         self.grid: List[Tuple[float, float]] = grid
         self.num_sem_classes = num_sem_classes
         self.ignore_index = ignore_index
+        self.score_thr = float(score_thr)
+        self.seg_min_pixels = int(seg_min_pixels)
 
     # ---------------------------------------------------------------------------------------------
     def process(self, data_batch: dict, data_samples: Sequence) -> None:
@@ -128,6 +153,9 @@ class GraspJaccardMetric(BaseMetric):
             pred = sample.get('pred_instances', {})
             pred_grasps = _to_numpy(pred.get('bboxes', np.zeros((0, 5)))).reshape(-1, 5)
             scores = _to_numpy(pred.get('scores', np.zeros(len(pred_grasps)))).reshape(-1)
+            if self.score_thr > 0:
+                keep = scores > self.score_thr
+                pred_grasps, scores = pred_grasps[keep], scores[keep]
             gt = sample['gt_instances']
             gt_grasps = _to_numpy(gt['grasps']).reshape(-1, 5).astype(np.float64)
             gt_grasps = np.asarray(grasps_to_original(gt_grasps, sample), dtype=np.float64)
@@ -209,8 +237,12 @@ class GraspJaccardMetric(BaseMetric):
         area_p = torch.bincount(pred, minlength=n)[:n]
         area_g = torch.bincount(gt, minlength=n)[:n]
         fg_p, fg_g = pred != 0, gt != 0
+        union = area_p + area_g - inter
+        # the authors' per-image IoU: predicted object classes of at least seg_min_pixels pixels
+        counted = [c for c in range(1, n) if area_p[c] >= self.seg_min_pixels]
+        img_iou = float(np.mean([(inter[c] / union[c]).item() for c in counted])) if counted else 0.0
         return dict(
-            inter=inter.numpy(), union=(area_p + area_g - inter).numpy(),
+            inter=inter.numpy(), union=union.numpy(), img_iou=img_iou,
             fg=np.array([(fg_p & fg_g).sum().item(), (fg_p | fg_g).sum().item()]))
 
     def _num_sem_classes(self, observed: int) -> int:
@@ -232,10 +264,15 @@ class GraspJaccardMetric(BaseMetric):
             dict: Flat metric dict (keys without the prefix).
         """
         logger = MMLogger.get_current_instance()
-        correct = np.concatenate([r['correct'] for r in results], axis=0) if results else \
-            np.zeros((0, len(self.grid)), dtype=bool)
+        if not results:
+            raise ValueError('GraspJaccardMetric received no samples: the evaluated dataset is '
+                             'empty (check the split and data_root); refusing to report 0 %')
+        correct = np.concatenate([r['correct'] for r in results], axis=0)
+        if len(correct) == 0:
+            raise ValueError(f'GraspJaccardMetric(mode={self.mode!r}): none of the {len(results)} '
+                             'images has a ground-truth grasp to score against')
         metrics: Dict[str, float] = OrderedDict()
-        denom = max(len(correct), 1)
+        denom = len(correct)
         for j, (a, t) in enumerate(self.grid):
             metrics[threshold_key(a, t)] = float(correct[:, j].sum()) / denom
         unit = 'images' if self.mode == 'top1' else '(image, class) pairs'
@@ -251,6 +288,9 @@ class GraspJaccardMetric(BaseMetric):
             metrics['seg_mIoU'] = float(np.mean(inter[present] / union[present])) if present.any() else 0.0
             fg = sum(s['fg'] for s in seg)
             metrics['seg_fg_IoU'] = float(fg[0] / fg[1]) if fg[1] > 0 else 0.0
+            metrics['seg_img_IoU'] = float(np.mean([s['img_iou'] for s in seg]))
             logger.info(f'Segmentation over {len(seg)} images: mIoU={metrics["seg_mIoU"] * 100:.2f}%, '
-                        f'foreground IoU={metrics["seg_fg_IoU"] * 100:.2f}%')
+                        f'foreground IoU={metrics["seg_fg_IoU"] * 100:.2f}%, per-image IoU of '
+                        f'predicted classes (authors\' OCID_grasp definition)='
+                        f'{metrics["seg_img_IoU"] * 100:.2f}%')
         return metrics

@@ -26,3 +26,12 @@ def test_small_image_is_kept_whole():
     out = GraspCenterCrop((200, 200))(results)
     assert out['img'].shape == (100, 200, 3) and out['gt_seg_map'].shape == (100, 200)
     np.testing.assert_allclose(out['gt_grasps'], [[100, 50, 4, 4, 0]])
+
+
+def test_transform_grasps_replays_transform():
+    grasps = np.array([[200.5, 100.5, 40, 10, 0.2], [10, 10, 40, 10, 0.2], [495, 415, 5, 5, 0]],
+                      np.float32)
+    mapped, keep, shape = GraspCenterCrop(351).transform_grasps(grasps, (480, 640))
+    assert shape == (351, 351) and keep.tolist() == [True, False, False]
+    np.testing.assert_allclose(mapped[0], [56.5, 36.5, 40, 10, 0.2])
+    assert grasps[0, 0] == 200.5  # the input is not changed

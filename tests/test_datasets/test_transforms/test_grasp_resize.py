@@ -56,3 +56,41 @@ def test_arguments():
         GraspResize()
     with pytest.raises(ValueError):
         GraspResize(scale=(10, 10), scale_factor=2.0)
+
+
+def test_grasps_shrunk_below_1px_are_dropped_with_their_fields():
+    results = _results()
+    results['gt_grasps'] = np.array([[40, 20, 10, 6, 0.3], [10, 10, 30, 1.5, 0.0],
+                                     [12, 12, 1.9, 40, 1.0]], np.float32)
+    results['gt_obj_labels'] = np.array([1, 2, 3])
+    results['gt_ignore_flags'] = np.array([False, True, False])
+    out = GraspResize(scale_factor=0.5)(results)  # jaw 1.5 -> 0.75, opening 1.9 -> 0.95
+    np.testing.assert_allclose(out['gt_grasps'], [[20, 10, 5, 3, 0.3]], atol=1e-5)
+    assert out['gt_obj_labels'].tolist() == [1] and out['gt_ignore_flags'].tolist() == [False]
+    # min_grasp_size=0 keeps every grasp
+    results = _results()
+    results['gt_grasps'] = np.array([[10, 10, 30, 1.5, 0.0], [12, 12, 1.9, 40, 1.0]], np.float32)
+    results['gt_obj_labels'] = np.array([2, 3])
+    results['gt_ignore_flags'] = np.zeros(2, bool)
+    out = GraspResize(scale_factor=0.5, min_grasp_size=0)(results)
+    np.testing.assert_allclose(out['gt_grasps'][:, 2:4], [[15, 0.75], [0.95, 20]], atol=1e-5)
+    with pytest.raises(ValueError, match='min_grasp_size'):
+        GraspResize(scale_factor=0.5, min_grasp_size=-1)
+
+
+@pytest.mark.parametrize('kwargs', [dict(scale_factor=0.5), dict(scale=(200, 200), keep_ratio=True),
+                                    dict(scale=(50, 20)), dict(scale_factor=(0.013, 0.5))])
+def test_transform_grasps_replays_transform(kwargs):
+    """What datasets replay at build time is what the transform does."""
+    rng = np.random.default_rng(0)
+    grasps = np.stack([rng.uniform(0, 100, 20), rng.uniform(0, 80, 20), rng.uniform(0.5, 30, 20),
+                       rng.uniform(0.5, 30, 20), rng.uniform(0, math.pi, 20)], 1).astype(np.float32)
+    step = GraspResize(**kwargs)
+    results = _results()
+    results.update(gt_grasps=grasps, gt_obj_labels=np.arange(20),
+                   gt_ignore_flags=np.zeros(20, bool))
+    out = step(results)
+    mapped, keep, shape = step.transform_grasps(grasps, (80, 100))
+    assert shape == out['img_shape'] and keep.dtype == bool
+    np.testing.assert_array_equal(out['gt_grasps'], mapped[keep])
+    np.testing.assert_array_equal(out['gt_obj_labels'], np.flatnonzero(keep))

@@ -66,3 +66,54 @@ def test_inference_input_passes_through():
     # a dataset sample without a mask is still an error
     with pytest.raises(KeyError, match='seg_map_path'):
         LoadGraspAnnotations(with_seg=True)(dict(img=img, instances=[]))
+
+
+def test_mask_threshold_binarises_before_the_class_check(tmp_path):
+    results = _results(tmp_path, mask_value=128)  # an anti-aliased Jacquard value
+    results.update(mask_threshold=128, num_sem_classes=2)
+    seg = LoadGraspAnnotations(with_seg=True)(results)['gt_seg_map']
+    assert seg[7, 7] == 1 and seg.sum() == 25 and set(np.unique(seg)) == {0, 1}
+    results = _results(tmp_path, mask_value=127)
+    results.update(mask_threshold=128, num_sem_classes=2)
+    assert LoadGraspAnnotations(with_seg=True)(results)['gt_seg_map'].max() == 0
+
+
+def test_class_ids_are_checked_against_num_sem_classes(tmp_path):
+    # from the data info (the grasp datasets add it) ...
+    results = _results(tmp_path, mask_value=7)
+    results['num_sem_classes'] = 6
+    with pytest.raises(ValueError, match=r'mask.png: mask values 7 \(25 px\) are not class ids of '
+                       r'the 6 semantic classes \(expected 0..5, or 255 = ignore\)'):
+        LoadGraspAnnotations(with_seg=True)(results)
+    # ... or from the argument, which wins
+    results = _results(tmp_path, mask_value=7)
+    results['num_sem_classes'] = 32
+    with pytest.raises(ValueError, match='mask values 7'):
+        LoadGraspAnnotations(with_seg=True, num_sem_classes=6)(results)
+    # a label map is applied first and named in the message
+    results = _results(tmp_path, mask_value=200)
+    results.update(label_map={255: 1}, num_sem_classes=2)
+    with pytest.raises(ValueError, match=r'mask values 200 .*after label_map=\{255: 1\}'):
+        LoadGraspAnnotations(with_seg=True)(results)
+    # 255 is the ignore value; without a class count nothing is checked
+    results = _results(tmp_path, mask_value=255)
+    results['num_sem_classes'] = 2
+    assert LoadGraspAnnotations(with_seg=True)(results)['gt_seg_map'].max() == 255
+    assert LoadGraspAnnotations(with_seg=True)(_results(tmp_path, 77))['gt_seg_map'].max() == 77
+    with pytest.raises(ValueError, match='num_sem_classes'):
+        LoadGraspAnnotations(num_sem_classes=0)
+
+
+def test_empty_and_broken_mask_files_are_named(tmp_path):
+    results = _results(tmp_path)
+    with open(results['seg_map_path'], 'wb'):
+        pass  # 0 bytes: cv2 alone says "!buf.empty()" without the file name
+    with pytest.raises(ValueError, match=r'mask.png: empty mask file \(0 bytes\)'):
+        LoadGraspAnnotations(with_seg=True)(results)
+    results = _results(tmp_path)
+    with open(results['seg_map_path'], 'rb') as f:
+        data = f.read()
+    with open(results['seg_map_path'], 'wb') as f:
+        f.write(data[:-20])
+    with pytest.raises(ValueError, match='mask.png: truncated PNG mask'):
+        LoadGraspAnnotations(with_seg=True)(results)

@@ -2,6 +2,7 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import HorizontalBoxes
@@ -44,3 +45,13 @@ def test_pack_without_grasps_or_mask():
     sample = packed['data_samples']
     assert len(sample.gt_instances) == 0 and sample.gt_instances.bboxes.tensor.shape == (0, 4)
     assert 'gt_sem_seg' not in sample
+
+
+@pytest.mark.parametrize('bad', [[10, 10, 0, 4, 0.1], [10, 10, 4, 0, 0.1], [10, np.nan, 4, 4, 0],
+                                 [10, 10, 4, np.inf, 0]])
+def test_zero_size_or_nan_grasp_is_an_error_naming_the_image(bad):
+    """Such a grasp makes the detection loss NaN; it must not reach the model."""
+    grasps = np.array([[20, 20, 8, 4, 0.3], bad], np.float32)
+    with pytest.raises(ValueError, match=r'pcd0100r.png: 1 ground-truth grasp.*grasp 1: \['):
+        PackGraspInputs()(dict(img=np.zeros((8, 8, 3), np.uint8), gt_grasps=grasps,
+                               gt_obj_labels=np.zeros(2, np.int64), img_path='01/pcd0100r.png'))

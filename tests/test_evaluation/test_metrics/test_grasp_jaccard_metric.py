@@ -147,3 +147,47 @@ def test_segmentation_ground_truth_of_a_crop_is_not_stretched():
         [[1., 0., -2.], [0., 1., -2.], [0., 0., 1.]])))
     res = evaluate([s])
     assert res['grasp/seg_fg_IoU'] == 1.0  # a stretched 4x4 -> 8x8 GT would give 16/64
+
+
+def test_score_floor_of_the_authors_script():
+    """score_thr=0.05: the best grasp scoring 0.04 is ignored, the next one (0.06) is top-1."""
+    wrong = [GT[0] + 60.] + GT[1:]
+    s = sample([wrong, GT], [0.04, 0.03], [GT])
+    assert evaluate([s])['grasp/acc_a30_iou25'] == 0  # best (wrong, 0.04) is taken
+    s = sample([wrong, GT], [0.04, 0.06], [GT])
+    assert evaluate([s], score_thr=0.05)['grasp/acc_a30_iou25'] == 1
+    s = sample([GT], [0.05], [GT])  # "above 0.05": 0.05 itself is ignored, the image a miss
+    assert evaluate([s], score_thr=0.05)['grasp/acc_a30_iou25'] == 0
+
+
+def test_per_image_segmentation_iou_of_the_authors_script():
+    """seg_img_IoU: per image, predicted object classes of >= 100 px, background excluded."""
+    gt = np.zeros((20, 20), dtype=np.int64)
+    gt[0:10, 0:10] = 1  # class 1: 100 px
+    gt[10:20, 10:20] = 2  # class 2: 100 px
+    pred = np.zeros((20, 20), dtype=np.int64)
+    pred[0:10, 0:12] = 1  # 120 px, 100 right: IoU 100 / 120
+    pred[15:20, 10:20] = 2  # 50 px < 100: not counted by the per-image IoU
+    pred[19, 0:5] = 3  # 5 px of a class not in the ground truth: not counted either
+    s1 = sample([GT], [1.], [GT], pred_seg=pred, gt_seg=gt)
+    # image 2: class 2 predicted on 100 px, exactly right: IoU 1; class 1 missed (not predicted)
+    pred2 = np.zeros((20, 20), dtype=np.int64)
+    pred2[10:20, 10:20] = 2
+    s2 = sample([GT], [1.], [GT], pred_seg=pred2, gt_seg=gt)
+    # image 3: nothing predicted: no class to average, scores 0
+    s3 = sample([GT], [1.], [GT], pred_seg=np.zeros((20, 20), dtype=np.int64), gt_seg=gt)
+    res = evaluate([s1, s2, s3], num_sem_classes=4)
+    assert res['grasp/seg_img_IoU'] == pytest.approx((100 / 120 + 1.0 + 0.0) / 3)
+    # the dataset-level mIoU is another figure: intersections and unions summed over the images
+    # (class 0: 175+200+200 / 250+300+400; 1: 100 / 120+100+100; 2: 50+100 / 100+100+100; 3: 0/5)
+    assert res['grasp/seg_mIoU'] == pytest.approx((575 / 950 + 100 / 320 + 150 / 300 + 0) / 4)
+
+
+def test_empty_evaluation_is_an_error():
+    metric = GraspJaccardMetric()
+    metric.dataset_meta = {}
+    with pytest.raises(ValueError, match='no samples'):
+        metric.compute_metrics([])
+    no_gt = sample([GT], [1.], np.zeros((0, 5)), obj_labels=[], pred_seg=np.zeros((200, 200)))
+    with pytest.raises(ValueError, match='ground-truth'):
+        evaluate([no_gt], mode='per_class')
