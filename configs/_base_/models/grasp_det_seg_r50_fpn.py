@@ -1,5 +1,9 @@
-# The paper's network (Det_Seg_Refine) with a ResNet-50 + FPN backbone.
-# Detection-only and Det_Seg variants set `semantic_head=None` / `refine_head=None`.
+# The paper's network without its refinement head: grasp detection + semantic segmentation
+# (Det_Seg), ResNet-50 + FPN. The paper's configs set depth=101 (paper IV-A); Detection configs set
+# `semantic_head=None`; Det_Seg_Refine configs add `refine_head` from ./grasp_refine_head.py.
+# Every value the paper leaves open follows the authors' code, cited as AUTH = the repository
+# stefan-ainetter/grasp_det_seg_cnn, INI = its grasp_det_seg/config/defaults/det_seg_OCID.ini
+# (line numbers at commit 02eb32eb); docs/paper_vs_mmgrasp.md has the whole table with reasons.
 num_sem_classes = 2
 model = dict(
     type='GraspDetSeg',
@@ -16,8 +20,10 @@ model = dict(
         depth=50,
         num_stages=4,
         out_indices=(0, 1, 2, 3),
-        frozen_stages=1,  # stem and res2 frozen, as in the paper
-        norm_cfg=dict(type='BN', requires_grad=True),
+        frozen_stages=1,  # stem and res2 frozen: INI:40 num_frozen = 2 (mod1, mod2)
+        # BN affine parameters never move (INI:42 bn_frozen = yes puts every norm layer at lr 0)
+        # and the ImageNet statistics are kept (norm_eval, mmdet's practice for small batches)
+        norm_cfg=dict(type='BN', requires_grad=False),
         norm_eval=True,
         style='pytorch',
         init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
@@ -34,7 +40,8 @@ model = dict(
         # Jacquard at 512 px: 3-98 px). Three scales a half-octave apart and four ratios cover
         # 80 % (Cornell), 52 % (Jacquard samples) and 76 % (synthetic) of the target boxes at
         # IoU >= 0.7, against 30 / 18 / 21 % for a single scale (scales=[4], ratios 0.5/1/2)
-        # (tools/analysis_tools/anchor_coverage.py).
+        # (tools/analysis_tools/anchor_coverage.py). A deviation from AUTH, which uses one scale
+        # (2 x stride) and ratios 1, 0.1, 0.4, 0.7, 1.2 on P2-P4 only (INI:60-61, 76-77).
         anchor_generator=dict(
             type='mmdet.AnchorGenerator',
             scales=[2.83, 4, 5.66],
@@ -45,12 +52,13 @@ model = dict(
             target_means=[.0, .0, .0, .0],
             target_stds=[1.0, 1.0, 1.0, 1.0]),
         loss_cls=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
-        loss_bbox=dict(type='mmdet.L1Loss', loss_weight=1.0)),
+        # smooth-L1 with sigma 3 (INI:79), i.e. beta = 1 / sigma^2
+        loss_bbox=dict(type='mmdet.SmoothL1Loss', beta=1.0 / 9.0, loss_weight=1.0)),
     roi_head=dict(
         type='mmdet.StandardRoIHead',
         bbox_roi_extractor=dict(
             type='mmdet.SingleRoIExtractor',
-            roi_layer=dict(type='RoIAlign', output_size=14, sampling_ratio=0),
+            roi_layer=dict(type='RoIAlign', output_size=14, sampling_ratio=0),  # INI:82
             out_channels=256,
             featmap_strides=[4, 8, 16, 32]),
         bbox_head=dict(
@@ -66,10 +74,10 @@ model = dict(
                 type='mmdet.DeltaXYWHBBoxCoder',
                 clip_border=False,  # an unrotated-frame box may leave the image
                 target_means=[0., 0., 0., 0.],
-                target_stds=[0.1, 0.1, 0.2, 0.2]),
+                target_stds=[0.1, 0.1, 0.2, 0.2]),  # INI:102 bbx_reg_weights (10, 10, 5, 5)
             reg_class_agnostic=False,
             loss_cls=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
-            loss_bbox=dict(type='mmdet.SmoothL1Loss', beta=1.0, loss_weight=1.0))),
+            loss_bbox=dict(type='mmdet.SmoothL1Loss', beta=1.0, loss_weight=1.0))),  # INI:101
     semantic_head=dict(
         type='MiniDeepLabHead',
         num_classes=num_sem_classes,
@@ -77,67 +85,67 @@ model = dict(
         channels=128,
         num_levels=4,
         dilation=6,
-        pool_size=64,
+        pool_size=64,  # INI:107
         norm_cfg=dict(type='BN'),
         loss_seg=dict(
-            type='HardPixelCrossEntropyLoss', top_ratio=0.25, ignore_index=255,
-            loss_weight=0.75)),  # lambda_sem
-    refine_head=dict(
-        type='GraspRefineHead',
-        roi_size=(16, 16),
-        feat_stride=4,
-        fc_channels=(256, 256),
-        bbox_coder=dict(type='DeltaXYWHTGraspCoder', target_stds=(0.1, 0.1, 0.2, 0.2, 0.05)),
-        loss_refine=dict(type='mmdet.SmoothL1Loss', beta=1.0 / 9.0, loss_weight=0.8)),  # lambda_refine
+            type='HardPixelCrossEntropyLoss', top_ratio=0.25, ignore_index=255,  # INI:109
+            loss_weight=0.75)),  # lambda_sem: INI:118 (OCID_grasp); Jacquard configs set 0.8
     train_cfg=dict(
         rpn=dict(
             assigner=dict(
                 type='mmdet.MaxIoUAssigner',
                 pos_iou_thr=0.7,
-                neg_iou_thr=0.3,
+                neg_iou_thr=0.3,  # INI:72-73
+                # AUTH also gives each ground truth its best anchor at any IoU above 0; mmdet's
+                # floor of 0.3 keeps near-disjoint anchors out of the regression targets.
                 min_pos_iou=0.3,
                 match_low_quality=True,
                 ignore_iof_thr=-1),
             sampler=dict(
                 type='mmdet.RandomSampler',
-                num=256,
+                num=256,  # INI:70-71
                 pos_fraction=0.5,
                 neg_pos_ub=-1,
                 add_gt_as_proposals=False),
+            # Anchors crossing the border stay in (the authors keep only anchors inside the
+            # image): an unrotated-frame grasp box may itself leave the image.
             allowed_border=-1,
             pos_weight=-1,
             debug=False),
+        # INI:63-65. mmdet's nms_pre counts per FPN level, the authors' over all levels. The
+        # authors drop proposals with a side under 16 px (INI:68); we keep them: grasp boxes on
+        # Jacquard at 512 px go down to 3 px.
         rpn_proposal=dict(
-            nms_pre=2000,
-            max_per_img=1000,
+            nms_pre=12000,
+            max_per_img=2000,
             nms=dict(type='nms', iou_threshold=0.7),
             min_bbox_size=0),
         rcnn=dict(
             assigner=dict(
                 type='mmdet.MaxIoUAssigner',
-                pos_iou_thr=0.5,
+                pos_iou_thr=0.5,  # INI:86-88: positive >= 0.5, negative in [0, 0.5)
                 neg_iou_thr=0.5,
                 min_pos_iou=0.5,
                 match_low_quality=False,
                 ignore_iof_thr=-1),
             sampler=dict(
                 type='mmdet.RandomSampler',
-                num=256,
+                num=128,  # INI:84-85; the ground truth joins the proposals as in AUTH
                 pos_fraction=0.25,
                 neg_pos_ub=-1,
                 add_gt_as_proposals=True),
             pos_weight=-1,
-            debug=False),
-        refine=dict(num_proposals=300, pos_iou_thr=0.25, max_candidates=64, detach_seg=True)),
+            debug=False)),
     test_cfg=dict(
         rpn=dict(
-            nms_pre=1000,
-            max_per_img=300,  # the paper's code keeps 300 proposals at test time
+            nms_pre=6000,  # INI:66 (per level here, over all levels in AUTH)
+            max_per_img=300,  # INI:67
             nms=dict(type='nms', iou_threshold=0.7),
             min_bbox_size=0),
         rcnn=dict(
-            # No score floor: top-1 evaluation takes the best grasp whatever its score (a weak
-            # model's scores spread over 18 bins and would otherwise leave images empty).
+            # No score floor (AUTH: 0.05, INI:93): top-1 evaluation takes the best grasp whatever
+            # its score; a weak model's scores spread over 18 bins and would otherwise leave
+            # images empty. The OCID_grasp evaluator applies the authors' 0.05 itself.
             score_thr=0.0,
-            nms=dict(type='nms', iou_threshold=0.4),  # class-wise: one NMS per orientation bin
-            max_per_img=100)))
+            nms=dict(type='nms', iou_threshold=0.3),  # INI:92; one NMS per orientation bin
+            max_per_img=100)))  # INI:94

@@ -6,9 +6,19 @@ import torch
 from mmengine.registry import init_default_scope
 
 from mmgrasp.registry import MODELS
-from mmgrasp.testing import demo_grasp_inputs, get_detector_cfg
+from mmgrasp.testing import demo_grasp_inputs, get_config, get_detector_cfg
 
-BASE = '_base_/models/grasp_det_seg_r50_fpn.py'
+BASE = '_base_/models/grasp_det_seg_r50_fpn.py'  # Det_Seg
+REFINE = '_base_/models/grasp_refine_head.py'  # what the det_seg_refine configs add
+
+
+def with_refine_head(cfg):
+    """Add the refinement head block the way the det_seg_refine configs do (narrowed)."""
+    block = get_config(REFINE)
+    cfg.refine_head = block.refine_head
+    cfg.refine_head.fc_channels = (32, 32)
+    cfg.train_cfg.refine = block.refine_train_cfg
+    return cfg
 
 
 def build(variant: str):
@@ -16,9 +26,8 @@ def build(variant: str):
     cfg = get_detector_cfg(BASE)
     if variant == 'detection':
         cfg.semantic_head = None
-        cfg.refine_head = None
-    elif variant == 'det_seg':
-        cfg.refine_head = None
+    elif variant == 'det_seg_refine':
+        with_refine_head(cfg)
     torch.manual_seed(0)
     return MODELS.build(cfg)
 
@@ -80,7 +89,7 @@ class TestGraspDetSeg:
 
     def test_refine_needs_semantic_head(self):
         init_default_scope('mmgrasp')
-        cfg = get_detector_cfg(BASE)
+        cfg = with_refine_head(get_detector_cfg(BASE))
         cfg.semantic_head = None
         with pytest.raises(ValueError, match='semantic_head'):
             MODELS.build(cfg)

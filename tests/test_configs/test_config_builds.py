@@ -1,0 +1,69 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Every shipped config builds its model and optimizer, and its variant is the one its name says."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+
+from mmgrasp.registry import MODELS
+from mmgrasp.testing import get_config, get_detector_cfg
+
+CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
+CONFIGS = sorted(
+    osp.relpath(p, CONFIG_DIR) for p in glob.glob(osp.join(CONFIG_DIR, 'grasp', '*.py')))
+BASE_MODEL = '_base_/models/grasp_det_seg_r50_fpn.py'
+REFINE_BLOCK = '_base_/models/grasp_refine_head.py'
+
+
+def variant(name: str) -> str:
+    """'det', 'det_seg' or 'det_seg_refine' from a config name."""
+    stem = osp.basename(name)
+    for prefix in ('det_seg_refine_', 'det_seg_', 'det_'):
+        if stem.startswith(prefix):
+            return prefix[:-1]
+    raise ValueError(f'{name}: not named after a variant')
+
+
+def test_configs_found():
+    assert len(CONFIGS) >= 12, CONFIGS
+    assert 'grasp/det_r50_fpn_cornell.py' not in CONFIGS  # the paper's Cornell model is R-101
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_config_builds_its_variant(name):
+    """The full-size model (no pretrained weights) and its optimizer wrapper build."""
+    init_default_scope('mmgrasp')
+    cfg = get_config(name)
+    model = MODELS.build(get_detector_cfg(name, tiny=False))
+    kind = variant(name)
+    assert model.with_semantic_head == (kind != 'det'), name
+    assert model.with_refine_head == (kind == 'det_seg_refine'), name
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    assert optim_wrapper.optimizer.defaults['lr'] == cfg.optim_wrapper.optimizer.lr
+    if '_r101_' in name:  # the paper's backbone (IV-A), from ImageNet weights
+        backbone = cfg.model.backbone
+        assert backbone.type == 'mmdet.ResNet' and backbone.depth == 101
+        assert backbone.init_cfg == dict(type='Pretrained', checkpoint='torchvision://resnet101')
+
+
+def test_base_model_has_no_refine_head():
+    """The base model is Det_Seg; only the refine configs add the head, from one file."""
+    model = get_config(BASE_MODEL).model
+    assert model.get('refine_head') is None
+    assert 'refine' not in model.train_cfg
+    block = get_config(REFINE_BLOCK)
+    assert block.refine_head.type == 'GraspRefineHead'
+    for name in CONFIGS:
+        cfg = get_config(name)
+        if variant(name) != 'det_seg_refine':
+            assert cfg.model.get('refine_head') is None, name
+            continue
+        head = dict(cfg.model.refine_head)
+        expected = dict(block.refine_head)
+        if 'synthetic' in name:  # the CPU quick start narrows the head
+            assert head.pop('fc_channels') == (128, 128)
+            expected.pop('fc_channels')
+        assert head == expected, name
+        assert set(cfg.model.train_cfg.refine) == set(block.refine_train_cfg), name
