@@ -276,7 +276,9 @@ def generate_synthetic_dataset(out_dir: str, num: int = 500, size: int = 256, se
         num (int): Number of scenes. Defaults to 500.
         size (int): Image side in pixels. Defaults to 256.
         seed (int): Seed. Defaults to 0.
-        val_ratio (float): Fraction of scenes in ``data_split/validation_0.txt``; the others go
+        val_ratio (float): Fraction of scenes in ``data_split/validation_0.txt`` (the test side,
+            as in OCID_grasp's release; configs hold their validation set out of
+            ``training_0.txt``); the others go
             to ``training_0.txt``. Defaults to 0.1.
 
     Returns:

@@ -244,7 +244,7 @@ def count_gmacs(model: torch.nn.Module, batch: dict) -> Dict[str, float]:
             head = model.refine_head
             results = model.roi_head.predict(x, proposals, samples, rescale=False)
             num = max(sum(len(r) for r in results), 1)
-            flat = torch.zeros(num, 2 * head.roi_size[0] * head.roi_size[1])
+            flat = torch.zeros(num, 2 * head.input_size[0] * head.input_size[1])  # fc input
             out['refinement head'] = gmacs(
                 _Call(head, lambda m, f: m.fc_delta(m.mlp(f))), (flat, ))
     return out

@@ -19,7 +19,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--size', type=int, default=256, help='image side in pixels')
     parser.add_argument('--seed', type=int, default=0, help='seed (same seed, same files)')
     parser.add_argument('--val-ratio', type=float, default=0.1,
-                        help='fraction of scenes in data_split/validation_0.txt')
+                        help='fraction of scenes in data_split/validation_0.txt, the test side')
     return parser.parse_args()
 
 
@@ -29,7 +29,8 @@ def main() -> None:
     counts = generate_synthetic_dataset(args.out, num=args.num, size=args.size, seed=args.seed,
                                         val_ratio=args.val_ratio)
     elapsed = time.perf_counter() - start
-    print(f'wrote {counts["images"]} scenes ({counts["train"]} train, {counts["val"]} val) with '
+    # validation_0.txt is the test side, as in OCID_grasp's release (docs/evaluation_protocol.md)
+    print(f'wrote {counts["images"]} scenes ({counts["train"]} train, {counts["val"]} test) with '
           f'{counts["objects"]} objects and {counts["grasps"]} grasps to {args.out} '
           f'in {elapsed:.1f} s')
 

@@ -1,5 +1,8 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 from .bbox_heads import GraspBBoxHead
-from .grasp_refine_head import GraspRefineHead
+from .grasp_refine_head import GraspRefineHead, match_grasps
+from .inplace_grasp_refine_head import InPlaceGraspRefineHead, grasp_coverage
 
-__all__ = ['GraspBBoxHead', 'GraspRefineHead']
+__all__ = [
+    'GraspBBoxHead', 'GraspRefineHead', 'InPlaceGraspRefineHead', 'grasp_coverage', 'match_grasps'
+]

@@ -1,16 +1,31 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Grasp refinement head (paper IV-D, Eq. 9-10; DESIGN.md section 4).
+"""Grasp refinement head, aligned form (paper IV-D, Eq. 9-10; DESIGN.md section 4).
 
 The paper's authors never published this head; this is a re-implementation from the text.
 Each grasp candidate of the detection branch is cropped, in its own rotated frame, out of the
 segmentation branch's foreground probability map (mmcv ``RoIAlignRotated``) and stacked with the
-whole map resized to the same size; an MLP regresses the Eq. 10 deltas that move the candidate
+whole map area-pooled to the same size; an MLP regresses the Eq. 10 deltas that move the candidate
 onto the matched ground-truth grasp::
 
     P(fg) (B, 1, H/4, W/4) --RoIAlignRotated(candidate)--> (K, 1, h, w) --\\
-    P(fg) (B, 1, H/4, W/4) --resize to (h, w), per image-> (K, 1, h, w) ---> (K, 2, h, w)
+    P(fg) (B, 1, H/4, W/4) --area pooling to (h, w)-----> (K, 1, h, w) ---> (K, 2, h, w)
         -> flatten -> [fc -> norm -> LeakyReLU] x n -> fc -> (K, 5) deltas (tx, ty, tw, th, tt)
+
+The paper's own form (the candidate cut out *in place* on the map) is
+:class:`~mmgrasp.models.roi_heads.InPlaceGraspRefineHead`, a subclass that only changes
+:meth:`GraspRefineHead.build_input`.
+
+Named deviations from the paper (DESIGN.md section 4):
+
+- Eq. 10's angle delta is wrapped into ``[-pi/2, pi/2)`` before dividing by pi (the coder's
+  ``angle_mode='wrap'``; ``'paper'`` keeps the printed form).
+- The deltas are divided by ``target_stds`` (the coder's, default ``(0.1, 0.1, 0.2, 0.2, 0.05)``)
+  before the loss; Eq. 10 has none. See ``docs/refinement_head.md`` for the measurement behind it.
+- Eq. 9 (the loss of one candidate) sums its five smooth-L1 terms, as here; averaging these sums
+  over the matched candidates of the batch is a normalisation Eq. 9 does not state, so that the
+  loss does not grow with the number of candidates.
 """
+import math
 from typing import Dict, List, Sequence, Tuple
 
 import torch
@@ -25,16 +40,47 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmgrasp.registry import MODELS, TASK_UTILS
-from mmgrasp.structures import angle_to_bin, grasp_iou
+from mmgrasp.structures import angle_diff, angle_to_bin, grasp_iou
+
+
+def match_grasps(candidates: Tensor, gt_grasps: Tensor, iou_thr: float,
+                 angle_thr_deg: float) -> Tuple[Tensor, Tensor]:
+    """Match candidates to ground-truth grasps by the metric's rule (DESIGN.md section 5).
+
+    A candidate matches a ground-truth grasp when their rotated IoU is above ``iou_thr`` and
+    their angle difference, mod pi into ``[0, pi/2]``, is below ``angle_thr_deg`` (the two strict
+    inequalities of :class:`~mmgrasp.evaluation.GraspJaccardMetric`). Among the matching ground
+    truths the one with the highest IoU is the target.
+
+    Args:
+        candidates (Tensor): ``(K, 5)`` candidate grasps.
+        gt_grasps (Tensor): ``(G, 5)`` ground-truth grasps.
+        iou_thr (float): IoU threshold.
+        angle_thr_deg (float): Angle threshold in degrees.
+
+    Returns:
+        tuple: ``pos`` ``(K,)`` bool and ``index`` ``(K,)`` long, the matched ground truth of
+        each candidate (0 where ``pos`` is False).
+    """
+    k, g = candidates.shape[0], gt_grasps.shape[0]
+    if k == 0 or g == 0:
+        return (torch.zeros(k, dtype=torch.bool, device=candidates.device),
+                torch.zeros(k, dtype=torch.long, device=candidates.device))
+    ious = grasp_iou(candidates, gt_grasps)  # (K, G)
+    dangle = angle_diff(candidates[:, None, 4], gt_grasps[None, :, 4].to(candidates))  # (K, G)
+    ok = (ious > iou_thr) & (dangle < math.radians(angle_thr_deg))
+    best_iou, index = torch.where(ok, ious, ious.new_full((), -1.0)).max(dim=1)
+    pos = best_iou >= 0
+    return pos, torch.where(pos, index, torch.zeros_like(index))
 
 
 @MODELS.register_module()
 class GraspRefineHead(BaseModule):
-    """Refine grasp candidates from the semantic probability map.
+    """Refine grasp candidates from the semantic probability map (aligned form).
 
     Args:
-        roi_size (Sequence[int]): ``(h, w)`` of each crop; ``w`` runs along the candidate's
-            opening axis. Defaults to ``(16, 16)``.
+        roi_size (Sequence[int]): ``(h, w)`` of each crop and of the pooled whole map; ``w`` runs
+            along the candidate's opening axis. Defaults to ``(16, 16)``.
         crop_scale (float): Scale of the cropped window relative to the candidate rectangle
             (1.0 crops exactly the candidate area). Defaults to 1.0.
         feat_stride (int): Stride of the semantic logits relative to the input. Defaults to 4.
@@ -42,11 +88,14 @@ class GraspRefineHead(BaseModule):
         norm_cfg (dict, optional): Norm after each hidden fc; None for none.
             Defaults to ``dict(type='BN1d')``.
         act_cfg (dict): Activation. Defaults to LeakyReLU(0.01).
-        bbox_coder (dict): The Eq. 10 coder. Defaults to ``DeltaXYWHTGraspCoder``.
+        bbox_coder (dict): The Eq. 10 coder. Defaults to ``DeltaXYWHTGraspCoder`` with
+            ``target_stds=(0.1, 0.1, 0.2, 0.2, 0.05)`` (a named deviation: Eq. 10 has no stds).
         loss_refine (dict): Eq. 9 loss; its ``loss_weight`` is ``lambda_refine``.
-            Defaults to ``SmoothL1Loss(beta=1/9, loss_weight=0.8)``.
-        train_cfg (dict, optional): ``pos_iou_thr`` (candidates matched to a ground truth with
-            at least this rotated IoU carry loss; default 0.25), ``max_candidates`` per image
+            Defaults to ``SmoothL1Loss(beta=1/9, loss_weight=0.8)``. Its five terms are summed
+            per candidate and averaged over the matched candidates (Eq. 9).
+        train_cfg (dict, optional): ``pos_iou_thr`` (default 0.25) and ``pos_angle_thr``
+            (degrees, default 30): a candidate carries loss when it matches a ground-truth grasp
+            by the metric's rule (:func:`match_grasps`); ``max_candidates`` per image
             (default 64).
         init_cfg (dict, optional): Initialisation config.
     """
@@ -66,31 +115,66 @@ class GraspRefineHead(BaseModule):
                  init_cfg: OptMultiConfig = dict(
                      type='Normal', std=0.001, override=dict(name='fc_delta'))) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.roi_size = tuple(roi_size)
+        if len(roi_size) != 2 or min(roi_size) < 1:
+            raise ValueError(f'roi_size must be (h, w) with positive sizes, got {roi_size}')
+        self.roi_size = (int(roi_size[0]), int(roi_size[1]))
         self.crop_scale = crop_scale
+        self.feat_stride = feat_stride
+        self.fc_channels = tuple(fc_channels)
+        self.norm_cfg = norm_cfg
+        self.act_cfg = act_cfg
         self.roi_align = RoIAlignRotated(
             self.roi_size, spatial_scale=1.0 / feat_stride, sampling_ratio=2, aligned=True,
             clockwise=True)
-        layers: List[nn.Module] = []
-        in_features = 2 * self.roi_size[0] * self.roi_size[1]
-        for width in fc_channels:
-            layers.append(nn.Linear(in_features, width))
-            if norm_cfg is not None:
-                layers.append(build_norm_layer(norm_cfg, width)[1])
-            layers.append(build_activation_layer(act_cfg))
-            in_features = width
-        self.mlp = nn.Sequential(*layers)
-        self.fc_delta = nn.Linear(in_features, 5)
+        self._init_layers()
         self.bbox_coder = TASK_UTILS.build(bbox_coder)
         self.loss_refine = MODELS.build(loss_refine)
         train_cfg = dict(train_cfg or {})
         self.pos_iou_thr = float(train_cfg.get('pos_iou_thr', 0.25))
+        self.pos_angle_thr = float(train_cfg.get('pos_angle_thr', 30.0))
         self.max_candidates = int(train_cfg.get('max_candidates', 64))
+
+    @property
+    def input_size(self) -> Tuple[int, int]:
+        """``(h, w)`` of each of the two input planes of the fc layers."""
+        return self.roi_size
+
+    def _init_layers(self) -> None:
+        """Build the MLP for ``2 * h * w`` inputs, ``(h, w) = self.input_size``."""
+        layers: List[nn.Module] = []
+        in_features = 2 * self.input_size[0] * self.input_size[1]
+        for width in self.fc_channels:
+            layers.append(nn.Linear(in_features, width))
+            if self.norm_cfg is not None:
+                layers.append(build_norm_layer(self.norm_cfg, width)[1])
+            layers.append(build_activation_layer(self.act_cfg))
+            in_features = width
+        self.mlp = nn.Sequential(*layers)
+        self.fc_delta = nn.Linear(in_features, 5)
 
     @staticmethod
     def foreground_prob(seg_logits: Tensor) -> Tensor:
         """``(B, C, h, w)`` logits -> ``(B, 1, h, w)`` foreground probability ``1 - P(bg)``."""
         return 1.0 - seg_logits.softmax(dim=1)[:, :1]
+
+    def build_input(self, fg_prob: Tensor, rois: Tensor) -> Tensor:
+        """The two planes the fc layers see: the rotated crop and the area-pooled whole map.
+
+        Args:
+            fg_prob (Tensor): ``(B, 1, H/s, W/s)`` foreground probability.
+            rois (Tensor): ``(K, 6)`` candidates ``(batch_idx, x, y, w, h, theta)`` in input
+                pixels, ``K > 0``.
+
+        Returns:
+            Tensor: ``(K, 2, h, w)``, ``(h, w) = roi_size``.
+        """
+        boxes = rois.clone()
+        boxes[:, 3:5] *= self.crop_scale
+        crops = self.roi_align(fg_prob, boxes)  # (K, 1, h, w)
+        # Area pooling, not bilinear: a thin object must not vanish between the samples.
+        whole = F.adaptive_avg_pool2d(fg_prob, self.roi_size)  # (B, 1, h, w)
+        whole = whole[rois[:, 0].long()]  # (K, 1, h, w)
+        return torch.cat([crops, whole], dim=1)
 
     def forward(self, fg_prob: Tensor, rois: Tensor) -> Tensor:
         """Predict deltas for candidate grasps.
@@ -104,13 +188,8 @@ class GraspRefineHead(BaseModule):
         """
         if rois.shape[0] == 0:
             return fg_prob.new_zeros(0, 5)
-        boxes = rois.clone()
-        boxes[:, 3:5] *= self.crop_scale
-        crops = self.roi_align(fg_prob, boxes)  # (K, 1, h, w)
-        whole = F.interpolate(fg_prob, size=self.roi_size, mode='bilinear', align_corners=False)
-        whole = whole[rois[:, 0].long()]  # (K, 1, h, w)
-        x = torch.cat([crops, whole], dim=1).flatten(1)  # (K, 2 * h * w)
-        if self.training and x.shape[0] == 1:
+        x = self.build_input(fg_prob, rois).flatten(1)  # (K, 2 * h * w)
+        if self.training and x.shape[0] == 1 and self.norm_cfg is not None:
             # BatchNorm cannot normalise one sample: run it on a copy pair, keep one.
             return self.fc_delta(self.mlp(x.expand(2, -1)))[:1]
         return self.fc_delta(self.mlp(x))
@@ -122,27 +201,31 @@ class GraspRefineHead(BaseModule):
         return torch.cat(rois, dim=0) if rois else torch.zeros(0, 6)
 
     def match(self, candidates: InstanceData, gt_grasps: Tensor) -> Tuple[Tensor, Tensor]:
-        """Match candidates to ground-truth grasps by rotated IoU.
+        """Match candidates to ground-truth grasps by rotated IoU and angle (the metric's rule).
 
         Args:
             candidates (InstanceData): ``bboxes`` ``(K, 5)`` candidate grasps.
             gt_grasps (Tensor): ``(G, 5)`` ground-truth grasps.
 
         Returns:
-            tuple: ``pos`` ``(K,)`` bool (max IoU >= ``pos_iou_thr``) and ``targets`` ``(K, 5)``,
-            the best-matching ground truth of each candidate.
+            tuple: ``pos`` ``(K,)`` bool (IoU > ``pos_iou_thr`` and angle difference below
+            ``pos_angle_thr`` degrees with some ground truth) and ``targets`` ``(K, 5)``, the
+            matching ground truth of highest IoU of each candidate (any row where not ``pos``).
         """
         k = len(candidates)
         if k == 0 or len(gt_grasps) == 0:
             return (torch.zeros(k, dtype=torch.bool, device=gt_grasps.device),
                     gt_grasps.new_zeros(k, 5))
-        ious = grasp_iou(candidates.bboxes.detach(), gt_grasps)  # (K, G)
-        best_iou, best = ious.max(dim=1)
-        return best_iou >= self.pos_iou_thr, gt_grasps[best]
+        pos, index = match_grasps(candidates.bboxes.detach(), gt_grasps, self.pos_iou_thr,
+                                  self.pos_angle_thr)
+        return pos, gt_grasps[index]
 
     def loss(self, seg_logits: Tensor, candidates: List[InstanceData],
              batch_data_samples: SampleList) -> Dict[str, Tensor]:
         """Eq. 9: smooth-L1 between predicted and target deltas of the matched candidates.
+
+        The five terms of a candidate are summed (Eq. 9) and the sums averaged over the matched
+        candidates of the batch.
 
         Args:
             seg_logits (Tensor): ``(B, C, H/s, W/s)`` semantic logits (detached by the caller
@@ -164,7 +247,7 @@ class GraspRefineHead(BaseModule):
             pos_list.append(pos)
             target_list.append(targets)
         rois = self._rois(kept).to(seg_logits)
-        pos = torch.cat(pos_list)
+        pos = torch.cat(pos_list) if pos_list else torch.zeros(0, dtype=torch.bool)
         if rois.shape[0] == 0:
             # No candidate in the batch (early training): a zero loss that still touches every
             # parameter, so that DDP's gradient reduction sees them all.
@@ -173,7 +256,8 @@ class GraspRefineHead(BaseModule):
         deltas = self(self.foreground_prob(seg_logits), rois)  # (K, 5)
         if pos.any():
             target = self.bbox_coder.encode(rois[pos, 1:], torch.cat(target_list)[pos])
-            loss = self.loss_refine(deltas[pos], target, avg_factor=max(int(pos.sum()), 1) * 5)
+            # Eq. 9: the sum of the five terms, averaged over the matched candidates only.
+            loss = self.loss_refine(deltas[pos], target, avg_factor=max(int(pos.sum()), 1))
         else:
             loss = deltas.sum() * 0
         frac = pos.float().mean() if pos.numel() else seg_logits.new_zeros(())
@@ -198,7 +282,8 @@ class GraspRefineHead(BaseModule):
         results = []
         for i, (cand, meta) in enumerate(zip(candidates, batch_img_metas)):
             sel = rois[:, 0] == i
-            refined = self.bbox_coder.decode(rois[sel, 1:], deltas[sel], max_shape=meta['img_shape'])
+            refined = self.bbox_coder.decode(
+                rois[sel, 1:], deltas[sel], max_shape=meta['img_shape'])
             out = InstanceData(
                 bboxes=refined, bboxes_unrefined=cand.bboxes, scores=cand.scores,
                 labels=angle_to_bin(refined[:, 4]))

@@ -26,25 +26,29 @@ def build(variant: str):
     cfg = get_detector_cfg(BASE)
     if variant == 'detection':
         cfg.semantic_head = None
-    elif variant == 'det_seg_refine':
+    elif variant.startswith('det_seg_refine'):
         with_refine_head(cfg)
+        if variant == 'det_seg_refine_paper':  # the paper's form of the head
+            cfg.refine_head.type = 'InPlaceGraspRefineHead'
+            cfg.refine_head.map_size = (16, 16)
     torch.manual_seed(0)
     return MODELS.build(cfg)
 
 
 class TestGraspDetSeg:
 
-    @pytest.mark.parametrize('variant', ['detection', 'det_seg', 'det_seg_refine'])
+    @pytest.mark.parametrize('variant',
+                             ['detection', 'det_seg', 'det_seg_refine', 'det_seg_refine_paper'])
     def test_loss_mode(self, variant):
         model = build(variant)
         assert model.with_semantic_head == (variant != 'detection')
-        assert model.with_refine_head == (variant == 'det_seg_refine')
+        assert model.with_refine_head == variant.startswith('det_seg_refine')
         data = model.data_preprocessor(demo_grasp_inputs(batch_size=2, num_sem_classes=2), True)
         losses = model(**data, mode='loss')
         expected = {'rpn_loss_cls', 'rpn_loss_bbox', 'loss_cls', 'loss_bbox', 'acc'}
         if variant != 'detection':
             expected.add('loss_seg')
-        if variant == 'det_seg_refine':
+        if variant.startswith('det_seg_refine'):
             expected |= {'loss_refine', 'refine_pos_frac'}
         assert expected <= set(losses)
         total, log_vars = model.parse_losses(losses)
@@ -57,7 +61,8 @@ class TestGraspDetSeg:
         if variant != 'detection':
             assert grads['semantic_head.conv_seg.weight'].abs().sum() > 0
 
-    @pytest.mark.parametrize('variant', ['detection', 'det_seg', 'det_seg_refine'])
+    @pytest.mark.parametrize('variant',
+                             ['detection', 'det_seg', 'det_seg_refine', 'det_seg_refine_paper'])
     def test_predict_mode(self, variant):
         model = build(variant).eval()
         inputs = demo_grasp_inputs(batch_size=2, image_shape=(3, 96, 128))
@@ -73,7 +78,7 @@ class TestGraspDetSeg:
             assert len(pred.scores) == len(pred.labels) == len(pred.bboxes)
             if len(pred):
                 assert torch.all((pred.bboxes[:, 4] >= 0) & (pred.bboxes[:, 4] < math.pi))
-            if variant == 'det_seg_refine':
+            if variant.startswith('det_seg_refine'):
                 assert pred.bboxes_unrefined.shape == pred.bboxes.shape
             if variant != 'detection':
                 assert res.pred_sem_seg.sem_seg.shape == (1, 192, 256)

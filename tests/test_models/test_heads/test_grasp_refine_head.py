@@ -7,7 +7,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 from mmgrasp.registry import MODELS
-from mmgrasp.structures import angle_diff
+from mmgrasp.structures import angle_diff, grasp_iou
 
 
 def build_head(**kwargs):
@@ -88,3 +88,59 @@ def test_refinement_learns_to_move_a_candidate():
         assert (after[:2] - gt[0, :2]).norm() < 0.3 * (before[:2] - gt[0, :2]).norm()
         assert abs(after[2] - gt[0, 2]) < 0.3 * abs(before[2] - gt[0, 2])
         assert angle_diff(after[4], gt[0, 4]) < 0.3 * angle_diff(before[4], gt[0, 4])
+
+
+def test_whole_map_is_area_pooled_so_a_thin_object_survives():
+    """A one-cell-wide stripe (4 px at stride 4) pooled 64 -> 16: bilinear sampling misses it."""
+    head = build_head(roi_size=(16, 16))
+    prob = torch.zeros(1, 1, 64, 64)
+    prob[..., 3] = 1.0
+    whole = head.build_input(prob, torch.tensor([[0, 32., 32., 16., 8., 0.]]))[0, 1]
+    torch.testing.assert_close(whole[:, 0], torch.full((16, ), 0.25))
+    assert whole[:, 1:].abs().max() == 0
+
+
+def test_match_by_iou_and_angle():
+    """Hand-worked: two 40x10 rectangles on one centre, turned by phi >= 28.1 degrees (so that
+    the short sides do not clip it), overlap in a parallelogram of area 10 * 10 / sin(phi)."""
+    head = build_head()
+    p = torch.tensor([50., 50., 40., 10., 0.])  # a grasp
+    q = torch.tensor([50., 50., 12., 40., math.radians(118.5)])  # around c2, opening across
+    cands = InstanceData(bboxes=torch.tensor([
+        [50., 50., 40., 10., math.radians(35)],  # p: IoU 174.3 / 625.7 = 0.279, 35 degrees
+        [50., 50., 40., 10., math.radians(29)],  # p: IoU 206.3 / 593.7 = 0.347, 29 degrees
+        [50., 50., 40., 10., math.radians(28.5)],  # p: IoU 0.354, 28.5 deg; q: 400/480, 90 deg
+        [90., 90., 40., 10., 0.],  # far away
+    ]))
+    for i, phi in enumerate([35, 29, 28.5]):
+        inter = 100 / math.sin(math.radians(phi))
+        assert abs(grasp_iou(cands.bboxes[i:i + 1], p[None])[0, 0] - inter / (800 - inter)) < 1e-5
+    assert abs(grasp_iou(cands.bboxes[2:3], q[None])[0, 0] - 400 / 480) < 1e-5
+
+    pos, targets = head.match(cands, torch.stack([p, q]))
+    assert pos.tolist() == [False, True, True, False]  # IoU alone would take the first
+    torch.testing.assert_close(targets[1], p)
+    torch.testing.assert_close(targets[2], p)  # not q, the higher IoU 90 degrees off
+
+    head = build_head(train_cfg=dict(pos_angle_thr=40))
+    assert head.match(cands, p[None])[0].tolist() == [True, True, True, False]
+
+
+def test_loss_sums_the_five_terms_per_candidate():
+    """Eq. 9: sum of the five smooth-L1 terms, averaged over matched candidates only."""
+    head = build_head(init_cfg=None)
+    torch.nn.init.zeros_(head.fc_delta.weight)
+    torch.nn.init.zeros_(head.fc_delta.bias)  # predicted deltas are all 0
+    gt = torch.tensor([[30., 30., 20., 10., 0.3]])
+    cands = InstanceData(bboxes=torch.tensor([[31., 29., 22., 9., 0.35], [32., 31., 18., 11., 0.2],
+                                              [5., 5., 4., 4., 1.0]]),
+                         scores=torch.tensor([0.9, 0.8, 0.7]))
+    s = DetDataSample(metainfo=dict(img_shape=(64, 64)))
+    s.gt_instances = InstanceData(grasps=gt)
+    loss = head.loss(torch.randn(1, 2, 16, 16), [cands], [s])['loss_refine']
+    target = head.bbox_coder.encode(cands.bboxes[:2], gt.expand(2, 5))  # (2, 5), both matched
+    beta = 1.0 / 9.0
+    a = target.abs()
+    terms = torch.where(a < beta, 0.5 * a**2 / beta, a - 0.5 * beta)
+    expected = 0.8 * terms.sum() / 2  # loss_weight 0.8, two matched candidates
+    torch.testing.assert_close(loss, expected)
