@@ -20,9 +20,8 @@ if [[ ! -f data/synthetic/data_split/validation_0.txt ]]; then
 fi
 
 start=$(date +%s)
-resume=()
-[[ -f "$WORK/last_checkpoint" ]] && resume=(--resume)
-"$PY" tools/train.py "$CONFIG" --work-dir "$WORK" "${resume[@]}"
+# --resume continues from the newest intact checkpoint in $WORK, or starts afresh in an empty one
+"$PY" tools/train.py "$CONFIG" --work-dir "$WORK" --resume
 echo "[quickstart] training took $(( $(date +%s) - start )) s"
 
 ckpt="$(cat "$WORK/last_checkpoint")"

@@ -3,12 +3,15 @@
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmgrasp.engine.hooks import NonFiniteLossError
 from mmgrasp.utils import setup_cpu_distributed, teardown_distributed
+from mmgrasp.utils.checkpoint_files import CheckpointError
 
 
 def parse_args() -> argparse.Namespace:
@@ -76,7 +79,13 @@ def main() -> None:
 
     setup_cpu_distributed(cfg)  # --launcher pytorch on a machine without GPUs: gloo
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.train()
+    try:
+        runner.train()
+    except (CheckpointError, NonFiniteLossError) as e:
+        # the message says what happened and what to do: no traceback. Under torchrun the other
+        # ranks are stopped by it (no teardown: they may be inside a collective)
+        runner.logger.error(str(e))
+        sys.exit(f'{type(e).__name__}: {e}')
     teardown_distributed()
 
 

@@ -8,6 +8,12 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
                     save_best='grasp/acc_a30_iou25', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # training state (docs/training_state.md): checksummed checkpoints that are never
+    # overwritten, checked before loading, and found by --resume; the random state in each
+    # checkpoint, so a resumed run continues bit for bit; a stop at the first non-finite loss
+    checkpoint_integrity=dict(type='CheckpointIntegrityHook'),
+    random_state=dict(type='RandomStateHook'),
+    non_finite_loss=dict(type='NonFiniteLossHook'),
     # draws with the `visualizer` below; tools/test.py --show-dir turns it on. Grasp scores
     # spread over 18 orientation bins and are often below mmdet's 0.3: draw the best 5 instead.
     visualization=dict(type='mmdet.DetVisualizationHook', draw=False, score_thr=0.0))

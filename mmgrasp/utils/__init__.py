@@ -1,8 +1,10 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
+from .checkpoint_files import CheckpointError, check_checkpoint
 from .dist_utils import setup_cpu_distributed, teardown_distributed
 from .json_io import write_json_atomic
 from .setup_env import register_all_modules
 
 __all__ = [
-    'register_all_modules', 'setup_cpu_distributed', 'teardown_distributed', 'write_json_atomic'
+    'CheckpointError', 'check_checkpoint', 'register_all_modules', 'setup_cpu_distributed',
+    'teardown_distributed', 'write_json_atomic'
 ]

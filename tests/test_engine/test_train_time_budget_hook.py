@@ -1,19 +1,76 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 import os.path as osp
 
+import torch
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
+from mmgrasp.engine.hooks import train_time_budget_hook
 from mmgrasp.testing import tiny_train_config
 
 
+class CountSaves(Hook):
+    """Counts checkpoint saves."""
+
+    def __init__(self) -> None:
+        self.saves = 0
+
+    def before_save_checkpoint(self, runner, checkpoint) -> None:
+        self.saves += 1
+
+
+def budget_config(synthetic_root: str, work_dir: str, minutes: float, interval: int = 100,
+                  max_epochs: int = 50):
+    """Epochs of 2 iterations, no validation; a CheckpointHook that saves every ``interval``."""
+    cfg = tiny_train_config(synthetic_root, work_dir, max_epochs=max_epochs)
+    cfg.train_dataloader.num_batch_per_epoch = 2
+    cfg.train_cfg.val_interval = 100
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=interval)
+    cfg.custom_hooks = [dict(type='TrainTimeBudgetHook', minutes=minutes)]
+    return cfg
+
+
 def test_budget_stops_at_an_epoch_end_and_saves(synthetic_root, tmp_path):
-    cfg = tiny_train_config(synthetic_root, str(tmp_path / 'budget'), max_epochs=50)
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=100)  # would never save
-    cfg.custom_hooks = [dict(type='TrainTimeBudgetHook', minutes=1e-4)]  # spent after 1 epoch
-    runner = Runner.from_cfg(cfg)
+    work_dir = str(tmp_path / 'budget')
+    cfg = budget_config(synthetic_root, work_dir, minutes=1e-4)  # spent after 1 epoch
+    runner = Runner.from_cfg(cfg)  # its CheckpointHook would never save
     runner.train()
     assert runner.epoch == 1  # stopped after the first epoch, not at 50
-    ckpt = osp.join(str(tmp_path / 'budget'), 'epoch_1.pth')
-    assert osp.exists(ckpt)
-    with open(osp.join(str(tmp_path / 'budget'), 'last_checkpoint')) as f:
+    ckpt = osp.join(work_dir, 'epoch_1.pth')
+    assert osp.exists(ckpt) and osp.exists(ckpt + '.sha256')  # saved through CheckpointHook
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
         assert f.read() == ckpt
+    spent = torch.load(ckpt, weights_only=False)['train_time_budget']
+    assert spent['budget_s'] == 1e-4 * 60 and spent['spent_s'] >= 1e-4 * 60
+
+
+def test_an_epoch_checkpointhook_saved_is_not_saved_again(synthetic_root, tmp_path):
+    cfg = budget_config(synthetic_root, str(tmp_path / 'once'), minutes=1e-4, interval=1)
+    runner = Runner.from_cfg(cfg)
+    counter = CountSaves()
+    runner.register_hook(counter)
+    runner.train()
+    assert runner.epoch == 1 and counter.saves == 1
+
+
+def test_resume_keeps_the_spent_budget(synthetic_root, tmp_path):
+    work_dir = str(tmp_path / 'resumed')
+    Runner.from_cfg(budget_config(synthetic_root, work_dir, minutes=1e-4)).train()
+    cfg = budget_config(synthetic_root, work_dir, minutes=1e-4)
+    cfg.resume = True
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.epoch == 1  # the budget was spent before the resume: nothing more is trained
+    assert not osp.exists(osp.join(work_dir, 'epoch_2.pth'))
+
+
+def test_rank0_decides_for_every_rank(synthetic_root, tmp_path, monkeypatch):
+    """A rank whose own clock says the budget is not spent stops when rank 0's says it is."""
+    def rank0_spent_an_hour(tensor, src=0):
+        assert src == 0
+        tensor.fill_(3600.0)
+
+    monkeypatch.setattr(train_time_budget_hook, 'broadcast', rank0_spent_an_hour)
+    runner = Runner.from_cfg(budget_config(synthetic_root, str(tmp_path / 'ddp'), minutes=30))
+    runner.train()
+    assert runner.epoch == 1

@@ -108,8 +108,7 @@ def run_fold(args: argparse.Namespace, fold: int, work_dir: str) -> Dict[str, fl
     train_opts = [] if args.validate else NO_VALIDATION
     if args.minutes_per_fold:
         cmd += ['--train-minutes', str(args.minutes_per_fold)]
-    if osp.exists(osp.join(fold_dir, 'last_checkpoint')):
-        cmd.append('--resume')
+    cmd.append('--resume')  # the newest intact checkpoint of the fold, or a fresh start
     start = time.perf_counter()
     run(cmd + ['--cfg-options'] + opts + train_opts)
     minutes = (time.perf_counter() - start) / 60

@@ -1,4 +1,10 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
+from .checkpoint_integrity_hook import CheckpointIntegrityHook
+from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
+from .random_state_hook import RandomStateHook
 from .train_time_budget_hook import TrainTimeBudgetHook
 
-__all__ = ['TrainTimeBudgetHook']
+__all__ = [
+    'CheckpointIntegrityHook', 'NonFiniteLossError', 'NonFiniteLossHook', 'RandomStateHook',
+    'TrainTimeBudgetHook'
+]

@@ -4,23 +4,34 @@ import os.path as osp
 import time
 from typing import Optional
 
-from mmengine.hooks import Hook
+import torch
+from mmengine.dist import broadcast
+from mmengine.hooks import CheckpointHook, Hook
 
 from mmgrasp.registry import HOOKS
+
+CKPT_KEY = 'train_time_budget'
 
 
 @HOOKS.register_module()
 class TrainTimeBudgetHook(Hook):
     """End training at the first epoch end after ``minutes`` of training.
 
-    The loop finishes the running epoch (the overshoot is at most one epoch), and the hook saves
-    that epoch's checkpoint (and ``last_checkpoint``), whatever the CheckpointHook's interval, so
-    the budgeted model can be tested and the run resumed.
+    The loop finishes the running epoch (the overshoot is at most one epoch) and the epoch is
+    saved through ``CheckpointHook`` (its file name, ``last_checkpoint``, ``max_keep_ckpts``),
+    whatever its interval, so the budgeted model can be tested and the run resumed; an epoch
+    that ``CheckpointHook`` saved anyway is not saved again.
+
+    - **One decision for all ranks**: rank 0's clock decides; its spent time is broadcast at each
+      epoch end, so under DDP every rank stops after the same epoch.
+    - **Resuming keeps the budget**: the spent time is saved in each checkpoint
+      (``train_time_budget``) and counted on after ``--resume``; a run resumed with its budget
+      already spent stops before training (give a larger ``minutes`` to train on).
 
     Args:
         minutes (float): Training time budget in minutes (validation excluded).
     """
-    priority = 'LOW'
+    priority = 'LOWEST'  # after_train_epoch: after CheckpointHook, to see whether it saved
 
     def __init__(self, minutes: float) -> None:
         if minutes <= 0:
@@ -28,19 +39,53 @@ class TrainTimeBudgetHook(Hook):
         self.budget_s = minutes * 60
         self._spent = 0.0
         self._epoch_start: Optional[float] = None
+        self._loaded: Optional[float] = None
+
+    def _checkpoint_hook(self, runner) -> CheckpointHook:
+        hooks = [h for h in runner.hooks if isinstance(h, CheckpointHook) and h.by_epoch]
+        if not hooks:
+            raise ValueError('TrainTimeBudgetHook saves through an epoch-based CheckpointHook '
+                             '(by_epoch=True), and the runner has none.')
+        return hooks[0]
+
+    def _spent_now(self) -> float:
+        running = 0.0 if self._epoch_start is None else time.perf_counter() - self._epoch_start
+        return self._spent + running
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint[CKPT_KEY] = dict(spent_s=self._spent_now(), budget_s=self.budget_s)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        # also called by `load_from` (fine-tuning): counted in before_train only if resumed
+        self._loaded = checkpoint.get(CKPT_KEY, {}).get('spent_s')
+
+    def before_train(self, runner) -> None:
+        self._checkpoint_hook(runner)  # fail early, not after the first epoch
+        loaded, self._loaded = self._loaded, None
+        if runner.iter == 0 or loaded is None:
+            return
+        self._spent = float(loaded)
+        runner.logger.info(f'Training time budget: {self._spent / 60:.1f} of '
+                           f'{self.budget_s / 60:.1f} min spent before the resume.')
+        if self._spent >= self.budget_s:
+            runner.logger.info('Training time budget already spent: nothing to train (give a '
+                               'larger budget to train on).')
+            runner.train_loop.stop_training = True
 
     def before_train_epoch(self, runner) -> None:
         self._epoch_start = time.perf_counter()
 
     def after_train_epoch(self, runner) -> None:
-        if self._epoch_start is not None:
-            self._spent += time.perf_counter() - self._epoch_start
-        if self._spent >= self.budget_s:
-            epoch = runner.epoch + 1  # the epoch that just ended (the loop counts after hooks)
-            runner.logger.info(f'Training time budget of {self.budget_s / 60:.1f} min spent '
-                               f'({self._spent / 60:.1f} min) after epoch {epoch}: stopping')
-            runner.train_loop.stop_training = True
-            filename = f'epoch_{epoch}.pth'
-            runner.save_checkpoint(runner.work_dir, filename)
-            with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
-                f.write(osp.join(runner.work_dir, filename))
+        spent = torch.tensor([self._spent_now()], dtype=torch.float64)
+        broadcast(spent, src=0)  # rank 0's clock decides for every rank
+        self._spent, self._epoch_start = float(spent[0]), None
+        if self._spent < self.budget_s:
+            return
+        epoch = runner.epoch + 1  # the epoch that just ended (the loop counts after hooks)
+        runner.logger.info(f'Training time budget of {self.budget_s / 60:.1f} min spent '
+                           f'({self._spent / 60:.1f} min) after epoch {epoch}: stopping')
+        runner.train_loop.stop_training = True
+        hook = self._checkpoint_hook(runner)
+        last = runner.message_hub.get_info('last_ckpt')
+        if last is None or osp.basename(last) != hook.filename_tmpl.format(epoch):
+            hook._save_checkpoint(runner)  # mmengine has no public "save now" on the hook

@@ -1,0 +1,112 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Checked checkpoints: written atomically with a checksum, verified before loading, never
+overwritten, and ``--resume`` that finds the newest intact one."""
+import os.path as osp
+from typing import List, Optional
+
+from mmengine.dist import broadcast_object_list, is_main_process
+from mmengine.hooks import CheckpointHook, Hook
+
+from mmgrasp.registry import HOOKS
+from mmgrasp.utils.checkpoint_files import CheckpointError
+from mmgrasp.utils.resume_checkpoint import (check_load_target, checkpoints_in_the_way,
+                                             find_resume_checkpoint)
+from ..atomic_local_backend import BACKEND_NAME
+
+
+def _decided_on_rank0(fn):
+    """Run ``fn`` on the main process and hand its result (or its CheckpointError) to every rank,
+    so that all ranks take the same decision from one look at the files."""
+    result = [None]
+    if is_main_process():
+        try:
+            result[0] = fn()
+        except CheckpointError as e:
+            result[0] = e
+    broadcast_object_list(result, src=0)
+    if isinstance(result[0], CheckpointError):
+        raise result[0]
+    return result[0]
+
+
+@HOOKS.register_module()
+class CheckpointIntegrityHook(Hook):
+    """Make checkpoints safe to kill, to damage and to resume.
+
+    - ``before_run``: every ``CheckpointHook`` without its own ``backend_args`` writes through
+      :class:`~mmgrasp.engine.atomic_local_backend.AtomicLocalBackend`: a temporary file renamed
+      into place, ``<ckpt>.sha256`` beside it, and no overwriting.
+    - ``before_run``: the checkpoint to resume from or load is checked before torch unpickles it
+      (:func:`~mmgrasp.utils.checkpoint_files.check_checkpoint`); a damaged one stops the run
+      with its name, the reason and the newest intact checkpoint. ``--resume`` without a path
+      continues from the newest numbered checkpoint of the work dir, not from whatever
+      ``last_checkpoint`` says (:func:`~mmgrasp.utils.resume_checkpoint.find_resume_checkpoint`),
+      and starts from scratch only when there is none.
+    - ``before_train``: a run that would overwrite checkpoints already in its output folder (a
+      new run in the work dir of another, or one resumed from an older checkpoint than the newest)
+      stops before training, saying which files and what to do.
+
+    The decisions are taken on rank 0 and broadcast.
+    """
+    priority = 'VERY_HIGH'
+
+    def __init__(self) -> None:
+        self._resumed_from: Optional[str] = None
+
+    def before_run(self, runner) -> None:
+        for hook in runner.hooks:
+            if not isinstance(hook, CheckpointHook):
+                continue
+            if hook.backend_args is None and hook.file_client_args is None:
+                hook.backend_args = dict(backend=BACKEND_NAME)
+            elif (hook.backend_args or {}).get('backend') != BACKEND_NAME:
+                runner.logger.warning(
+                    'CheckpointHook has its own backend_args or file_client_args: its '
+                    'checkpoints are written by that backend, without checksums.')
+        resume, load_from = runner._resume, runner._load_from  # mmengine keeps them private
+        if not resume and load_from is None:
+            return
+
+        def decide():
+            if resume and load_from is None:
+                return find_resume_checkpoint(runner.work_dir)
+            return load_from, check_load_target(load_from, 'resume from' if resume else 'load')
+
+        path, notes = _decided_on_rank0(decide)
+        for note in notes:
+            runner.logger.warning(note)
+        # the Runner's own choice (`find_latest_checkpoint`) trusts `last_checkpoint`; this one
+        # replaces it, and an empty work dir means a fresh start rather than an error
+        runner._load_from = path
+        runner._resume = resume and path is not None
+        self._resumed_from = path if runner._resume else None
+        if runner._resume:
+            runner.logger.info(f'Resuming from {path} (checked).')
+
+    def before_train(self, runner) -> None:
+        out_dirs: List[str] = []
+        for hook in runner.hooks:
+            if isinstance(hook, CheckpointHook):
+                out_dir = hook.out_dir or runner.work_dir
+                if osp.abspath(out_dir) != osp.abspath(runner.work_dir):
+                    out_dir = osp.join(out_dir, osp.basename(runner.work_dir.rstrip(osp.sep)))
+                out_dirs.append(out_dir)
+        resumed = self._resumed_from
+
+        def check():
+            for out_dir in out_dirs:
+                in_the_way = checkpoints_in_the_way(out_dir, resumed)
+                if not in_the_way:
+                    continue
+                names = ', '.join(osp.basename(p) for p in in_the_way)
+                if resumed is None:
+                    raise CheckpointError(
+                        f'{out_dir} already holds checkpoints ({names}) that this new run would '
+                        'overwrite. Continue that run with --resume, or train into another '
+                        '--work-dir (or move them aside).')
+                raise CheckpointError(
+                    f'This run resumed from {resumed}, but {out_dir} also holds later '
+                    f'checkpoints ({names}) that it would overwrite. Continue from the newest '
+                    f'one with --resume (no path), or move them aside to continue from {resumed}.')
+
+        _decided_on_rank0(check)

@@ -1,0 +1,222 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Checkpoint files that are never half-written and can be checked before they are loaded.
+
+A checkpoint ``epoch_3.pth`` gets a checksum file ``epoch_3.pth.sha256`` beside it, in the format
+of ``sha256sum`` (``<64 hex digits>  epoch_3.pth``), so ``sha256sum -c epoch_3.pth.sha256``
+checks it by hand too. Both are written to a temporary file in the same folder and renamed, the
+checksum first: a run killed at any moment leaves either no ``epoch_3.pth`` (an orphan checksum
+file at most, ignored) or a complete one with its checksum.
+"""
+import hashlib
+import os
+import os.path as osp
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from typing import List, Optional
+
+CHECKSUM_SUFFIX = '.sha256'
+_NUMBERED = re.compile(r'(\d+)\.pth$')
+_CHUNK = 1 << 20
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, damaged, or would be overwritten; the message says what to do."""
+
+
+@dataclass
+class CheckpointCheck:
+    """What :func:`check_checkpoint` found out about one file.
+
+    Attributes:
+        path (str): The checkpoint.
+        status (str): ``'ok'`` (its checksum matches), ``'unverified'`` (no checksum file, but a
+            readable torch zip archive whose CRCs match), ``'damaged'`` or ``'missing'``.
+        reason (str): Why it is damaged or unverified; empty when ok.
+    """
+    path: str
+    status: str
+    reason: str = ''
+
+    @property
+    def usable(self) -> bool:
+        """True for ``'ok'`` and ``'unverified'``."""
+        return self.status in ('ok', 'unverified')
+
+
+def checksum_path(path: str) -> str:
+    """The checksum file of a checkpoint: ``<path>.sha256``."""
+    return path + CHECKSUM_SUFFIX
+
+
+def sha256_of_file(path: str) -> str:
+    """The sha256 of a file's content, as 64 hex digits (read in 1 MiB chunks)."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make a rename in ``folder`` durable (best effort: not every file system allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_bytes_atomic(path: str, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk, rename it to ``path``.
+
+    Args:
+        path (str): Destination; its folder is created if needed.
+        data (bytes): The whole content.
+    """
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_folder(folder)
+
+
+def write_checkpoint_bytes(path: str, data: bytes) -> str:
+    """Write a serialised checkpoint and its checksum file, each atomically, checksum first.
+
+    Args:
+        path (str): The checkpoint's path.
+        data (bytes): What ``torch.save`` wrote.
+
+    Returns:
+        str: The sha256 of ``data``.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    write_bytes_atomic(checksum_path(path), f'{digest}  {osp.basename(path)}\n'.encode())
+    write_bytes_atomic(path, data)
+    return digest
+
+
+def read_checksum(path: str) -> Optional[str]:
+    """The sha256 recorded for checkpoint ``path``; None without a well-formed checksum file."""
+    sidecar = checksum_path(path)
+    if not osp.isfile(sidecar):
+        return None
+    with open(sidecar, encoding='utf-8', errors='replace') as f:
+        fields = f.read().split()
+    if not fields or not re.fullmatch(r'[0-9a-f]{64}', fields[0]):
+        return None
+    return fields[0]
+
+
+def _zip_problem(path: str) -> Optional[str]:
+    """Why ``path`` is not an intact torch zip archive (None if its CRCs all match).
+
+    ``torch.load`` does not check the CRC-32 of the archive's records, so flipped bytes load
+    silently; ``zipfile.testzip`` reads every record and checks them.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        return f'not a readable torch zip archive ({e})'
+    if bad is not None:
+        return f'record {bad!r} fails its CRC-32 check'
+    return None
+
+
+def check_checkpoint(path: str) -> CheckpointCheck:
+    """Check a checkpoint before loading it, without unpickling anything.
+
+    With a checksum file, the file's sha256 must match it. Without one (a checkpoint written
+    before checksums existed, or by another tool), the file must be a torch zip archive whose
+    records pass their CRC-32 check: that catches empty, truncated and text files and most
+    flipped bytes, but not all damage, so it is only ``'unverified'``.
+
+    Args:
+        path (str): The checkpoint.
+
+    Returns:
+        CheckpointCheck: Its status and the reason.
+    """
+    if not osp.isfile(path):
+        return CheckpointCheck(path, 'missing', 'no such file')
+    size = osp.getsize(path)
+    if size == 0:
+        return CheckpointCheck(path, 'damaged', 'the file is empty')
+    expected = read_checksum(path)
+    if expected is not None:
+        actual = sha256_of_file(path)
+        if actual == expected:
+            return CheckpointCheck(path, 'ok')
+        return CheckpointCheck(
+            path, 'damaged', f'its sha256 is {actual[:16]}..., not {expected[:16]}... as recorded '
+            f'in {checksum_path(path)} when it was saved ({size} bytes now)')
+    if zipfile.is_zipfile(path):
+        problem = _zip_problem(path)
+        if problem:
+            return CheckpointCheck(path, 'damaged', problem)
+        return CheckpointCheck(path, 'unverified', f'no checksum file {checksum_path(path)}')
+    with open(path, 'rb') as f:
+        head = f.read(2)
+    if head[:1] == b'\x80' and size > 64:  # torch's legacy (pre-1.6) pickle format: no CRCs
+        return CheckpointCheck(path, 'unverified',
+                               'no checksum file and a legacy (non-zip) torch format')
+    return CheckpointCheck(path, 'damaged',
+                           f'not a torch checkpoint ({size} bytes, neither a zip archive nor a '
+                           'pickle; truncated, or another kind of file)')
+
+
+def checkpoint_number(path: str) -> Optional[int]:
+    """The epoch or iteration in a checkpoint's name (``epoch_3.pth`` -> 3), or None."""
+    match = _NUMBERED.search(osp.basename(path))
+    return int(match.group(1)) if match else None
+
+
+def list_checkpoints(folder: str) -> List[str]:
+    """The numbered checkpoints of a work dir (``epoch_N.pth``, ``iter_N.pth``...), newest first.
+
+    ``best_*.pth`` copies are left out: they repeat a numbered checkpoint's state and are not
+    where a run continues from.
+
+    Args:
+        folder (str): A work dir.
+
+    Returns:
+        list[str]: Paths, the highest number first (the later modification time among equals).
+    """
+    if not osp.isdir(folder):
+        return []
+    found = []
+    for name in os.listdir(folder):
+        path = osp.join(folder, name)
+        number = checkpoint_number(name)
+        if number is None or name.startswith('best_') or not osp.isfile(path):
+            continue
+        found.append((number, osp.getmtime(path), path))
+    return [path for _, _, path in sorted(found, reverse=True)]
+
+
+def read_last_checkpoint(folder: str) -> Optional[str]:
+    """The path that a work dir's ``last_checkpoint`` names, or None when absent or empty."""
+    path = osp.join(folder, 'last_checkpoint')
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8', errors='replace') as f:
+        name = f.read().strip()
+    return name or None
