@@ -72,6 +72,9 @@ def main() -> None:
 
     if args.resume == 'auto':
         cfg.resume = True
+        # kept for CheckpointIntegrityHook: the weights to start from when the work dir has no
+        # checkpoint yet (a Det_Seg_Refine run starts from its Det_Seg checkpoint)
+        cfg.load_from_if_no_checkpoint = cfg.get('load_from')
         cfg.load_from = None
     elif args.resume is not None:
         cfg.resume = True

@@ -3,7 +3,7 @@
 import os
 import os.path as osp
 from pathlib import Path
-from typing import Union
+from typing import Set, Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
@@ -22,21 +22,29 @@ class AtomicLocalBackend(LocalBackend):
 
     - ``put`` writes ``<path>.sha256`` then ``<path>``, each through a temporary file renamed into
       place (:func:`~mmgrasp.utils.checkpoint_files.write_checkpoint_bytes`), and refuses to
-      replace an existing file: a checkpoint of another run is never overwritten.
+      replace an existing file that this process did not write: a checkpoint of another run is
+      never overwritten. A file this process wrote may be replaced (atomically): mmengine's
+      ``CheckpointHook`` saves ``epoch_N.pth`` a second time after a validation that found a new
+      best, so that the checkpoint records ``best_score`` and ``best_ckpt`` for resuming.
     - ``put_text`` is atomic too.
     - ``remove`` (``CheckpointHook``'s ``max_keep_ckpts``) removes the checksum file as well.
 
     ``CheckpointIntegrityHook`` makes ``CheckpointHook`` use it.
     """
 
+    # absolute paths of the files written by this process (mmengine caches backend instances, but
+    # a class attribute does not depend on that)
+    _written: Set[str] = set()
+
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
         filepath = str(filepath)
-        if osp.exists(filepath):
+        if osp.exists(filepath) and osp.abspath(filepath) not in self._written:
             raise CheckpointError(
                 f'Refusing to overwrite {filepath}: it exists already (saved by another run, or '
                 'by this one before it was resumed from an older checkpoint). Nothing was written. '
                 'Move it aside, or train into another --work-dir.')
         write_checkpoint_bytes(filepath, obj)
+        self._written.add(osp.abspath(filepath))
 
     def put_text(self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8') -> None:
         write_bytes_atomic(str(filepath), obj.encode(encoding))

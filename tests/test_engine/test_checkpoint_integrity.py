@@ -189,3 +189,45 @@ def test_train_script_reports_a_damaged_checkpoint_without_traceback(synthetic_r
     assert 'Traceback' not in out.stderr, out.stderr[-3000:]
     assert out.stderr.strip().splitlines()[-1].startswith(
         f'CheckpointError: Cannot resume from {newest}: the file is damaged')
+
+
+def test_save_best_saves_the_epoch_twice_in_one_run(synthetic_root, tmp_path):
+    """mmengine saves epoch_N.pth again after a validation with a new best score (so that it
+    records best_score): that second save of this run's own file is allowed, atomically."""
+    cfg = short_config(synthetic_root, str(tmp_path / 'best'), max_epochs=2)
+    cfg.train_cfg.val_interval = 1
+    cfg.val_dataloader.num_batch_per_epoch = 2
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
+                                        save_best='grasp/acc_a30_iou25', rule='greater')
+    Runner.from_cfg(cfg).train()
+    names = set(os.listdir(tmp_path / 'best'))
+    assert {'epoch_1.pth', 'epoch_2.pth'} <= names
+    assert any(n.startswith('best_grasp_acc_a30_iou25_epoch_') for n in names)
+    for name in ('epoch_1.pth', 'epoch_2.pth'):
+        path = str(tmp_path / 'best' / name)
+        with open(path + '.sha256') as f:
+            assert f.read() == f'{sha256(path)}  {name}\n'
+        assert 'best_score' in torch.load(path, weights_only=False)['message_hub']['runtime_info']
+
+
+def test_resume_in_an_empty_work_dir_starts_from_load_from(synthetic_root, trained_dir,
+                                                         tmp_path):
+    """tools/train.py --resume with a config load_from (a Det_Seg_Refine fine-tuning from its
+    Det_Seg): with no checkpoint to resume, the run starts from load_from's weights."""
+    cfg = short_config(synthetic_root, str(tmp_path / 'fresh'), max_epochs=1)
+    source = osp.join(trained_dir, 'epoch_2.pth')
+    cfg.resume, cfg.load_from = True, None
+    cfg.load_from_if_no_checkpoint = source
+    cfg.optim_wrapper.optimizer.lr = 0.0  # weights stay those loaded
+    cfg.param_scheduler = []
+    runner = Runner.from_cfg(cfg)
+    runner.register_hook(StartIter())
+    runner.train()
+    assert runner.start_iter == 0  # loaded, not resumed
+    loaded = torch.load(source, weights_only=False)['state_dict']
+    name = 'roi_head.bbox_head.fc_cls.weight'
+    assert torch.equal(runner.model.state_dict()[name], loaded[name])
+    cfg.load_from_if_no_checkpoint = str(tmp_path / 'missing.pth')
+    cfg.work_dir = str(tmp_path / 'fresh2')
+    with pytest.raises(CheckpointError, match='missing.pth'):
+        Runner.from_cfg(cfg).train()

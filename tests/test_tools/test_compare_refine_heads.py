@@ -63,7 +63,7 @@ def test_compare_refine_heads_smoke(det_seg, capsys):
 
     table = capsys.readouterr().out
     assert 'aligned' in table and 'paper' in table and 'a5 before->after' in table
-    assert json.load(open(work / 'comparison.json')) == json.loads(json.dumps(results))
+    assert json.load(open(work / 'comparison_test.json')) == json.loads(json.dumps(results))
     assert not list(work.rglob('*.tmp'))
 
     # Resumable: a form whose result exists is read back, not run again.
@@ -100,3 +100,9 @@ def test_freeze_hook_trains_only_the_refine_head_and_keeps_the_budget():
     loop.stop_training = False
     tool.FreezeAllButRefineHook(minutes=None).after_train_iter(runner, 0)
     assert not loop.stop_training
+
+
+def test_compare_refine_heads_defaults_to_validation():
+    """The form is chosen on the validation hold-out, never on test data."""
+    tool = load_script('tools/analysis_tools/compare_refine_heads.py')
+    assert tool.parse_args(['c.py', 'w.pth']).split == 'val'

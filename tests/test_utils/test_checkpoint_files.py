@@ -70,12 +70,20 @@ def test_newest_is_by_number_not_by_name(tmp_path):
     assert path == str(tmp_path / 'epoch_10.pth') and notes == []
 
 
-def test_backend_never_overwrites(tmp_path):
+def test_backend_never_overwrites_another_runs_file(tmp_path):
     path = str(tmp_path / 'epoch_1.pth')
+    with open(path, 'wb') as f:  # written by another run (another process)
+        f.write(b'first')
     backend = AtomicLocalBackend()
-    backend.put(b'first', path)
     with pytest.raises(CheckpointError, match='Refusing to overwrite .*epoch_1.pth'):
         backend.put(b'second', path)
     assert open(path, 'rb').read() == b'first'
-    backend.remove(path)
-    assert os.listdir(tmp_path) == []  # the checksum file went with it
+    # a file this process wrote may be saved again (mmengine re-saves epoch_N.pth after a new
+    # best score), atomically and with a new checksum
+    own = str(tmp_path / 'epoch_2.pth')
+    backend.put(b'first', own)
+    backend.put(b'second', own)
+    assert open(own, 'rb').read() == b'second'
+    assert open(own + '.sha256').read().startswith(hashlib.sha256(b'second').hexdigest())
+    backend.remove(own)
+    assert os.listdir(tmp_path) == ['epoch_1.pth']  # the checksum file went with it

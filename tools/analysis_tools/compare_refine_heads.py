@@ -3,23 +3,27 @@
 
     python tools/analysis_tools/compare_refine_heads.py CONFIG CHECKPOINT \
         [--forms aligned paper] [--map-size 32 32] [--iters 2000] [--minutes M] \
-        [--lr 0.008] [--batch-size 4] [--split test] [--work-dir DIR] [--cfg-options ...]
+        [--lr 0.008] [--batch-size 4] [--split val] [--work-dir DIR] [--cfg-options ...]
 
 CONFIG is a Det_Seg (or Det_Seg_Refine) config and CHECKPOINT its trained weights. For each form
 (``aligned``: ``GraspRefineHead``, the rotated crop; ``paper``: ``InPlaceGraspRefineHead``, the
 candidate cut out in place, paper Fig. 3) the config gets ``model.refine_head=dict(type=...)`` and
 ``load_from=CHECKPOINT``; ``--cfg-options`` are merged after that, so they can change the heads
-(e.g. ``model.refine_head.fc_channels=[128,128]``). Training follows paper VI-C: everything but
-the refinement head frozen (no gradient, norm layers in eval mode), SGD at ``--lr`` 0.008, batch
+(e.g. ``model.refine_head.fc_channels=[128,128]``). Everything but the refinement head is frozen
+(no gradient, norm layers in eval mode; stricter than paper VI-C, which freezes backbone and FPN
+only, so that both forms refine the very same candidates), SGD at ``--lr`` 0.008, batch
 ``--batch-size`` 4, for ``--iters`` iterations or ``--minutes`` of training, whichever ends first.
 
-Both forms are then tested on the same images (the config's ``test`` or ``val`` side): grasp
+Both forms are then tested on the same images (the config's ``val`` side by default, the
+hold-out of the training side on which the form is chosen; ``--split test`` then reports the test
+figures of the same fine-tuned weights without training again), with the split's own evaluator
+(``per_class`` and ``score_thr`` on OCID_grasp): grasp
 accuracy at 30/20/15/10/5 degrees (IoU 0.25) of the unrefined candidates (``bboxes_unrefined``,
 the same for both forms, since the detector is frozen) and of the refined grasps; the refinement
 head's time per image (median), parameters, the largest fc input it built and, on a GPU, its peak
-memory. Results go to ``WORK_DIR/<form>/result.json`` and ``WORK_DIR/comparison.json`` (written
-atomically); a form whose result exists is not run again, a form whose training was interrupted
-resumes from its last checkpoint.
+memory. Results go to ``WORK_DIR/<form>/result_<split>.json`` and
+``WORK_DIR/comparison_<split>.json`` (written atomically); a form whose result exists is not run
+again, a form whose training was interrupted resumes from its newest checkpoint.
 """
 import argparse
 import copy
@@ -38,6 +42,7 @@ from mmengine.runner import Runner
 
 from mmgrasp.evaluation import GraspJaccardMetric
 from mmgrasp.utils import register_all_modules, write_json_atomic
+from mmgrasp.utils.checkpoint_files import list_checkpoints
 
 ANGLES = (30, 20, 15, 10, 5)
 IOU = 0.25
@@ -61,8 +66,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int, default=4, help='batch size (paper: 4)')
     parser.add_argument('--checkpoint-interval', type=int, default=500,
                         help='iterations between checkpoints (for resuming)')
-    parser.add_argument('--split', default='test', choices=['test', 'val'],
-                        help="the config's dataloader to evaluate on (default: test)")
+    parser.add_argument('--split', default='val', choices=['val', 'test'],
+                        help="the config's dataloader to evaluate on (default: val, the hold-out "
+                        'of the training side: choose the form there; --split test afterwards '
+                        'reports the test figures of the same fine-tuned weights)')
     parser.add_argument('--work-dir', help='default: work_dirs/<config name>_refine_heads')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config, merged after the head')
@@ -150,7 +157,10 @@ def form_config(cfg: Config, form: str, args: argparse.Namespace, work_dir: str)
         raise ValueError(f'{args.config} has no {args.split}_dataloader to evaluate on')
     cfg.test_dataloader = cfg[f'{args.split}_dataloader']
     cfg.test_cfg = dict(type='TestLoop')
-    cfg.test_evaluator = dict(type='GraspJaccardMetric', angle_thrs=ANGLES, iou_thrs=(IOU, ))
+    # the split's own evaluator (per_class and score_thr on OCID_grasp), on the angle grid
+    evaluator = dict(cfg.get(f'{args.split}_evaluator') or dict(type='GraspJaccardMetric'))
+    evaluator.update(angle_thrs=ANGLES, iou_thrs=(IOU, ))
+    cfg.test_evaluator = evaluator
     return cfg
 
 
@@ -169,8 +179,9 @@ def fine_tune(cfg: Config, minutes: Optional[float]) -> str:
     if osp.exists(final):
         return final
     cfg = copy.deepcopy(cfg)
-    if osp.exists(osp.join(cfg.work_dir, 'last_checkpoint')):
-        # mmengine resumes from `load_from` when it is set, else from the work_dir's last one.
+    if list_checkpoints(cfg.work_dir):
+        # an interrupted fine-tuning: continue from its newest intact checkpoint
+        # (CheckpointIntegrityHook finds it; `last_checkpoint` may lag behind)
         cfg.resume, cfg.load_from = True, None
     runner = _named_runner(cfg, f'{osp.basename(cfg.work_dir)}_train')
     runner.register_hook(FreezeAllButRefineHook(minutes))
@@ -236,9 +247,10 @@ def evaluate(cfg: Config, weights: str) -> Dict[str, object]:
     device = next(head.parameters()).device
     probe = RefineProbe(head, device)
     loop = runner.test_loop
+    options = {k: v for k, v in dict(cfg.test_evaluator).items() if k != 'type'}
     loop.evaluator = Evaluator([
-        GraspJaccardMetric(angle_thrs=ANGLES, iou_thrs=(IOU, )),
-        _UnrefinedMetric(angle_thrs=ANGLES, iou_thrs=(IOU, ), prefix='unrefined'),
+        GraspJaccardMetric(**options),
+        _UnrefinedMetric(**options, prefix='unrefined'),
     ])
     loop.evaluator.dataset_meta = loop.dataloader.dataset.metainfo
     metrics = runner.test()
@@ -274,7 +286,7 @@ class _UnrefinedMetric(GraspJaccardMetric):
 def run_form(cfg: Config, form: str, args: argparse.Namespace, work_dir: str) -> Dict[str, object]:
     """Fine-tune and test one form, or read its result from a previous run."""
     form_dir = osp.join(work_dir, form)
-    out = osp.join(form_dir, 'result.json')
+    out = osp.join(form_dir, f'result_{args.split}.json')
     if osp.exists(out):
         print(f'{form}: done before, reading {out}')
         with open(out) as f:
@@ -322,8 +334,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Dict[str, object]]:
         results[form] = run_form(cfg, form, args, work_dir)
     print('\naccuracy (percent) at IoU 0.25 of the candidates before -> after refinement:')
     print(format_table(results))
-    write_json_atomic(osp.join(work_dir, 'comparison.json'), results)
-    print(f'written to {osp.join(work_dir, "comparison.json")}')
+    out = osp.join(work_dir, f'comparison_{args.split}.json')
+    write_json_atomic(out, results)
+    print(f'written to {out}')
     return results
 
 

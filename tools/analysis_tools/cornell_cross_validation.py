@@ -139,6 +139,8 @@ def run_fold_baseline(args: argparse.Namespace, fold: int, work_dir: str) -> Dic
     out = osp.join(work_dir, f'fold{fold}', 'constant_guess.json')
     if not osp.exists(out):
         opts = fold_options(args, fold) + list(args.cfg_options)
+        if not args.validate:  # fitted on the same training images as the model
+            opts.append('train_dataloader.dataset.val_ratio=0')
         run([sys.executable, osp.join(TOOLS, 'analysis_tools', 'constant_guess.py'), args.config,
              '--out', out, '--cfg-options'] + opts)
     with open(out) as f:

@@ -67,18 +67,29 @@ class CheckpointIntegrityHook(Hook):
         if not resume and load_from is None:
             return
 
+        # tools/train.py --resume keeps the config's `load_from` here: the weights a run starts
+        # from (a Det_Seg checkpoint for Det_Seg_Refine) when its work dir has no checkpoint yet
+        fallback = runner.cfg.get('load_from_if_no_checkpoint')
+
         def decide():
             if resume and load_from is None:
-                return find_resume_checkpoint(runner.work_dir)
-            return load_from, check_load_target(load_from, 'resume from' if resume else 'load')
+                path, notes = find_resume_checkpoint(runner.work_dir)
+                if path is None and fallback:
+                    notes = notes + check_load_target(fallback, 'load')
+                    notes.append(f'No checkpoint in {runner.work_dir} to resume from: starting '
+                                 f'from the weights of load_from={fallback}.')
+                    return fallback, notes, False
+                return path, notes, path is not None
+            return (load_from, check_load_target(load_from, 'resume from' if resume else 'load'),
+                    resume)
 
-        path, notes = _decided_on_rank0(decide)
+        path, notes, resuming = _decided_on_rank0(decide)
         for note in notes:
             runner.logger.warning(note)
         # the Runner's own choice (`find_latest_checkpoint`) trusts `last_checkpoint`; this one
-        # replaces it, and an empty work dir means a fresh start rather than an error
+        # replaces it, and an empty work dir means a fresh start (or the config's load_from)
         runner._load_from = path
-        runner._resume = resume and path is not None
+        runner._resume = resuming
         self._resumed_from = path if runner._resume else None
         if runner._resume:
             runner.logger.info(f'Resuming from {path} (checked).')
