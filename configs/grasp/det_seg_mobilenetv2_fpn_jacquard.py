@@ -1,7 +1,13 @@
-# Det_Seg on Jacquard for CPU experiments: the paper's Jacquard recipe (images halved to 512x512,
-# no augmentation, lambda_sem 0.8, SGD Nesterov) with an ImageNet-pretrained MobileNetV2 + a narrow
-# FPN and heads instead of ResNet-101 (the heads of det_seg_mobilenetv2_fpn_synthetic.py).
-# Not a paper config; it is what the refinement-head comparison on the Jacquard samples uses:
+# Det_Seg on Jacquard for CPU experiments and the Jacquard benchmark
+# (tools/analysis_tools/jacquard_cross_validation.py, docs/jacquard_benchmark.md): the paper's
+# Jacquard setting (images halved to 512x512, lambda_sem 0.8, SGD Nesterov) with an
+# ImageNet-pretrained MobileNetV2 + a narrow FPN and heads instead of ResNet-101 (the heads of
+# det_seg_mobilenetv2_fpn_synthetic.py). Not a paper config:
+# - object-wise 5-fold cross-validation on the scenes under data_root (fold 0 here; the benchmark
+#   sets `fold`), since the published samples (48 scenes, 10 objects) are all we can ship;
+# - rotation, shift and flip augmentation: the paper needs none on 54k Jacquard images (VI-B), a
+#   training side of 8 objects does (README, "Results");
+# - a CPU schedule sized for the benchmark's budget (below).
 #   python tools/train.py configs/grasp/det_seg_mobilenetv2_fpn_jacquard.py \
 #       --cfg-options train_dataloader.dataset.data_root=../shared/data/jacquard/Samples/ ...
 # Fetch the ImageNet weights once: bash tools/model_converters/fetch_pretrained.sh
@@ -30,15 +36,38 @@ model = dict(
         rcnn=dict(sampler=dict(num=128))),
     test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300)))
 
-# A CPU schedule: 40 epochs of a few iterations on the 48 samples (about 20 minutes on 2 cores).
-max_epochs = 40
-train_cfg = dict(max_epochs=max_epochs, val_interval=10)
+# Folds: object-wise by default (no object on both sides); fold_by='image' for image-wise folds.
+folds = dict(fold=0, num_folds=5, fold_by='object')
+backend_args = None
+train_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadGraspAnnotations', with_grasp=True, with_seg=True),
+    dict(type='GraspResize', scale_factor=0.5),  # paper VI-C: 1024 -> 512
+    dict(type='GraspRandomRotateTranslate', rotate_range=(0, 360), max_translate=50),
+    dict(type='GraspRandomFlip', prob=0.5),
+    dict(type='PackGraspInputs')
+]
+train_dataloader = dict(batch_size=4, dataset=dict(pipeline=train_pipeline, **folds))
+val_dataloader = dict(dataset=folds)
+test_dataloader = dict(dataset=folds)
+
+# A CPU schedule: 9 epochs of 10 iterations (the 38-39 training scenes of a fold, batch 4), about
+# 7 minutes on 2 cores (4.4-5 s an iteration); the benchmark's per-variant minute budget may cut it
+# short at an epoch end.
+max_epochs = 9
+train_cfg = dict(max_epochs=max_epochs, val_interval=3)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[30, 37],
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=30),
+    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[6, 8],
          gamma=0.1)
 ]
 optim_wrapper = dict(optimizer=dict(lr=0.02), clip_grad=dict(max_norm=35, norm_type=2))
-train_dataloader = dict(batch_size=4)
 auto_scale_lr = dict(base_batch_size=4)
-default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=10))
+default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=3))
+
+# Testing also scores a grasp per object (the best grasp on each object's predicted mask, against
+# that object's mask and grasps), on the test scenes and on the benchmark's composites.
+test_evaluator = [
+    dict(type='GraspJaccardMetric', mode='top1'),
+    dict(type='JacquardObjectGraspMetric', angle_thr=30, iou_thr=0.25)
+]

@@ -4,10 +4,9 @@
 ``mmdet.apis.init_detector`` and ``mmdet.apis.inference_detector`` work on mmgrasp configs as they
 are (the config sets ``default_scope='mmgrasp'``).
 """
-# grasp_per_object first: mmgrasp.visualization imports it, and grasp_inferencer builds the
-# visualizer through the registry, so that there is no import cycle.
-from .grasp_per_object import (best_grasp_per_object, grasp_centre_labels,
-                               resolve_object_mode)
+# The grasp-per-object selection lives in mmgrasp.structures (the visualizer and the metrics use
+# it too); it is re-exported here, where users of a trained model look for it.
+from mmgrasp.structures import best_grasp_per_object, grasp_centre_labels, resolve_object_mode
 from .grasp_inferencer import (GraspInferencer, check_checkpoint_fits, grasp_records,
                                image_to_bgr_uint8)
 

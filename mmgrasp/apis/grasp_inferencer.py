@@ -51,8 +51,7 @@ from mmengine.visualization import Visualizer
 from rich.progress import track
 
 from mmgrasp.registry import DATASETS, VISUALIZERS
-from mmgrasp.structures import grasps_to_corners
-from .grasp_per_object import best_grasp_per_object, grasp_centre_labels
+from mmgrasp.structures import best_grasp_per_object, grasp_centre_labels, grasps_to_corners
 
 InputType = Union[str, np.ndarray]
 InputsType = Union[InputType, Sequence[InputType]]

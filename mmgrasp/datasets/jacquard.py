@@ -20,16 +20,20 @@ anti-aliased or re-saved mask (values between 0 and 255) still gives two classes
 import math
 import os
 import os.path as osp
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 
 from mmgrasp.registry import DATASETS
 from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
-from .utils import (holdout_indices, image_size, parse_floats, ratio_split_indices,
-                    read_text_lines, select_split)
+from .utils import (holdout_indices, image_size, kfold_indices, parse_floats,
+                    ratio_split_indices, read_text_lines, select_split)
 
 _SUFFIXES = {'img': '_RGB.png', 'mask': '_mask.png', 'grasps': '_grasps.txt'}
+
+FOLD_GROUPS = ('object', 'image')
+"""What a cross-validation fold is made of: whole objects (every scene of an object on one side)
+or single images."""
 
 JACQUARD_MASK_THRESHOLD = 128
 """Mask values ``>= 128`` are the object (class 1), lower ones background (class 0); the released
@@ -68,21 +72,36 @@ def load_jacquard_grasps(path: str) -> np.ndarray:
 
 @DATASETS.register_module()
 class JacquardGraspDataset(BaseGraspDataset):
-    """Jacquard grasp dataset with a seeded image-wise train/test split (paper VI-A: 95/5).
+    """Jacquard grasp dataset: a seeded 95/5 image-wise split (paper VI-A) or k-fold folds.
 
     Every ``*_grasps.txt`` under ``data_root/<objectID>/`` is a sample; its ``_RGB.png`` and
-    ``_mask.png`` must exist. The samples, sorted by path, are shuffled with ``split_seed`` and
-    ``round(n * test_ratio)`` of them form the test side. With ``val_ratio > 0`` a seeded part of
-    the training side is held out for validation (``split='val'``), image-wise like the test side,
-    and ``split='train'`` is the rest; the test side is never used for validation.
+    ``_mask.png`` must exist. The samples are sorted by path; the object of a sample is its folder.
+
+    - ``fold=None`` (default): the samples are shuffled with ``split_seed`` and
+      ``round(n * test_ratio)`` of them form the test side (the paper's image-wise split).
+    - ``fold=K``: k-fold cross-validation, fold ``K`` of ``num_folds`` is the test side. With
+      ``fold_by='object'`` (default) the sorted *objects* are shuffled with ``split_seed`` and
+      cut into folds, so that no object has scenes on both sides (the 10 objects of the published
+      samples make 5 folds of 2); with ``fold_by='image'`` the images are.
+
+    With ``val_ratio > 0`` a seeded part of the training side is held out for validation
+    (``split='val'``), by object for object-wise folds and by image otherwise, and
+    ``split='train'`` is the rest; the test side is never used for validation.
 
     Args:
         split (str): ``'train'``, ``'val'``, ``'trainval'`` (``train`` and ``val``), ``'test'`` or
             ``'all'``. Defaults to ``'train'``.
-        test_ratio (float): Fraction of images on the test side. Defaults to 0.05.
-        split_seed (int): Seed of the split shuffle and the validation hold-out. Defaults to 0.
-        val_ratio (float): Fraction of the training side held out for validation; 0 holds out
-            nothing. Defaults to 0.
+        test_ratio (float): Fraction of images on the test side when ``fold`` is None.
+            Defaults to 0.05.
+        split_seed (int): Seed of the split (or fold) shuffle and of the validation hold-out.
+            Defaults to 0.
+        val_ratio (float): Fraction of the training side (of its objects for object-wise folds)
+            held out for validation; 0 holds out nothing. Defaults to 0.
+        fold (int, optional): The test fold, in ``[0, num_folds)``; None for the ratio split.
+            Defaults to None.
+        num_folds (int): Number of cross-validation folds. Defaults to 5.
+        fold_by (str): ``'object'`` or ``'image'`` (:data:`FOLD_GROUPS`). Defaults to
+            ``'object'``.
         **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...).
     """
 
@@ -96,7 +115,15 @@ class JacquardGraspDataset(BaseGraspDataset):
                  test_ratio: float = 0.05,
                  split_seed: int = 0,
                  val_ratio: float = 0.0,
+                 fold: Optional[int] = None,
+                 num_folds: int = 5,
+                 fold_by: str = 'object',
                  **kwargs) -> None:
+        if fold_by not in FOLD_GROUPS:
+            raise ValueError(f'fold_by must be one of {FOLD_GROUPS}, got {fold_by!r}')
+        self.fold = fold
+        self.num_folds = num_folds
+        self.fold_by = fold_by
         self.split = split
         self.test_ratio = test_ratio
         self.split_seed = split_seed
@@ -130,6 +157,33 @@ class JacquardGraspDataset(BaseGraspDataset):
                                     f'under {root}')
         return prefixes
 
+    def _split(self, prefixes: List[str]) -> np.ndarray:
+        """Indices into ``prefixes`` of the chosen side (see the class docstring)."""
+        objects = [osp.basename(osp.dirname(p)) for p in prefixes]
+        groups: List = list(range(len(prefixes)))  # image-wise
+        if self.fold is None:
+            train, test = ratio_split_indices(len(prefixes), self.test_ratio, self.split_seed)
+        elif self.fold_by == 'image':
+            train, test = kfold_indices(len(prefixes), self.num_folds, self.fold, self.split_seed)
+        else:
+            groups = objects
+            distinct = sorted(set(objects))
+            if len(distinct) < self.num_folds:
+                raise ValueError(f'{self.data_root}: {len(distinct)} object(s) cannot make '
+                                 f'{self.num_folds} object-wise folds; use fewer folds or '
+                                 "fold_by='image'")
+            _, test_obj = kfold_indices(len(distinct), self.num_folds, self.fold,
+                                        self.split_seed)
+            test_objects = {distinct[i] for i in test_obj}
+            test = np.array([i for i, o in enumerate(objects) if o in test_objects], np.int64)
+            train = np.array([i for i, o in enumerate(objects) if o not in test_objects],
+                             np.int64)
+        val = None
+        if self.val_ratio:
+            val = train[holdout_indices([groups[i] for i in train], self.val_ratio,
+                                        self.split_seed)[1]]
+        return select_split(self.split, train, test, len(prefixes), val)
+
     def load_data_list(self) -> List[dict]:
         """Load the chosen split side.
 
@@ -138,18 +192,15 @@ class JacquardGraspDataset(BaseGraspDataset):
             ``seg_map_path`` and ``mask_threshold=128``.
         """
         prefixes = self._find_samples()
-        train, test = ratio_split_indices(len(prefixes), self.test_ratio, self.split_seed)
-        val = None
-        if self.val_ratio:
-            val = train[holdout_indices(train.tolist(), self.val_ratio, self.split_seed)[1]]
         data_list = []
-        for i in select_split(self.split, train, test, len(prefixes), val):
+        for i in self._split(prefixes):
             prefix = prefixes[i]
             grasps = load_jacquard_grasps(prefix + _SUFFIXES['grasps'])
             img_path = prefix + _SUFFIXES['img']
             height, width = image_size(img_path)
             data_list.append(
                 dict(img_path=img_path, img_id=osp.basename(prefix), height=height, width=width,
+                     object_id=osp.basename(osp.dirname(prefix)),
                      seg_map_path=prefix + _SUFFIXES['mask'],
                      mask_threshold=JACQUARD_MASK_THRESHOLD,
                      instances=self.make_instances(grasps, obj_labels=1)))

@@ -4,11 +4,14 @@ from .grasp_angles import (NUM_ORIENTATION_BINS, angle_diff, angle_to_bin, bin_t
                            wrap_angle, wrap_angle_half)
 from .grasp_convert import corners_to_grasps, grasp_to_hbox, grasps_to_corners, hbox_to_grasp
 from .grasp_iou import grasp_iou, grasp_iou_shapely
+from .grasp_per_object import (best_grasp_per_object, centre_pixels, grasp_centre_labels,
+                               object_map, resolve_object_mode)
 from .grasp_transform import affine_grasps, grasps_to_original, input_to_original_matrix
 
 __all__ = [
     'NUM_ORIENTATION_BINS', 'wrap_angle', 'wrap_angle_half', 'angle_diff', 'angle_to_bin',
     'bin_to_angle', 'corners_to_grasps', 'grasps_to_corners', 'grasp_to_hbox', 'hbox_to_grasp',
     'grasp_iou', 'grasp_iou_shapely', 'affine_grasps', 'grasps_to_original',
-    'input_to_original_matrix'
+    'input_to_original_matrix', 'best_grasp_per_object', 'centre_pixels', 'grasp_centre_labels',
+    'object_map', 'resolve_object_mode'
 ]

@@ -10,7 +10,7 @@ from mmdet.visualization import DetLocalVisualizer
 from mmengine.dist import master_only
 from mmengine.structures import InstanceData
 
-from mmgrasp.apis.grasp_per_object import best_grasp_per_object
+from mmgrasp.structures import best_grasp_per_object
 from mmgrasp.registry import VISUALIZERS
 from .grasp_drawing import (OPENING_RGB, PLATE_RGB, auto_line_width, default_sem_palette,
                             draw_grasps, draw_label, overlay_sem_seg)
@@ -23,7 +23,7 @@ class GraspLocalVisualizer(DetLocalVisualizer):
     Grasps are drawn as in the paper's Fig. 1: the two plates (``h`` sides) blue, the opening
     (``w`` sides) red; higher scores on top. Semantic maps (``gt_sem_seg``, ``pred_sem_seg``)
     are overlaid in the dataset's ``sem_palette``. With ``best_per_object`` only the best grasp
-    whose centre lies on each object is drawn (:func:`mmgrasp.apis.best_grasp_per_object`),
+    whose centre lies on each object is drawn (:func:`mmgrasp.structures.best_grasp_per_object`),
     labelled with the object class and its score.
 
     Used by mmdet's ``DetVisualizationHook`` (``tools/test.py --show-dir``: ground truth left,
@@ -51,7 +51,7 @@ class GraspLocalVisualizer(DetLocalVisualizer):
         best_per_object (bool): Draw only the best grasp per object (needs ``pred_sem_seg``;
             without it, the single best grasp). Defaults to False.
         object_mode (str): What an object is for ``best_per_object``: ``'class'``,
-            ``'component'`` or ``'auto'`` (see :func:`mmgrasp.apis.best_grasp_per_object`).
+            ``'component'`` or ``'auto'`` (see :func:`mmgrasp.structures.best_grasp_per_object`).
             Defaults to ``'auto'``.
         draw_sem_seg (bool): Overlay the semantic maps. Defaults to True.
     """

@@ -36,7 +36,8 @@ import sys
 import time
 from typing import Dict, List
 
-import numpy as np
+from mmgrasp.evaluation.cross_validation import print_fold_summary as print_summary
+from mmgrasp.evaluation.cross_validation import summarise_folds as summarise
 
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MAIN_KEY = 'grasp/acc_a30_iou25'
@@ -147,31 +148,11 @@ def run_fold_baseline(args: argparse.Namespace, fold: int, work_dir: str) -> Dic
         return json.load(f)
 
 
-def summarise(per_fold: Dict[int, Dict[str, float]]) -> Dict[str, Dict[str, float]]:
-    """Mean and standard deviation (over folds) of every metric, in percent."""
-    keys = list(next(iter(per_fold.values())))
-    summary = {}
-    for key in keys:
-        values = np.array([m[key] for m in per_fold.values()]) * 100
-        summary[key] = dict(mean=float(values.mean()), std=float(values.std()),
-                            folds=[round(float(v), 2) for v in values])
-    return summary
-
-
 def summarise_robustness(per_fold: Dict[int, Dict[str, Dict[str, float]]],
                          key: str = MAIN_KEY) -> Dict[str, Dict[str, float]]:
     """Mean, std and per-fold values of ``key`` per robustness condition, in percent."""
     return summarise({fold: {name: m[key] for name, m in conditions.items()}
                       for fold, conditions in per_fold.items()})
-
-
-def print_summary(title: str, summary: Dict[str, Dict[str, float]]) -> None:
-    width = max(len(k.split('/', 1)[-1]) for k in summary)
-    print(f'\n{title}')
-    for key, s in summary.items():
-        folds_txt = ' '.join(f'{v:6.2f}' for v in s['folds'])
-        print(f'  {key.split("/", 1)[-1]:<{width}}  mean {s["mean"]:6.2f}  std {s["std"]:5.2f}'
-              f'  folds {folds_txt}')
 
 
 def main() -> None:

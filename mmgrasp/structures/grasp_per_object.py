@@ -102,6 +102,42 @@ def resolve_object_mode(mode: str, sem_seg: ArrayLike, num_classes: Optional[int
     return 'class' if num_classes > 2 else 'component'
 
 
+def object_map(sem_seg: ArrayLike,
+               mode: str = 'auto',
+               num_classes: Optional[int] = None,
+               background: int = 0,
+               ignore_index: int = 255,
+               min_area: int = 0) -> np.ndarray:
+    """The objects of a semantic map: an id per pixel, 0 where there is none.
+
+    Args:
+        sem_seg (Tensor | ndarray): ``(H, W)`` or ``(1, H, W)`` class ids.
+        mode (str): ``'class'``, ``'component'`` or ``'auto'`` (see
+            :func:`best_grasp_per_object`). Defaults to ``'auto'``.
+        num_classes (int, optional): Number of semantic classes, for ``'auto'``.
+            Defaults to None.
+        background (int): Background class id. Defaults to 0.
+        ignore_index (int): Class id that is no object either. Defaults to 255.
+        min_area (int): In ``'component'`` mode, regions of fewer pixels are no object.
+            Defaults to 0.
+
+    Returns:
+        ndarray: ``(H, W)`` int64: the class id (``'class'``) or the region number from 1
+        (``'component'``, 8-connectivity, numbered by OpenCV's scan order) of each pixel.
+    """
+    seg = _seg_to_numpy(sem_seg)
+    mode = resolve_object_mode(mode, seg, num_classes, ignore_index)
+    fg = (seg != background) & (seg != ignore_index)
+    if mode == 'class':
+        return np.where(fg, seg, 0)
+    _, obj_map, stats, _ = cv2.connectedComponentsWithStats(fg.astype(np.uint8), connectivity=8)
+    obj_map = obj_map.astype(np.int64)
+    if min_area > 0:
+        small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < min_area)
+        obj_map[np.isin(obj_map, small[small > 0])] = 0
+    return obj_map
+
+
 def best_grasp_per_object(pred_instances: InstanceData,
                           sem_seg: ArrayLike,
                           mode: str = 'auto',
@@ -138,16 +174,7 @@ def best_grasp_per_object(pred_instances: InstanceData,
         ``'component'`` mode) and ``grasp_inds`` ``(M,)`` (indices into ``pred_instances``).
     """
     seg = _seg_to_numpy(sem_seg)
-    mode = resolve_object_mode(mode, seg, num_classes, ignore_index)
-    fg = (seg != background) & (seg != ignore_index)
-    if mode == 'class':
-        obj_map = np.where(fg, seg, 0)
-    else:
-        _, obj_map, stats, _ = cv2.connectedComponentsWithStats(fg.astype(np.uint8), connectivity=8)
-        obj_map = obj_map.astype(np.int64)
-        if min_area > 0:
-            small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < min_area)
-            obj_map[np.isin(obj_map, small[small > 0])] = 0
+    obj_map = object_map(seg, mode, num_classes, background, ignore_index, min_area)
 
     grasps = pred_instances.bboxes
     grasps = grasps.tensor if hasattr(grasps, 'tensor') else grasps
