@@ -125,12 +125,42 @@ def compose_scenes(prefixes: Sequence[str]) -> Tuple[np.ndarray, np.ndarray, Lis
     return canvas, objects_map, objects
 
 
+def draw_scenes(prefixes: Sequence[str], k: int, rng: np.random.Generator) -> List[str]:
+    """``k`` distinct scenes, of as many distinct objects as there are (seeded).
+
+    The objects (the scenes' folders) are shuffled and taken in turn, each time with a scene of
+    that object not drawn yet; an object repeats (with another scene) only when a composite
+    needs more objects than the set has.
+
+    Args:
+        prefixes (Sequence[str]): Scene path prefixes ``<root>/<objectID>/<k>_<objectID>``.
+        k (int): Number of scenes, at most ``len(prefixes)``.
+        rng (Generator): The random generator.
+
+    Returns:
+        list[str]: ``k`` prefixes.
+    """
+    by_object: Dict[str, List[str]] = {}
+    for p in sorted(prefixes):
+        by_object.setdefault(osp.basename(osp.dirname(p)), []).append(p)
+    objects = [list(by_object)[i] for i in rng.permutation(len(by_object))]
+    pools = {o: [by_object[o][i] for i in rng.permutation(len(by_object[o]))] for o in objects}
+    chosen: List[str] = []
+    while len(chosen) < k:
+        for o in objects:
+            if pools[o] and len(chosen) < k:
+                chosen.append(pools[o].pop())
+    return chosen
+
+
 def make_jacquard_composites(prefixes: Sequence[str], out_root: str,
                              num_objects: Sequence[int] = (2, 3, 4), per_size: int = 4,
                              seed: int = 0) -> List[str]:
     """Write ``per_size`` composites of each size in ``num_objects`` from the given scenes.
 
-    The scenes of a composite are drawn without replacement (seeded); with fewer scenes than a
+    The scenes of a composite are distinct and of distinct objects as far as the set allows
+    (:func:`draw_scenes`; with the 2 test objects of an object-wise fold of the Jacquard samples,
+    a 3- or 4-object composite shows an object twice, from two scenes); with fewer scenes than a
     composite needs, that size is skipped.
 
     Args:
@@ -141,23 +171,25 @@ def make_jacquard_composites(prefixes: Sequence[str], out_root: str,
         seed (int): Seed of the draw. Defaults to 0.
 
     Returns:
-        list[str]: The composites' path prefixes ``out_root/<name>/0_<name>``.
+        list[str]: The composites' path prefixes ``out_root/<name>/0_<name>`` (empty, and no
+        folder written, when there are too few scenes for any size).
     """
     if osp.exists(out_root):
         raise FileExistsError(f'{out_root} exists; remove it to make the composites again')
-    prefixes = sorted(prefixes)
+    for k in num_objects:
+        if k not in GRID:
+            raise ValueError(f'a composite holds {sorted(GRID)} objects, got {k}')
+    sizes = [k for k in num_objects if k <= len(prefixes)]
+    if not sizes:
+        return []
     rng = np.random.default_rng(seed)
     tmp_root = out_root + '.tmp'
     shutil.rmtree(tmp_root, ignore_errors=True)
     os.makedirs(tmp_root)
     made = []
-    for k in num_objects:
-        if k not in GRID:
-            raise ValueError(f'a composite holds {sorted(GRID)} objects, got {k}')
-        if len(prefixes) < k:
-            continue
+    for k in sizes:
         for j in range(per_size):
-            chosen = [prefixes[i] for i in rng.choice(len(prefixes), size=k, replace=False)]
+            chosen = draw_scenes(prefixes, k, rng)
             canvas, objects_map, objects = compose_scenes(chosen)
             name = f'composite{k}_{j:03d}'
             folder = osp.join(tmp_root, name)

@@ -11,12 +11,15 @@ from mmgrasp.datasets import JacquardGraspDataset
 from mmgrasp.datasets.jacquard import load_jacquard_grasps
 from mmgrasp.datasets.jacquard_composites import (compose_scenes, load_composite_objects,
                                                   make_jacquard_composites, remove_object)
+from mmgrasp.datasets.jacquard_composites import draw_scenes
 
 
 @pytest.fixture(scope='module')
 def scenes(jacquard_root):
-    grasp_files = sorted(glob.glob(osp.join(jacquard_root, '*', '*_grasps.txt')))
-    return [f[:-len('_grasps.txt')] for f in grasp_files[:3:2]]  # two objects
+    folders = sorted(glob.glob(osp.join(jacquard_root, '*')))[:2]
+    # the first scene of two different objects
+    return [sorted(glob.glob(osp.join(f, '*_grasps.txt')))[0][:-len('_grasps.txt')]
+            for f in folders]
 
 
 def test_compose_two_scenes_side_by_side(scenes):
@@ -71,3 +74,24 @@ def test_plain_scene_is_one_object(scenes):
     objects = load_composite_objects(scenes[0])
     assert len(objects) == 1
     np.testing.assert_allclose(objects[0]['grasps'], load_jacquard_grasps(scenes[0] + '_grasps.txt'))
+
+
+def test_draw_scenes_prefers_distinct_objects(jacquard_root):
+    scenes = sorted(p[:-len('_grasps.txt')]
+                    for p in glob.glob(osp.join(jacquard_root, '*', '*_grasps.txt')))
+    two_objects = [p for p in scenes if osp.basename(osp.dirname(p)) in
+                   {osp.basename(osp.dirname(scenes[0])), osp.basename(osp.dirname(scenes[-1]))}]
+    rng = np.random.default_rng(0)
+    for k in (2, 3, 4):
+        chosen = draw_scenes(two_objects, k, rng)
+        assert len(set(chosen)) == k
+        objects = [osp.basename(osp.dirname(p)) for p in chosen]
+        assert len(set(objects)) == 2  # both objects, then a second scene of each
+    chosen = draw_scenes(scenes, 4, rng)
+    assert len({osp.basename(osp.dirname(p)) for p in chosen}) == 4
+
+
+def test_too_few_scenes_write_nothing(scenes, tmp_path):
+    out = str(tmp_path / 'none')
+    assert make_jacquard_composites(scenes[:1], out) == []
+    assert not osp.exists(out)

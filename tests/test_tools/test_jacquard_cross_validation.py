@@ -110,3 +110,46 @@ def test_summary_means_rates_and_sums_counts():
     assert counts['refine/a5_gained']['total'] == 4 and counts['object/num_objects']['total'] == 4
     # the mean angle error weights each fold by its images: (3 * 10 + 1 * 20) / 4
     assert counts['refine/angle_err_before']['mean'] == pytest.approx(12.5)
+
+
+def test_composites_are_made_from_the_test_fold_and_tested_whole(tmp_path, monkeypatch):
+    from mmgrasp.testing import shared_data_root
+    root = osp.join(shared_data_root(), 'jacquard', 'Samples')
+    if not osp.isdir(root):
+        pytest.skip(f'real samples not found at {root}')
+    args = cv.parse_args(['--work-dir', str(tmp_path), '--data-root', root, '--variants',
+                          'det_seg', '--composites', '1'])
+    fold_dir = tmp_path / 'fold2'
+    _write(str(fold_dir / 'det_seg' / 'train_done.json'), dict(checkpoint='ds.pth'))
+    _write(str(fold_dir / 'det_seg' / 'test_metrics.json'), _metrics(0.8))
+    calls = []
+
+    def fake_run(cmd):
+        calls.append(cmd)
+        _write(cmd[cmd.index('--metrics-out') + 1], _metrics(0.5))
+
+    monkeypatch.setattr(cv, 'run', fake_run)
+    res = cv.run_fold(args, 2)
+    test_objects = {osp.basename(osp.dirname(p)) for p in cv.fold_test_scenes(args, 2)}
+    assert len(test_objects) == 2
+    composites = sorted(os.listdir(fold_dir / 'composites'))
+    assert composites == ['composite2_000', 'composite3_000', 'composite4_000']
+    for name in composites:
+        with open(fold_dir / 'composites' / name / f'0_{name}_objects.json') as f:
+            sources = [o['source'] for o in json.load(f)['objects']]
+        assert {osp.basename(osp.dirname(s)) for s in sources} == test_objects  # no leak
+    (cmd, ) = calls
+    opts = cmd[cmd.index('--cfg-options') + 1:]
+    # the composites override the fold: every scene under their root
+    assert opts.index('test_dataloader.dataset.fold=None') > opts.index(
+        'test_dataloader.dataset.fold=2')
+    assert f'test_dataloader.dataset.data_root={fold_dir / "composites"}' in opts
+    assert 'test_dataloader.dataset.split=all' in opts
+    assert res['det_seg']['composites']['grasp/acc_a30_iou25'] == 0.5
+
+
+def test_a_work_dir_of_other_settings_is_refused(tmp_path):
+    cv.check_params(cv.parse_args(['--work-dir', str(tmp_path)]))
+    cv.check_params(cv.parse_args(['--work-dir', str(tmp_path)]))  # same settings: fine
+    with pytest.raises(SystemExit, match='fold_by'):
+        cv.check_params(cv.parse_args(['--work-dir', str(tmp_path), '--fold-by', 'image']))

@@ -32,7 +32,8 @@ of the top grasp before and after).
 at the first epoch end past it); ``--refine-minutes`` overrides it for the refinement variants.
 Every step writes its result file atomically and is skipped when that file exists, so an
 interrupted benchmark resumes where it stopped (a training run resumes from its newest intact
-checkpoint). The summary is printed and written to ``WORK_DIR/jacquard_cv.json``.
+checkpoint); ``WORK_DIR/params.json`` records the data, folds and configs, and a work dir made
+with other ones is refused rather than read back. The summary is printed and written to ``WORK_DIR/jacquard_cv.json``.
 """
 import argparse
 import json
@@ -170,23 +171,56 @@ def test_variant(args: argparse.Namespace, fold: int, variant: str, checkpoint: 
 
 
 def fold_test_scenes(args: argparse.Namespace, fold: int) -> List[str]:
-    """Path prefixes of the fold's test scenes."""
-    from mmgrasp.datasets import JacquardGraspDataset
-    ds = JacquardGraspDataset(data_root=args.data_root, split='test', fold=fold,
-                              num_folds=args.folds, fold_by=args.fold_by, lazy_init=False,
-                              pipeline=[], test_mode=True)
+    """Path prefixes of the fold's test scenes: the test dataset of the Det_Seg config with the
+    same options as its test run (so a ``--cfg-options`` change of the split is followed)."""
+    from mmengine.config import Config, DictAction
+
+    from mmgrasp.registry import DATASETS
+    from mmgrasp.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(args.configs['det_seg'])
+    opts = fold_options(args, fold) + list(args.cfg_options)
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--o', nargs='+', action=DictAction)
+    cfg.merge_from_dict(parser.parse_args(['--o'] + opts).o)
+    ds_cfg = cfg.test_dataloader.dataset.copy()
+    ds_cfg.update(pipeline=[], lazy_init=False)
+    ds = DATASETS.build(ds_cfg)
     return [ds.get_data_info(i)['img_path'][:-len('_RGB.png')] for i in range(len(ds))]
 
 
-def make_fold_composites(args: argparse.Namespace, fold: int, fold_dir: str) -> str:
-    """The fold's composites folder, made once from its test scenes."""
+def make_fold_composites(args: argparse.Namespace, fold: int, fold_dir: str) -> Optional[str]:
+    """The fold's composites folder, made once from its test scenes (None: too few scenes)."""
     from mmgrasp.datasets.jacquard_composites import make_jacquard_composites
     root = osp.join(fold_dir, 'composites')
     if not osp.exists(root):
         made = make_jacquard_composites(fold_test_scenes(args, fold), root,
                                         per_size=args.composites, seed=fold)
         print(f'fold {fold}: {len(made)} composites in {root}')
+        if not made:
+            return None
     return root
+
+
+def check_params(args: argparse.Namespace) -> None:
+    """Refuse to resume a work dir made with other folds, data or configs: its finished steps
+    would be read back as if they were this run's."""
+    params = dict(data_root=osp.abspath(args.data_root), folds=args.folds, fold_by=args.fold_by,
+                  configs={v: osp.abspath(args.configs[v]) for v in args.variants},
+                  composites=args.composites, cfg_options=list(args.cfg_options))
+    path = osp.join(args.work_dir, 'params.json')
+    if osp.exists(path):
+        old = read_json(path)
+        old_configs = old.get('configs', {})
+        clash = {k: (old.get(k), v) for k, v in params.items()
+                 if k != 'configs' and old.get(k) != v}
+        clash.update({f'configs.{v}': (old_configs[v], c) for v, c in params['configs'].items()
+                      if v in old_configs and old_configs[v] != c})
+        if clash:
+            raise SystemExit(f'{args.work_dir} holds a benchmark run with other settings '
+                             f'(was, now): {clash}; use another --work-dir')
+        params['configs'] = {**old_configs, **params['configs']}
+    write_json(path, params)
 
 
 def run_fold(args: argparse.Namespace, fold: int) -> Dict[str, Dict[str, Dict[str, float]]]:
@@ -199,8 +233,10 @@ def run_fold(args: argparse.Namespace, fold: int) -> Dict[str, Dict[str, Dict[st
         run_dir = osp.join(fold_dir, variant)
         res = dict(test=test_variant(args, fold, variant, checkpoint,
                                      osp.join(run_dir, 'test_metrics.json'), []))
+        root = None
         if variant in SEG_VARIANTS and args.composites > 0:
             root = make_fold_composites(args, fold, fold_dir)
+        if root is not None:
             res['composites'] = test_variant(args, fold, variant, checkpoint,
                                              osp.join(run_dir, 'composite_metrics.json'),
                                              composite_options(root))
@@ -231,8 +267,9 @@ def summarise_variant(per_fold: Dict[int, Dict[str, Dict[str, float]]]) -> Dict:
                     counts[key]['total'] = float(total)
                 else:  # a mean angle error: weight each fold by its images
                     n = [m['refine/angle_err_images'] for m in folds.values()]
-                    counts[key]['mean'] = (sum(v * w for v, w in zip(values, n)) / sum(n)
-                                           if sum(n) else float('nan'))
+                    pairs = [(v, w) for v, w in zip(values, n) if w > 0]  # NaN where w == 0
+                    counts[key]['mean'] = (sum(v * w for v, w in pairs) / sum(w for _, w in pairs)
+                                           if pairs else float('nan'))
         if counts:
             out[part + '_counts'] = counts
     return out
@@ -254,6 +291,7 @@ def print_results(args: argparse.Namespace, summary: Dict) -> None:
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
+    check_params(args)
     folds = args.only_folds if args.only_folds else list(range(args.folds))
     per_fold = {k: run_fold(args, k) for k in folds}
     summary = {v: summarise_variant({k: per_fold[k][v] for k in folds}) for v in args.variants}

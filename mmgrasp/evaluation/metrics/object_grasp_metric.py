@@ -25,8 +25,8 @@ class JacquardObjectGraspMetric(BaseMetric):
 
     Keys (prefix ``object``): ``num_objects``, and the fractions of objects that are ``found``
     (a predicted region with a grasp overlaps them), whose grasp is ``on_object`` (centre on the
-    ground-truth mask) and ``correct`` (on the object and matching one of its grasps at
-    ``angle_thr`` / ``iou_thr``).
+    ground-truth mask), that ``matches`` one of its grasps at ``angle_thr`` / ``iou_thr``, and
+    ``correct`` (both).
 
     Args:
         angle_thr (float): Angle threshold in degrees. Defaults to 30.

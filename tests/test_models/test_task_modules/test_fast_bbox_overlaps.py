@@ -52,3 +52,16 @@ def test_built_by_the_assigner_from_a_config():
                                      neg_iou_thr=0.3,
                                      iou_calculator=dict(type='mmgrasp.FastBboxOverlaps2D')))
     assert isinstance(assigner.iou_calculator, FastBboxOverlaps2D)
+
+
+def test_edge_cases_equal_mmdet():
+    a = torch.tensor([[0., 0., 10., 10.], [10., 0., 20., 10.], [5., 5., 5., 9.],  # touching, empty
+                      [3., 3., 1., 1.], [0., 0., 10., 10.], [100., 100., 110., 120.]])  # inverted
+    b = torch.tensor([[0., 0., 10., 10.], [10., 10., 12., 12.], [0., 0., 10., 10.]])
+    for x, y in ((a, b), (b, a), (a, a)):
+        assert torch.equal(FastBboxOverlaps2D()(x, y), BboxOverlaps2D()(x, y))
+    bad = b.clone()
+    bad[1, 0] = float('nan')  # one bad ground truth poisons only its own column, as in mmdet
+    got, ref = FastBboxOverlaps2D()(bad, a), BboxOverlaps2D()(bad, a)
+    assert torch.equal(torch.isnan(got), torch.isnan(ref))
+    assert torch.equal(got[[0, 2]], ref[[0, 2]]) and (got[0] > 0).any()

@@ -13,7 +13,7 @@ cache), and only to the boxes that overlap the bounding hull of all the boxes of
 any other box has no intersection with any of them, which the formula turns into exactly 0. 2.2x
 faster from the blocks alone, 5x with the hull on a Jacquard-like case
 (tests/test_models/test_task_modules/test_fast_bbox_overlaps.py checks equality).
-Anything but plain 2-D ``'iou'`` of unaligned float boxes (``'iof'``, ``'giou'``, aligned pairs,
+Anything but plain 2-D ``'iou'`` of unaligned, finite float boxes (``'iof'``, ``'giou'``, aligned pairs,
 batch dimensions, ``scale`` / fp16) is left to mmdet's implementation.
 """
 import torch
@@ -51,6 +51,9 @@ class FastBboxOverlaps2D(BboxOverlaps2D):
         if not plain or bboxes1.size(-1) not in (4, 5) or bboxes2.size(-1) not in (4, 5):
             return super().__call__(bboxes1, bboxes2, mode, is_aligned)
         a, b = bboxes1[:, :4], bboxes2[:, :4]
+        if not (torch.isfinite(a).all() and torch.isfinite(b).all()):
+            # a NaN would poison the hull test; mmdet keeps it to its own row or column
+            return super().__call__(bboxes1, bboxes2, mode, is_aligned)
         if a.size(0) < b.size(0):
             # mmdet's assigners pass (ground truths, anchors): block the long side. IoU is
             # symmetric bit for bit (a + b == b + a in IEEE arithmetic).
