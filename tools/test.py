@@ -84,13 +84,24 @@ def main() -> None:
 
 
 def print_summary(metrics: dict) -> None:
-    """Print the grasp metric grid as a small table (percent)."""
-    rows = [(k.split('/', 1)[-1], v) for k, v in (metrics or {}).items()
-            if isinstance(v, (int, float))]
+    """Print the metrics as a small table: rates in percent, counts and degrees as they are.
+
+    Rates are the ``grasp/`` and ``object/`` keys (but ``object/num_objects``); the
+    ``refine/`` keys of ``RefinementEffectMetric`` are numbers of images and degrees.
+    """
+    rows = []
+    for key, value in (metrics or {}).items():
+        if not isinstance(value, (int, float)):
+            continue
+        name = key.split('/', 1)[-1]
+        if key.startswith(('grasp/', 'object/')) and name != 'num_objects':
+            rows.append((name, f'{value * 100:6.2f} %'))
+        else:
+            rows.append((key, f'{value:6.2f}'))
     if not rows:
         return
     width = max(len(k) for k, _ in rows)
-    print('\n'.join(['', 'Results:'] + [f'  {k:<{width}}  {v * 100:6.2f} %' for k, v in rows]))
+    print('\n'.join(['', 'Results:'] + [f'  {k:<{width}}  {v}' for k, v in rows]))
 
 
 if __name__ == '__main__':
