@@ -44,6 +44,8 @@ import sys
 import time
 from typing import Dict, List, Optional
 
+from mmgrasp.utils import write_json_atomic
+
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 REPO = osp.dirname(TOOLS)
 VARIANTS = {
@@ -126,13 +128,6 @@ def read_json(path: str) -> dict:
         return json.load(f)
 
 
-def write_json(path: str, data: dict) -> None:
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, path)
-
-
 def last_checkpoint(run_dir: str) -> str:
     """The checkpoint named by ``run_dir/last_checkpoint`` (written by mmengine)."""
     with open(osp.join(run_dir, 'last_checkpoint')) as f:
@@ -155,7 +150,7 @@ def train_variant(args: argparse.Namespace, fold: int, variant: str, fold_dir: s
          '--train-minutes', str(minutes), '--resume', '--cfg-options'] + opts
         + list(args.cfg_options))
     checkpoint = last_checkpoint(run_dir)
-    write_json(done, dict(checkpoint=checkpoint,
+    write_json_atomic(done, dict(checkpoint=checkpoint,
                           wall_minutes_this_run=(time.perf_counter() - start) / 60))
     return checkpoint
 
@@ -220,7 +215,7 @@ def check_params(args: argparse.Namespace) -> None:
             raise SystemExit(f'{args.work_dir} holds a benchmark run with other settings '
                              f'(was, now): {clash}; use another --work-dir')
         params['configs'] = {**old_configs, **params['configs']}
-    write_json(path, params)
+    write_json_atomic(path, params)
 
 
 def run_fold(args: argparse.Namespace, fold: int) -> Dict[str, Dict[str, Dict[str, float]]]:
@@ -301,7 +296,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                   configs={v: args.configs[v] for v in args.variants}, summary=summary,
                   per_fold={str(k): v for k, v in per_fold.items()})
     out = osp.join(args.work_dir, 'jacquard_cv.json')
-    write_json(out, result)
+    write_json_atomic(out, result)
     print(f'written to {out}')
 
 
