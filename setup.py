@@ -36,6 +36,7 @@ setup(
     packages=find_packages(exclude=('configs', 'tools', 'tests', 'demo', 'data')),
     include_package_data=True,
     python_requires='>=3.8',
-    install_requires=parse_requirements('runtime.txt') + ['torch', 'torchvision', 'mmcv>=2.0.0,<2.2.0'],
+    install_requires=(parse_requirements('runtime.txt')
+                      + ['torch', 'torchvision', 'mmcv>=2.0.0,<2.2.0']),
     extras_require={'tests': parse_requirements('tests.txt')},
     zip_safe=False)

@@ -28,7 +28,9 @@ _check_version('mmengine', mmengine.__version__, mmengine_minimum_version,
 _check_version('mmdet', mmdet.__version__, mmdet_minimum_version, mmdet_maximum_version,
                'pip install "mmdet==3.3.0".')
 
-# Importing mmgrasp registers its modules (datasets, transforms, models, metrics).
-from . import datasets, engine, evaluation, models, structures  # noqa: E402,F401,I001
+# The sub-packages are not imported here: the registries' ``locations`` (mmgrasp/registry.py)
+# import the registering module of a type on its first lookup, and a script that builds modules
+# outside a config scope calls ``mmgrasp.utils.register_all_modules()``. ``import mmgrasp`` stays
+# cheap, and no lower layer pulls in a higher one through the package.
 
 __all__ = ['__version__', 'version_info', 'digit_version']

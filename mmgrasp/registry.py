@@ -45,13 +45,16 @@ HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmgrasp.engine'])
 
 # manage data-related modules
 DATASETS = Registry('dataset', parent=MMDET_DATASETS, locations=['mmgrasp.datasets'])
-DATA_SAMPLERS = Registry('data sampler', parent=MMDET_DATA_SAMPLERS, locations=['mmgrasp.datasets'])
-TRANSFORMS = Registry('transform', parent=MMDET_TRANSFORMS, locations=['mmgrasp.datasets.transforms'])
+DATA_SAMPLERS = Registry(
+    'data sampler', parent=MMDET_DATA_SAMPLERS, locations=['mmgrasp.datasets'])
+TRANSFORMS = Registry(
+    'transform', parent=MMDET_TRANSFORMS, locations=['mmgrasp.datasets.transforms'])
 
 # manage all kinds of modules inheriting `nn.Module`
 MODELS = Registry('model', parent=MMDET_MODELS, locations=['mmgrasp.models'])
 # manage all kinds of model wrappers like 'MMDistributedDataParallel'
-MODEL_WRAPPERS = Registry('model_wrapper', parent=MMDET_MODEL_WRAPPERS, locations=['mmgrasp.models'])
+MODEL_WRAPPERS = Registry(
+    'model_wrapper', parent=MMDET_MODEL_WRAPPERS, locations=['mmgrasp.models'])
 # manage all kinds of weight initialization modules like `Uniform`
 WEIGHT_INITIALIZERS = Registry(
     'weight initializer', parent=MMDET_WEIGHT_INITIALIZERS, locations=['mmgrasp.models'])
@@ -59,7 +62,8 @@ WEIGHT_INITIALIZERS = Registry(
 # manage all kinds of optimizers like `SGD` and `Adam`
 OPTIMIZERS = Registry('optimizer', parent=MMDET_OPTIMIZERS, locations=['mmgrasp.engine'])
 # manage optimizer wrapper
-OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMDET_OPTIM_WRAPPERS, locations=['mmgrasp.engine'])
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper', parent=MMDET_OPTIM_WRAPPERS, locations=['mmgrasp.engine'])
 # manage constructors that customize the optimization hyperparameters.
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer constructor', parent=MMDET_OPTIM_WRAPPER_CONSTRUCTORS, locations=['mmgrasp.engine'])
@@ -81,4 +85,5 @@ VISUALIZERS = Registry('visualizer', parent=MMDET_VISUALIZERS, locations=['mmgra
 VISBACKENDS = Registry('vis_backend', parent=MMDET_VISBACKENDS, locations=['mmgrasp.visualization'])
 
 # manage logprocessor
-LOG_PROCESSORS = Registry('log_processor', parent=MMDET_LOG_PROCESSORS, locations=['mmgrasp.engine'])
+LOG_PROCESSORS = Registry(
+    'log_processor', parent=MMDET_LOG_PROCESSORS, locations=['mmgrasp.engine'])

@@ -5,7 +5,7 @@
 #
 #   bash tools/install.sh            # creates ./.venv (or $MMGRASP_VENV)
 #
-# What it installs, and why (see README "Why these versions"):
+# What it installs, and why (see docs/install.md, "Why these versions"):
 #   torch 2.14.1 + torchvision 0.29.1   a matching pair (no CPU torchvision exists for 2.13)
 #   mmcv 2.1.0 with compiled ops        built from the sdist once (c++20 for torch 2.14),
 #                                       wheel cached in $MMGRASP_CACHE/wheels

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Copyright (c) mmgrasp contributors. All rights reserved.
-# The README's test command: set up the environment (idempotent) and run the test suite.
+# The README's test command: set up the environment (idempotent), lint, and run the test suite.
 #   bash tools/run_tests.sh [pytest args...]
+# Lint is mmdet's pre-commit pair, configured in setup.cfg: flake8 (pycodestyle + pyflakes) and
+# isort; MMGRASP_SKIP_LINT=1 skips it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/tools/install.sh"
 cd "$ROOT"
-exec "${MMGRASP_VENV:-$ROOT/.venv}/bin/python" -m pytest tests "$@"
+PY="${MMGRASP_VENV:-$ROOT/.venv}/bin/python"
+if [[ "${MMGRASP_SKIP_LINT:-0}" != 1 ]]; then
+  echo "[mmgrasp tests] lint: flake8 and isort (setup.cfg)" >&2
+  "$PY" -m flake8 .
+  "$PY" -m isort --check-only --diff .
+fi
+exec "$PY" -m pytest tests "$@"

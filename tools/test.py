@@ -41,7 +41,8 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
     default_hooks = cfg.default_hooks
     if 'visualization' not in default_hooks:
         raise RuntimeError('--show/--show-dir need a "visualization" entry in default_hooks '
-                           '(e.g. dict(type="mmdet.DetVisualizationHook") with the GraspLocalVisualizer) '
+                           '(e.g. dict(type="mmdet.DetVisualizationHook") with the '
+                           'GraspLocalVisualizer) '
                            'in the config')
     hook = default_hooks['visualization']
     hook['draw'] = True

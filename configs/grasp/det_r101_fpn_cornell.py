@@ -8,6 +8,7 @@ _base_ = [
     '../_base_/schedules/schedule_cornell.py', '../_base_/default_runtime.py'
 ]
 model = dict(
-    backbone=dict(depth=101, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')),
+    backbone=dict(
+        depth=101, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')),
     semantic_head=None)
 train_dataloader = dict(batch_size=12)

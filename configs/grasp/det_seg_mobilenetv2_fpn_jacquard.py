@@ -6,13 +6,14 @@
 # - object-wise 5-fold cross-validation on the scenes under data_root (fold 0 here; the benchmark
 #   sets `fold`), since the published samples (48 scenes, 10 objects) are all we can ship;
 # - rotation, shift and flip augmentation: the paper needs none on 54k Jacquard images (VI-B), a
-#   training side of 8 objects does (README, "Results");
+#   training side of 8 objects does (docs/results.md, "Jacquard benchmark");
 # - a CPU schedule sized for the benchmark's budget (below).
 #   python tools/train.py configs/grasp/det_seg_mobilenetv2_fpn_jacquard.py \
 #       --cfg-options train_dataloader.dataset.data_root=../shared/data/jacquard/Samples/ ...
 # Fetch the ImageNet weights once: bash tools/model_converters/fetch_pretrained.sh
 _base_ = './det_seg_r101_fpn_jacquard.py'
-pretrained = '{{$MMGRASP_PRETRAINED_DIR:~/.cache/mmgrasp/pretrained}}/mobilenetv2_imagenet_mmdet.pth'
+pretrained = ('{{$MMGRASP_PRETRAINED_DIR:~/.cache/mmgrasp/pretrained}}'
+              '/mobilenetv2_imagenet_mmdet.pth')
 fpn_channels = 64
 model = dict(
     backbone=dict(

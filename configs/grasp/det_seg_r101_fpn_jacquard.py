@@ -7,7 +7,8 @@ _base_ = [
     '../_base_/schedules/schedule_jacquard.py', '../_base_/default_runtime.py'
 ]
 model = dict(
-    backbone=dict(depth=101, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')),
+    backbone=dict(
+        depth=101, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')),
     semantic_head=dict(
         num_classes=2,  # Jacquard masks: background, graspable
         loss_seg=dict(loss_weight=0.8)))  # lambda_sem on Jacquard (paper VI-B)

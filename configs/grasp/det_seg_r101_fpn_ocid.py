@@ -8,7 +8,8 @@ _base_ = [
     '../_base_/schedules/schedule_ocid.py', '../_base_/default_runtime.py'
 ]
 model = dict(
-    backbone=dict(depth=101, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')),
+    backbone=dict(
+        depth=101, init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')),
     semantic_head=dict(num_classes=32))
 train_dataloader = dict(batch_size=8)
 # a checkpoint at each validation (every 25 epochs), not after each of the 800 epochs

@@ -2,7 +2,7 @@
 # on the synthetic scenes (python tools/misc/generate_synthetic.py --out data/synthetic); the
 # quick start det_seg_refine_r18_fpn_synthetic.py adds the refinement head to it. Not a paper
 # config: mmdet's L1 RPN box loss, trainable BN and gradient clipping are kept, as when the
-# README's CPU figures were measured.
+# CPU figures of docs/results.md were measured.
 _base_ = [
     '../_base_/models/grasp_det_seg_r50_fpn.py', '../_base_/datasets/synthetic_grasp.py',
     '../_base_/schedules/sgd_nesterov_base.py', '../_base_/default_runtime.py'

@@ -27,4 +27,5 @@ optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'neck': dict(lr_mult=0.0, decay_mult=0.0)}))
 default_hooks = dict(checkpoint=dict(interval=3))
 # ... and the paired effect of refinement on the same images and candidates.
-test_evaluator = _base_.test_evaluator + [dict(type='RefinementEffectMetric', angle_thrs=(30, 10, 5))]
+test_evaluator = _base_.test_evaluator + [
+    dict(type='RefinementEffectMetric', angle_thrs=(30, 10, 5))]

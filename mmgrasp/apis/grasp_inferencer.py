@@ -586,7 +586,7 @@ def grasp_records(data_sample: DetDataSample,
     preds = data_sample.pred_instances.cpu()
     if len(preds) == 0:
         return []
-    preds = preds[preds.scores.argsort(descending=True)]
+    preds = preds[preds.scores.argsort(descending=True, stable=True)]  # ties keep their order
     grasps = preds.bboxes.float()
     corners = grasps_to_corners(grasps)  # (K, 4, 2)
     if 'obj_labels' in preds:

@@ -7,7 +7,8 @@ Each ``load_data_list()`` entry is a dict (see :class:`BaseGraspDataset`)::
          seg_map_path=str,               # only where the dataset has a mask
          label_map=dict,                 # optional: mask value -> class id
          mask_threshold=int,             # optional: binary mask, value >= it is class 1 (Jacquard)
-         instances=[dict(grasp=[x, y, w, h, theta],   # DESIGN.md section 1, theta in [0, pi)
+         instances=[dict(grasp=[x, y, w, h, theta],   # docs/conventions.md section 1,
+                                                      # theta in [0, pi)
                          bbox_label=int,              # orientation bin of theta (18 bins)
                          obj_label=int,               # semantic class of the grasped object
                          ignore_flag=0), ...])
@@ -75,10 +76,11 @@ class BaseGraspDataset(BaseDataset):
     """Common base of :class:`CornellGraspDataset`, :class:`JacquardGraspDataset` and
     :class:`OCIDGraspDataset`.
 
-    ``METAINFO['classes']`` are the 18 orientation bins of the detection head (DESIGN.md section 2;
-    bin ``k`` holds ``[k*10, (k+1)*10)`` degrees), not object classes: mmdet code that reads
-    ``classes`` (samplers, visualizers) then sees the detector's classes. The semantic classes of
-    the segmentation branch live under ``sem_classes`` / ``sem_palette``.
+    ``METAINFO['classes']`` are the 18 orientation bins of the detection head
+    (docs/conventions.md section 2; bin ``k`` holds ``[k*10, (k+1)*10)`` degrees), not object
+    classes: mmdet code that reads ``classes`` (samplers, visualizers) then sees the detector's
+    classes. The semantic classes of the segmentation branch live under ``sem_classes`` /
+    ``sem_palette``.
 
     Subclasses implement ``load_data_list()`` with the layout of the module docstring, building the
     instances with :meth:`make_instances`.

@@ -9,8 +9,8 @@
         processedData/z.txt       # optional: image -> object mapping, for object-wise folds
 
 A ``pcdNNNNcpos.txt`` holds 4 lines ``x y`` per positive rectangle (CRLF or LF, trailing spaces).
-The opening edge is ``p0 -> p1`` (DESIGN.md section 1). A few rectangles of the release have
-``NaN`` corners: they are dropped and counted in one logged warning. Negative rectangles
+The opening edge is ``p0 -> p1`` (docs/conventions.md section 1). A few rectangles of the release
+have ``NaN`` corners: they are dropped and counted in one logged warning. Negative rectangles
 (``cneg``) are not used. There are no masks: Cornell configs are detection-only.
 """
 import logging

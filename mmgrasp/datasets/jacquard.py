@@ -11,10 +11,10 @@
 
 A grasp line is in pixels of the 1024x1024 image, y down, so a positive angle already turns
 clockwise on screen: ``w = opening``, ``h = jaw``, ``theta = theta_deg * pi / 180 mod pi``
-(DESIGN.md section 1). Consecutive lines with the same position are the same grasp with other jaw
-sizes; every line is ground truth. The mask gives ``gt_sem_seg`` {0 background, 1 graspable}
-by a threshold: values ``>= 128`` (:data:`JACQUARD_MASK_THRESHOLD`) are the object, so that an
-anti-aliased or re-saved mask (values between 0 and 255) still gives two classes
+(docs/conventions.md section 1). Consecutive lines with the same position are the same grasp with
+other jaw sizes; every line is ground truth. The mask gives ``gt_sem_seg`` {0 background,
+1 graspable} by a threshold: values ``>= 128`` (:data:`JACQUARD_MASK_THRESHOLD`) are the object,
+so that an anti-aliased or re-saved mask (values between 0 and 255) still gives two classes
 (docs/bad_data.md). A line with an opening or jaw below 1 px is dropped with a warning.
 """
 import math
@@ -26,8 +26,8 @@ import numpy as np
 
 from mmgrasp.registry import DATASETS
 from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
-from .utils import (holdout_indices, image_size, kfold_indices, parse_floats,
-                    ratio_split_indices, read_text_lines, select_split)
+from .utils import (holdout_indices, image_size, kfold_indices, parse_floats, ratio_split_indices,
+                    read_text_lines, select_split)
 
 _SUFFIXES = {'img': '_RGB.png', 'mask': '_mask.png', 'grasps': '_grasps.txt'}
 

@@ -11,8 +11,8 @@
         <seq_path>/Annotations_per_class/<stem>/<class_id>/<stem>.txt
 
 A rectangle is 4 lines ``x y``; its first edge ``p0 -> p1`` is the **jaw** and ``p1 -> p2`` the
-opening (DESIGN.md section 1). Each grasp keeps the class of the folder it was read from, for the
-per-class metric (paper VI-A). Class names and colours follow the release
+opening (docs/conventions.md section 1). Each grasp keeps the class of the folder it was read from,
+for the per-class metric (paper VI-A). Class names and colours follow the release
 (``grasp_det_seg/data_OCID/OCID_class_dict.py`` of the paper's code).
 """
 import os

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 ORIENTATION_BIN_NAMES = tuple(f'{k * 10}-{(k + 1) * 10}deg' for k in range(18))
-"""Names of the 18 orientation classes (DESIGN.md section 2): bin ``k`` holds
+"""Names of the 18 orientation classes (docs/conventions.md section 2): bin ``k`` holds
 ``[k*10, (k+1)*10)`` degrees."""
 
 
@@ -286,7 +286,7 @@ def select_split(split: str, train: np.ndarray, test: np.ndarray, n: Optional[in
     """Pick the side of a split named in a config.
 
     The validation set is always a part of the training side, never of the test side
-    (DESIGN.md section 5: nothing is chosen on test data).
+    (docs/conventions.md section 5: nothing is chosen on test data).
 
     Args:
         split (str): One of :data:`SPLITS`.

@@ -12,8 +12,8 @@ object:
    object's ground-truth mask; it *matches* when it matches one of that object's ground-truth
    grasps by the metric's rule (angle below ``angle_thr``, IoU above ``iou_thr``); it is
    *correct* when both hold (issue 12's definition). ``matches`` alone is the metric's own rule:
-   about 13 % of the Jacquard labels have their centre off the object mask (DESIGN.md), so a
-   prediction equal to such a label matches without being on the object.
+   about 13 % of the Jacquard labels have their centre off the object mask (docs/conventions.md
+   section 1), so a prediction equal to such a label matches without being on the object.
 
 The rates are over all ground-truth objects, missed ones included.
 """
@@ -45,8 +45,8 @@ def score_object_grasps(bboxes: np.ndarray, scores: np.ndarray, pred_seg: np.nda
 
     Returns:
         list[dict]: Per object: ``found`` (a predicted region overlaps it and has a grasp),
-        ``on_object``, ``matches``, ``correct`` (bools) and ``grasp`` (the picked ``(x, y, w, h, theta)`` as a
-        list, or None).
+        ``on_object``, ``matches``, ``correct`` (bools) and ``grasp`` (the picked
+        ``(x, y, w, h, theta)`` as a list, or None).
     """
     seg = np.asarray(pred_seg).reshape(np.asarray(pred_seg).shape[-2:]).astype(np.int64)
     regions = object_map(seg, mode='component')

@@ -7,9 +7,9 @@ grasp of an image is the highest-scoring one, so before and after refinement it 
 candidate: comparing the two isolates what the head did (paper Table III compares two models,
 which also differ in training).
 
-Per angle threshold (IoU above ``iou_thr``, the metric's rule, DESIGN.md section 5) each image
-falls in one of four cells: correct before and after, gained (wrong before, correct after), lost
-(correct before, wrong after), wrong before and after.
+Per angle threshold (IoU above ``iou_thr``, the metric's rule, docs/conventions.md section 5) each
+image falls in one of four cells: correct before and after, gained (wrong before, correct after),
+lost (correct before, wrong after), wrong before and after.
 
 The angle error of the top grasp is its smallest angle difference (degrees, mod 180 into
 [0, 90]) to the ground-truth grasps whose rotated IoU with the *unrefined* candidate is above

@@ -6,4 +6,3 @@ from .roi_heads import *  # noqa: F401,F403
 from .seg_heads import *  # noqa: F401,F403
 from .task_modules import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403
-from .wrappers import *  # noqa: F401,F403

@@ -1,5 +1,5 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Grasp angles and orientation bins (DESIGN.md sections 1-2).
+"""Grasp angles and orientation bins (docs/conventions.md sections 1-2).
 
 A grasp angle ``theta`` is the direction of the opening axis, measured from +x towards +y in image
 coordinates (clockwise on screen). A grasp turned by pi is the same grasp, so angles live in

@@ -1,10 +1,11 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """Conversions between grasp rectangles, their corners and the detection head's boxes.
 
-A grasp is ``(x, y, w, h, theta)`` (DESIGN.md section 1): centre, opening ``w`` (distance between
-the plates, along the closing direction ``u = (cos theta, sin theta)``), jaw size ``h`` (length of
-each plate, along ``v = (-sin theta, cos theta)``), and ``theta`` in ``[0, pi)`` measured from +x
-towards +y (clockwise on screen, y down). ``w`` and ``h`` are never swapped.
+A grasp is ``(x, y, w, h, theta)`` (docs/conventions.md section 1): centre, opening ``w``
+(distance between the plates, along the closing direction ``u = (cos theta, sin theta)``), jaw
+size ``h`` (length of each plate, along ``v = (-sin theta, cos theta)``), and ``theta`` in
+``[0, pi)`` measured from +x towards +y (clockwise on screen, y down). ``w`` and ``h`` are never
+swapped.
 
 Corner order for ``opening_edge='p0p1'`` (Cornell)::
 
@@ -99,7 +100,8 @@ def grasp_to_hbox(grasps: ArrayLike, num_bins: int = 18) -> Tuple[ArrayLike, Arr
     """The detection target of each grasp: its box in its own unrotated frame and its angle bin.
 
     Following the paper (Eq. 7) and Chu et al., the box regression target is the rectangle
-    ``(x - w/2, y - h/2, x + w/2, y + h/2)``; the orientation is a class (DESIGN.md section 2).
+    ``(x - w/2, y - h/2, x + w/2, y + h/2)``; the orientation is a class (docs/conventions.md,
+    section 2).
 
     Args:
         grasps (Tensor | ndarray): ``(N, 5)`` grasps ``(x, y, w, h, theta)``.

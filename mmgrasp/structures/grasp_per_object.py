@@ -3,8 +3,8 @@
 
 The detection branch predicts grasps for the whole scene; the segmentation branch says which
 object each pixel belongs to. A grasp belongs to the object under its centre (pixel
-``(floor(y), floor(x))``, the rule of the OCID_grasp evaluation, DESIGN.md section 5), and the
-best grasp of an object is its highest-scoring one. An "object" is either
+``(floor(y), floor(x))``, the rule of the OCID_grasp evaluation, docs/conventions.md section 5),
+and the best grasp of an object is its highest-scoring one. An "object" is either
 
 - a semantic class (``mode='class'``): OCID_grasp-style maps with one class per object type, or
 - a connected region of non-background pixels (``mode='component'``, 8-connectivity):

@@ -90,7 +90,8 @@ def demo_grasp_inputs(batch_size: int = 2,
     for _ in range(batch_size):
         img = torch.from_numpy(rng.integers(0, 255, (c, h, w), dtype=np.uint8))
         grasps = np.stack([
-            rng.uniform(0.25 * w, 0.75 * w, num_grasps), rng.uniform(0.25 * h, 0.75 * h, num_grasps),
+            rng.uniform(0.25 * w, 0.75 * w, num_grasps),
+            rng.uniform(0.25 * h, 0.75 * h, num_grasps),
             rng.uniform(12, 30, num_grasps), rng.uniform(6, 16, num_grasps),
             rng.uniform(0, math.pi, num_grasps)
         ], axis=1).astype(np.float32)
@@ -142,9 +143,11 @@ def tiny_train_config(data_root: str, work_dir: str, refine: bool = True, max_ep
     cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20)]
     cfg.default_hooks.logger.interval = 5
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1, max_keep_ckpts=3)
-    cfg.visualizer = dict(type='mmdet.DetLocalVisualizer', vis_backends=[dict(type='LocalVisBackend')],
+    cfg.visualizer = dict(type='mmdet.DetLocalVisualizer',
+                          vis_backends=[dict(type='LocalVisBackend')],
                           name=f'vis_{osp.basename(work_dir)}')
-    cfg.env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    cfg.env_cfg = dict(cudnn_benchmark=False,
+                       mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
                        dist_cfg=dict(backend='gloo'))
     cfg.randomness = dict(seed=0)
     return cfg

@@ -8,10 +8,12 @@ from mmengine.config import Config
 def setup_cpu_distributed(cfg: Config) -> None:
     """Prepare ``--launcher pytorch`` for CPU-only processes.
 
-    mmengine's pytorch launcher assumes GPUs: it calls ``torch.cuda.set_device`` and wraps the
-    model with ``device_ids=[LOCAL_RANK]``. Without CUDA this initialises the gloo process group
-    here (the Runner then skips its own initialisation) and selects
-    :class:`CPUDistributedDataParallel`. With CUDA, or without a launcher, nothing changes.
+    mmengine's pytorch launcher assumes GPUs: ``_init_dist_pytorch`` calls
+    ``torch.cuda.set_device``, and the Runner wraps the model with ``device_ids=[LOCAL_RANK]``,
+    which torch's DDP rejects for a CPU module. Without CUDA this initialises the gloo process
+    group here (the Runner then skips its own initialisation) and sets mmengine's own
+    ``MMDistributedDataParallel`` with ``device_ids=None`` (the config's value wins over the
+    Runner's default). With CUDA, or without a launcher, nothing changes.
 
     Args:
         cfg (Config): The full config; ``cfg.launcher`` must be set. Modified in place.
@@ -20,9 +22,9 @@ def setup_cpu_distributed(cfg: Config) -> None:
         return
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')
-    from mmgrasp.models.wrappers import CPUDistributedDataParallel  # noqa: F401 (registers it)
     cfg.model_wrapper_cfg = dict(
-        type='CPUDistributedDataParallel',
+        type='MMDistributedDataParallel',
+        device_ids=None,
         broadcast_buffers=False,
         find_unused_parameters=cfg.get('find_unused_parameters', False))
 

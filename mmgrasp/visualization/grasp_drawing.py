@@ -1,9 +1,9 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """Drawing primitives for grasps and semantic maps, on numpy images with OpenCV.
 
-The paper's convention (Fig. 1, DESIGN.md section 1): each grasp is its rectangle with the two
-plates (the ``h`` sides) in blue and the opening (the ``w`` sides) in red. The functions draw in
-place on ``uint8`` images of either channel order; ``channel_order`` only decides how the named
+The paper's convention (Fig. 1, docs/conventions.md section 1): each grasp is its rectangle with the
+two plates (the ``h`` sides) in blue and the opening (the ``w`` sides) in red. The functions draw
+in place on ``uint8`` images of either channel order; ``channel_order`` only decides how the named
 colours (blue, red, the RGB palettes of the datasets) are written.
 """
 from typing import Optional, Sequence, Tuple

@@ -10,8 +10,8 @@ from mmdet.visualization import DetLocalVisualizer
 from mmengine.dist import master_only
 from mmengine.structures import InstanceData
 
-from mmgrasp.structures import best_grasp_per_object
 from mmgrasp.registry import VISUALIZERS
+from mmgrasp.structures import best_grasp_per_object
 from .grasp_drawing import (OPENING_RGB, PLATE_RGB, auto_line_width, default_sem_palette,
                             draw_grasps, draw_label, overlay_sem_seg)
 

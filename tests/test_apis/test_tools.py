@@ -75,3 +75,44 @@ def test_benchmark_cli(tiny_cfg, tmp_path, capsys):
     with pytest.raises(SystemExit):
         with patch.object(sys, 'argv', ['benchmark.py']):
             bench.main()
+
+
+def test_rgbd_demo_writes_grasps_in_metres(tiny_cfg, tmp_path, capsys):
+    """The tiny model on a 96x128 frame with a flat depth of 0.6 m (uint16 millimetres): every
+    kept grasp gets a camera-frame pose whose depth is 0.6 m and whose opening in metres is its
+    opening in pixels times z / f."""
+    import cv2
+    import numpy as np
+    config = str(tmp_path / 'tiny.py')
+    tiny_cfg.dump(config)
+    rgb = np.random.default_rng(0).integers(0, 255, (96, 128, 3), dtype=np.uint8)
+    cv2.imwrite(str(tmp_path / 'frame.png'), rgb)
+    cv2.imwrite(str(tmp_path / 'depth.png'), np.full((96, 128), 600, np.uint16))
+    (tmp_path / 'cam.json').write_text(json.dumps(dict(fx=100.0, fy=100.0, ppx=64.0, ppy=48.0,
+                                                       depth_scale=0.001)))
+    demo = load_script('demo/rgbd_demo.py')
+    out = str(tmp_path / 'out')
+    argv = [str(tmp_path / 'frame.png'), str(tmp_path / 'depth.png'), str(tmp_path / 'cam.json'),
+            config, '--out-dir', out, '--top-k', '3']
+    assert demo.main(argv) == 0
+    result = json.load(open(osp.join(out, 'frame_grasps_3d.json')))
+    assert result['intrinsics']['cx'] == 64.0 and result['grasps']
+    for g in result['grasps']:
+        cam = g['camera']
+        if not cam['valid']:  # a centre outside the frame has no depth
+            continue
+        assert cam['position_m'][2] == pytest.approx(0.6, abs=1e-6)
+        assert cam['depth_m'] == pytest.approx(0.6)
+        assert cam['opening_m'] == pytest.approx(g['opening'] * 0.6 / 100, abs=1e-4)
+        assert cam['jaw_m'] == pytest.approx(g['jaw'] * 0.6 / 100, abs=1e-4)
+        u = g['center'][0] - 0.5  # mmgrasp pixel centres are at +0.5
+        assert cam['position_m'][0] == pytest.approx((u - 64.0) * 0.6 / 100, abs=1e-4)
+    assert sum(g['camera']['valid'] for g in result['grasps']) >= 1
+    assert osp.isfile(osp.join(out, 'vis', 'frame.png'))
+    printed = capsys.readouterr().out
+    assert 'opening [m]' in printed and 'grasps in metres' in printed
+    # a depth image of another size is refused with both names in the message
+    cv2.imwrite(str(tmp_path / 'small.png'), np.full((48, 64), 600, np.uint16))
+    argv[1] = str(tmp_path / 'small.png')
+    assert demo.main(argv) == 1
+    assert 'align the depth to the colour' in capsys.readouterr().err

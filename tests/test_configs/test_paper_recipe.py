@@ -193,6 +193,7 @@ def test_schedule_is_the_authors_burn_in_and_poly(name, epochs):
         lrs.append(optim_wrapper.optimizer.param_groups[0]['lr'])
         for s in schedulers:
             s.step()
+
     def ramp(it, steps=500):  # the authors' burn-in factor; mmengine's reaches 1 at 499
         return 0.333 + 0.667 * min(it, steps) / steps
 

@@ -9,9 +9,9 @@ import pytest
 
 from mmgrasp.datasets import JacquardGraspDataset
 from mmgrasp.datasets.jacquard import load_jacquard_grasps
-from mmgrasp.datasets.jacquard_composites import (compose_scenes, load_composite_objects,
-                                                  make_jacquard_composites, remove_object)
-from mmgrasp.datasets.jacquard_composites import draw_scenes
+from mmgrasp.datasets.jacquard_composites import (compose_scenes, draw_scenes,
+                                                  load_composite_objects, make_jacquard_composites,
+                                                  remove_object)
 
 
 @pytest.fixture(scope='module')
@@ -73,7 +73,8 @@ def test_written_composites_load_back_through_the_dataset(scenes, tmp_path):
 def test_plain_scene_is_one_object(scenes):
     objects = load_composite_objects(scenes[0])
     assert len(objects) == 1
-    np.testing.assert_allclose(objects[0]['grasps'], load_jacquard_grasps(scenes[0] + '_grasps.txt'))
+    np.testing.assert_allclose(objects[0]['grasps'],
+                               load_jacquard_grasps(scenes[0] + '_grasps.txt'))
 
 
 def test_draw_scenes_prefers_distinct_objects(jacquard_root):

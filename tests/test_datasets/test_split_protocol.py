@@ -1,5 +1,5 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Nothing is chosen on test data (DESIGN.md section 5).
+"""Nothing is chosen on test data (docs/conventions.md section 5).
 
 Every shipped config is built on the data at hand (the real Cornell and Jacquard samples of
 ``../shared/data``, generated synthetic scenes, the OCID_grasp fixture with a second training

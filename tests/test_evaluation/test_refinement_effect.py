@@ -28,7 +28,8 @@ def _case():
     A's second grasp is perfect but scores lower: only the top grasp counts.
     """
     preds = [
-        dict(bboxes=np.array([_grasp(2), _grasp(0)]), bboxes_unrefined=np.array([_grasp(8), _grasp(0)]),
+        dict(bboxes=np.array([_grasp(2), _grasp(0)]),
+             bboxes_unrefined=np.array([_grasp(8), _grasp(0)]),
              scores=np.array([0.9, 0.5])),
         dict(bboxes=np.array([_grasp(173)]), bboxes_unrefined=np.array([_grasp(3)]),
              scores=np.array([0.8])),

@@ -4,15 +4,14 @@ import math
 import numpy as np
 import torch
 
-from mmgrasp.structures import (angle_diff, angle_to_bin, bin_to_angle, wrap_angle,
-                                wrap_angle_half)
+from mmgrasp.structures import angle_diff, angle_to_bin, bin_to_angle, wrap_angle, wrap_angle_half
 
 
 def test_wrap_angle():
     x = np.array([0, math.pi, -1e-12, 3 * math.pi / 2, -math.pi / 4, 7.0])
     out = wrap_angle(x)
-    np.testing.assert_allclose(out, [0, 0, math.pi - 1e-12, math.pi / 2, 3 * math.pi / 4, 7.0 - 2 * math.pi],
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        out, [0, 0, math.pi - 1e-12, math.pi / 2, 3 * math.pi / 4, 7.0 - 2 * math.pi], atol=1e-9)
     assert np.all(out >= 0) and np.all(out < math.pi)
     t = wrap_angle(torch.tensor([-1e-7, math.pi], dtype=torch.float32))
     assert torch.all(t < math.pi) and torch.all(t >= 0)

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmgrasp.structures import (corners_to_grasps, grasp_to_hbox, grasps_to_corners,
-                                hbox_to_grasp)
+from mmgrasp.structures import corners_to_grasps, grasp_to_hbox, grasps_to_corners, hbox_to_grasp
 from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, small_grasps
 
 

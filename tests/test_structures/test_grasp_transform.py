@@ -28,13 +28,14 @@ def test_resize_then_crop_round_trip():
     exactly the loaded ones (what predictions and the metric rely on)."""
     init_default_scope('mmgrasp')
     rng = np.random.default_rng(0)
-    grasps = np.stack([rng.uniform(250, 390, 20), rng.uniform(170, 310, 20), rng.uniform(10, 40, 20),
-                       rng.uniform(5, 20, 20), rng.uniform(0, math.pi, 20)], axis=1).astype(np.float32)
-    results = dict(img=np.zeros((480, 640, 3), np.uint8), img_shape=(480, 640), ori_shape=(480, 640),
-                   gt_grasps=grasps.copy(), gt_obj_labels=np.ones(20, np.int64),
-                   gt_ignore_flags=np.zeros(20, bool))
-    for step in (dict(type='GraspResize', scale_factor=0.75), dict(type='GraspCenterCrop', crop_size=300),
-                 dict(type='PackGraspInputs')):
+    grasps = np.stack([rng.uniform(250, 390, 20), rng.uniform(170, 310, 20),
+                       rng.uniform(10, 40, 20), rng.uniform(5, 20, 20),
+                       rng.uniform(0, math.pi, 20)], axis=1).astype(np.float32)
+    results = dict(img=np.zeros((480, 640, 3), np.uint8), img_shape=(480, 640),
+                   ori_shape=(480, 640), gt_grasps=grasps.copy(),
+                   gt_obj_labels=np.ones(20, np.int64), gt_ignore_flags=np.zeros(20, bool))
+    for step in (dict(type='GraspResize', scale_factor=0.75),
+                 dict(type='GraspCenterCrop', crop_size=300), dict(type='PackGraspInputs')):
         results = TRANSFORMS.build(step)(results)
     sample = results['data_samples']
     assert sample.img_shape == (300, 300)

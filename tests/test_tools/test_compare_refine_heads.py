@@ -15,6 +15,7 @@ def det_seg(tmp_path_factory):
     """A tiny Det_Seg config (no refinement head) on 8 synthetic scenes (2 held out for the
     test side), and a checkpoint."""
     from mmengine.registry import init_default_scope
+
     from mmgrasp.registry import MODELS
     root = tmp_path_factory.mktemp('compare_refine')
     generate_synthetic_dataset(str(root / 'data'), num=8, size=128, seed=3, val_ratio=0.25)

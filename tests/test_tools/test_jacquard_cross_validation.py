@@ -57,7 +57,8 @@ def test_finished_steps_are_read_back_not_run_again(tmp_path, monkeypatch):
     monkeypatch.setattr(cv, 'run', no_run)
     res = cv.run_fold(args, 3)
     assert set(res) == {'det', 'det_seg', 'det_seg_refine'}
-    assert 'composites' not in res['det'] and res['det_seg']['composites']['grasp/acc_a30_iou25'] == 0.6
+    assert ('composites' not in res['det']
+            and res['det_seg']['composites']['grasp/acc_a30_iou25'] == 0.6)
 
 
 def test_an_interrupted_fold_resumes_at_the_missing_step(tmp_path, monkeypatch):

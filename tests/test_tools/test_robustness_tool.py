@@ -7,7 +7,6 @@ from unittest.mock import patch
 
 import pytest
 import torch
-
 from mmengine.config import DictAction
 
 from mmgrasp.datasets import CornellGraspDataset
@@ -19,6 +18,7 @@ from mmgrasp.testing import load_script, tiny_train_config
 def tiny_run(tmp_path_factory):
     """A tiny Det_Seg_Refine config on 20 synthetic scenes (5 held out) and a checkpoint."""
     from mmengine.registry import init_default_scope
+
     from mmgrasp.registry import MODELS
     root = tmp_path_factory.mktemp('robust')
     generate_synthetic_dataset(str(root / 'data'), num=20, size=128, seed=1, val_ratio=0.25)

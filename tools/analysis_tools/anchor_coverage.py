@@ -4,10 +4,10 @@
     python tools/analysis_tools/anchor_coverage.py CONFIG [--split test] [--max-images 200] \
         [--cfg-options ...]
 
-Each grasp's detection target is its box in its own unrotated frame (DESIGN.md section 2). The
-tool runs the dataset's test pipeline (no random augmentation), lays the config's anchors over
-the padded image, and prints the fraction of target boxes whose best anchor reaches IoU 0.7 (the
-RPN's positive threshold) and 0.5, with the box size statistics.
+Each grasp's detection target is its box in its own unrotated frame (docs/conventions.md
+section 2). The tool runs the dataset's test pipeline (no random augmentation), lays the config's
+anchors over the padded image, and prints the fraction of target boxes whose best anchor reaches
+IoU 0.7 (the RPN's positive threshold) and 0.5, with the box size statistics.
 """
 import argparse
 from typing import Dict

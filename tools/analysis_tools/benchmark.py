@@ -183,7 +183,9 @@ def staged_predict(model: torch.nn.Module, batch: dict, timer: StageTimer) -> No
         if getattr(model, 'with_refine_head', False):
             results = timer('refinement head', model.refine_head.predict, seg_logits, results,
                             metas)
-        timer('post-processing/semantic map', model._seg_to_images, seg_logits, metas, True)
+        timer('post-processing/semantic map',
+              lambda: [m.argmax(dim=0, keepdim=True)
+                       for m in model.semantic_head.predict_by_feat(seg_logits, metas, True)])
 
     def rescale():
         for sample, res in zip(samples, results):

@@ -18,7 +18,7 @@ angle), the figure a model that learned nothing would reach.
 
 Validation: by default each fold trains on its whole training side with no validation loop
 (the fixed schedule's last checkpoint is tested; nothing needs choosing), as for the figures in
-the README. ``--validate`` keeps the config's validation hold-out instead (``val_ratio`` of the
+docs/results.md. ``--validate`` keeps the config's validation hold-out instead (``val_ratio`` of the
 training folds, never a test image) and its ``save_best`` checkpoint; the test still uses the
 last checkpoint.
 

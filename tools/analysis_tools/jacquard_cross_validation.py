@@ -1,5 +1,6 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Jacquard k-fold cross-validation of Detection, Det_Seg and Det_Seg_Refine, with a grasp per object.
+"""Jacquard k-fold cross-validation of Detection, Det_Seg and Det_Seg_Refine, with a grasp per
+object.
 
     python tools/analysis_tools/jacquard_cross_validation.py \
         [--data-root ../shared/data/jacquard/Samples/] [--folds 5] [--fold-by object] \
@@ -33,7 +34,8 @@ at the first epoch end past it); ``--refine-minutes`` overrides it for the refin
 Every step writes its result file atomically and is skipped when that file exists, so an
 interrupted benchmark resumes where it stopped (a training run resumes from its newest intact
 checkpoint); ``WORK_DIR/params.json`` records the data, folds and configs, and a work dir made
-with other ones is refused rather than read back. The summary is printed and written to ``WORK_DIR/jacquard_cv.json``.
+with other ones is refused rather than read back. The summary is printed and written to
+``WORK_DIR/jacquard_cv.json``.
 """
 import argparse
 import json
@@ -144,14 +146,15 @@ def train_variant(args: argparse.Namespace, fold: int, variant: str, fold_dir: s
     opts = fold_options(args, fold) + NO_VALIDATION
     if variant in REFINE_VARIANTS:
         minutes = args.refine_minutes or args.minutes
-        opts.append(f'load_from={read_json(osp.join(fold_dir, "det_seg", "train_done.json"))["checkpoint"]}')
+        opts.append('load_from='
+                    f'{read_json(osp.join(fold_dir, "det_seg", "train_done.json"))["checkpoint"]}')
     start = time.perf_counter()
     run([sys.executable, osp.join(TOOLS, 'train.py'), args.configs[variant], '--work-dir', run_dir,
          '--train-minutes', str(minutes), '--resume', '--cfg-options'] + opts
         + list(args.cfg_options))
     checkpoint = last_checkpoint(run_dir)
     write_json_atomic(done, dict(checkpoint=checkpoint,
-                          wall_minutes_this_run=(time.perf_counter() - start) / 60))
+                                 wall_minutes_this_run=(time.perf_counter() - start) / 60))
     return checkpoint
 
 

@@ -86,7 +86,8 @@ def detect_layout(state_dict: Dict[str, Tensor]) -> str:
 
 
 def rename_block_key(rest: str, src: str, dst: str, expand: bool) -> str:
-    """Rename a key inside one block, e.g. ``conv.0.1.running_mean`` -> ``expand_conv.bn.running_mean``.
+    """Rename a key inside one block, e.g. ``conv.0.1.running_mean`` ->
+    ``expand_conv.bn.running_mean``.
 
     Args:
         rest (str): The key after ``features.{k}.``.
@@ -130,7 +131,8 @@ def convert(state_dict: Dict[str, Tensor], dst: str = 'mmdet') -> 'OrderedDict[s
     src = detect_layout(state_dict)
     blocks = block_index()
     last = len(blocks) + 1  # features.18
-    ends = {0: 'conv1', last: 'conv2'} if dst == 'mmdet' else {0: 'features.0', last: f'features.{last}'}
+    ends = ({0: 'conv1', last: 'conv2'} if dst == 'mmdet' else
+            {0: 'features.0', last: f'features.{last}'})
     out = OrderedDict()
     for key, value in state_dict.items():
         head, k, rest = key.split('.', 2)
@@ -151,7 +153,8 @@ def convert(state_dict: Dict[str, Tensor], dst: str = 'mmdet') -> 'OrderedDict[s
     return out
 
 
-def check_against_torchvision(src_state_dict: Dict[str, Tensor], mmdet_state_dict: Dict[str, Tensor],
+def check_against_torchvision(src_state_dict: Dict[str, Tensor],
+                              mmdet_state_dict: Dict[str, Tensor],
                               input_shape: Tuple[int, ...] = (2, 3, 224, 224)) -> float:
     """Load both into their networks (strict) and compare the eight stage outputs.
 

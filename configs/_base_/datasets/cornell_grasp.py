@@ -3,7 +3,7 @@
 #   --cfg-options train_dataloader.dataset.fold=K val_dataloader.dataset.fold=K \
 #                 test_dataloader.dataset.fold=K
 # Validation (save_best, early looks at the metric) runs on a seeded 10 % of the *training* folds,
-# never on the test fold (DESIGN.md section 5); training uses the other 90 %.
+# never on the test fold (docs/conventions.md section 5); training uses the other 90 %.
 # and average the five runs (paper VI-A). For object-wise folds add
 #   object_map_file='processedData/z.txt' to the three datasets.
 dataset_type = 'CornellGraspDataset'

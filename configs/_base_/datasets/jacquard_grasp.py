@@ -1,7 +1,7 @@
 # Jacquard grasp dataset, original layout <root>/<objectID>/<k>_<objectID>_* (see data/README.md).
 # 95/5 image-wise seeded split (paper VI-A); images halved to 512x512 (paper VI-B).
 # Validation (save_best) runs on a seeded 5 % of the 95 % training side, never on the test side
-# (DESIGN.md section 5); training uses the rest.
+# (docs/conventions.md section 5); training uses the rest.
 dataset_type = 'JacquardGraspDataset'
 data_root = 'data/jacquard/'
 backend_args = None

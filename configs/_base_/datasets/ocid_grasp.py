@@ -4,7 +4,8 @@ dataset_type = 'OCIDGraspDataset'
 data_root = 'data/OCID_grasp/'
 backend_args = None
 # Validation (save_best) runs on whole sequences held out of training_0.txt (10 %, seeded);
-# validation_0.txt is the test side and is never used for validation (DESIGN.md section 5).
+# validation_0.txt is the test side and is never used for validation (docs/conventions.md,
+# section 5).
 val_ratio = 0.1
 val_group = 'sequence'
 

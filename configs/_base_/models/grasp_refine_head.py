@@ -1,4 +1,4 @@
-# The grasp refinement head of Det_Seg_Refine (paper IV-D, Eq. 9-10; DESIGN.md section 4),
+# The grasp refinement head of Det_Seg_Refine (paper IV-D, Eq. 9-10; docs/conventions.md section 4),
 # written once. A det_seg_refine_* config lists this file after its Det_Seg config and adds both
 # variables to the model (mmengine binds `_base_` to the merged base files):
 #   _base_ = ['./det_seg_r101_fpn_jacquard.py', '../_base_/models/grasp_refine_head.py']
@@ -14,8 +14,8 @@ refine_head = dict(
     roi_size=(16, 16),
     feat_stride=4,
     fc_channels=(256, 256),  # two fc layers, each with norm + LeakyReLU(0.01) (paper IV-D)
-    # Eq. 10 deltas with the angle difference wrapped into [-pi/2, pi/2) (DESIGN.md section 4);
-    # the target stds are a named deviation (Eq. 10 has none).
+    # Eq. 10 deltas with the angle difference wrapped into [-pi/2, pi/2) (docs/conventions.md
+    # section 4); the target stds are a named deviation (Eq. 10 has none).
     bbox_coder=dict(type='DeltaXYWHTGraspCoder', target_stds=(0.1, 0.1, 0.2, 0.2, 0.05)),
     loss_refine=dict(type='mmdet.SmoothL1Loss', beta=1.0 / 9.0, loss_weight=0.8))  # lambda_refine
 refine_train_cfg = dict(

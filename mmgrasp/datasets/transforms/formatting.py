@@ -17,9 +17,9 @@ from mmgrasp.structures import NUM_ORIENTATION_BINS, grasp_to_hbox
 class PackGraspInputs(BaseTransform):
     """Pack the image and the annotations for a grasp detector.
 
-    The detection targets are made here, after all geometric augmentations (DESIGN.md section 2):
-    each grasp's box in its own unrotated frame ``(x - w/2, y - h/2, x + w/2, y + h/2)`` and its
-    orientation bin, from :func:`mmgrasp.structures.grasp_to_hbox`.
+    The detection targets are made here, after all geometric augmentations (docs/conventions.md
+    section 2): each grasp's box in its own unrotated frame ``(x - w/2, y - h/2, x + w/2, y + h/2)``
+    and its orientation bin, from :func:`mmgrasp.structures.grasp_to_hbox`.
 
     The packed dict has:
 

@@ -101,4 +101,3 @@ class NonFiniteLossHook(Hook):
                 f'Refusing to save the checkpoint of iteration '
                 f'{checkpoint.get("meta", {}).get("iter", runner.iter)}: {len(bad)} '
                 f'tensor(s) hold NaN or inf ({shown}). Nothing was written.')
-

@@ -1,8 +1,9 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Jaccard-index grasp accuracy (paper VI-A, Tables I-V; DESIGN.md section 5).
+"""Jaccard-index grasp accuracy (paper VI-A, Tables I-V; docs/conventions.md section 5).
 
 A predicted grasp is correct against a ground-truth grasp when their angle difference, mod pi into
-``[0, pi/2]``, is **below** the angle threshold and their rotated IoU is **above** the IoU threshold.
+``[0, pi/2]``, is **below** the angle threshold and their rotated IoU is **above** the IoU
+threshold.
 
 - ``mode='top1'`` (Cornell, Jacquard): per image, the single highest-scoring prediction is correct
   when it matches any ground-truth grasp. Accuracy = correct images / images; an image without
@@ -12,8 +13,8 @@ A predicted grasp is correct against a ground-truth grasp when their angle diffe
   it matches any ground-truth grasp of that class. Accuracy = correct pairs / pairs.
 
 The whole threshold grid of Tables III-IV is evaluated in one pass, plus semantic segmentation IoU
-when the samples carry ``pred_sem_seg`` and ``gt_sem_seg``, under two definitions (DESIGN.md
-section 5):
+when the samples carry ``pred_sem_seg`` and ``gt_sem_seg``, under two definitions
+(docs/conventions.md section 5):
 
 - ``seg_mIoU``: the dataset-level mean IoU over classes (intersections and unions summed over all
   images, then averaged over the classes present), the usual semantic-segmentation figure;
@@ -30,7 +31,7 @@ scoring above 0.05. It defaults to 0 (the best grasp is taken whatever its score
 config sets 0.05. An evaluation of no samples (or, per class, of no (image, class) pair with
 ground truth) is an error, never a silent 0.
 
-Data sample fields read (see README, "Data conventions"):
+Data sample fields read (see docs/conventions.md, "Data sample fields"):
 ``pred_instances.bboxes`` ``(P, 5)`` grasps ``(x, y, w, h, theta)`` (tensor or RotatedBoxes) in the
 frame of the original image resolution, ``pred_instances.scores`` ``(P,)``,
 ``gt_instances.grasps`` ``(G, 5)`` in the pipeline's frame (mapped back to the original image
@@ -49,8 +50,7 @@ from mmengine.logging import MMLogger
 from mmengine.structures import BaseDataElement
 
 from mmgrasp.registry import METRICS
-from mmgrasp.structures import (angle_diff, grasp_iou, grasps_to_original,
-                                input_to_original_matrix)
+from mmgrasp.structures import angle_diff, grasp_iou, grasps_to_original, input_to_original_matrix
 
 MODES = ('top1', 'per_class')
 
@@ -68,7 +68,8 @@ def threshold_key(angle_deg: float, iou_thr: float) -> str:
     return f'acc_a{angle_deg:g}_iou{round(iou_thr * 100):02d}'
 
 
-def match_grid(pred: np.ndarray, gts: np.ndarray, grid: Sequence[Tuple[float, float]]) -> np.ndarray:
+def match_grid(pred: np.ndarray, gts: np.ndarray,
+               grid: Sequence[Tuple[float, float]]) -> np.ndarray:
     """Whether one predicted grasp matches any ground truth, at each grid point.
 
     Args:
@@ -131,7 +132,8 @@ class GraspJaccardMetric(BaseMetric):
             raise ValueError('angle_thrs and iou_thrs need at least one value each')
         self.mode = mode
         grid = [(float(a), float(iou_thrs[0])) for a in angle_thrs]
-        grid += [(float(angle_thrs[0]), float(t)) for t in iou_thrs if float(t) != float(iou_thrs[0])]
+        grid += [(float(angle_thrs[0]), float(t)) for t in iou_thrs
+                 if float(t) != float(iou_thrs[0])]
         self.grid: List[Tuple[float, float]] = grid
         self.num_sem_classes = num_sem_classes
         self.ignore_index = ignore_index
@@ -240,7 +242,8 @@ class GraspJaccardMetric(BaseMetric):
         union = area_p + area_g - inter
         # the authors' per-image IoU: predicted object classes of at least seg_min_pixels pixels
         counted = [c for c in range(1, n) if area_p[c] >= self.seg_min_pixels]
-        img_iou = float(np.mean([(inter[c] / union[c]).item() for c in counted])) if counted else 0.0
+        img_iou = float(np.mean([(inter[c] / union[c]).item()
+                                 for c in counted])) if counted else 0.0
         return dict(
             inter=inter.numpy(), union=union.numpy(), img_iou=img_iou,
             fg=np.array([(fg_p & fg_g).sum().item(), (fg_p | fg_g).sum().item()]))
@@ -285,11 +288,13 @@ class GraspJaccardMetric(BaseMetric):
             inter = sum(np.pad(s['inter'], (0, n - len(s['inter']))) for s in seg)
             union = sum(np.pad(s['union'], (0, n - len(s['union']))) for s in seg)
             present = union > 0
-            metrics['seg_mIoU'] = float(np.mean(inter[present] / union[present])) if present.any() else 0.0
+            metrics['seg_mIoU'] = float(np.mean(
+                inter[present] / union[present])) if present.any() else 0.0
             fg = sum(s['fg'] for s in seg)
             metrics['seg_fg_IoU'] = float(fg[0] / fg[1]) if fg[1] > 0 else 0.0
             metrics['seg_img_IoU'] = float(np.mean([s['img_iou'] for s in seg]))
-            logger.info(f'Segmentation over {len(seg)} images: mIoU={metrics["seg_mIoU"] * 100:.2f}%, '
+            logger.info(f'Segmentation over {len(seg)} images: '
+                        f'mIoU={metrics["seg_mIoU"] * 100:.2f}%, '
                         f'foreground IoU={metrics["seg_fg_IoU"] * 100:.2f}%, per-image IoU of '
                         f'predicted classes (authors\' OCID_grasp definition)='
                         f'{metrics["seg_img_IoU"] * 100:.2f}%')

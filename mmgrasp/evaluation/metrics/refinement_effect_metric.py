@@ -1,5 +1,6 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""The paired effect of the refinement head as a metric (:mod:`mmgrasp.evaluation.refinement_effect`)."""
+"""The paired effect of the refinement head as a metric
+(:mod:`mmgrasp.evaluation.refinement_effect`)."""
 from collections import OrderedDict
 from typing import Dict, Optional, Sequence
 

@@ -14,45 +14,16 @@ The attachment of the semantic head follows mmdet's ``TwoStagePanopticSegmentor`
 import copy
 from typing import Dict, List, Optional
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 from mmdet.models.detectors import TwoStageDetector
 from mmdet.structures import SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
-from mmgrasp.models.utils import check_pretrained_files
+from mmgrasp.models.utils import check_pretrained_files, warp_to_original  # noqa: F401
 from mmgrasp.registry import MODELS
-from mmgrasp.structures import grasps_to_original, input_to_original_matrix
-
-
-def warp_to_original(logits: Tensor, meta: dict) -> Tensor:
-    """Resample ``(1, C, h, w)`` input-frame logits onto the original image grid.
-
-    Args:
-        logits (Tensor): ``(1, C, h, w)`` logits over the network input (``img_shape``).
-        meta (dict): Metainfo with ``ori_shape`` and ``homography_matrix`` or ``scale_factor``.
-
-    Returns:
-        Tensor: ``(1, C, H, W)`` logits at ``ori_shape``; zero where the input did not reach.
-    """
-    h, w = logits.shape[-2:]
-    ori_h, ori_w = meta.get('ori_shape', (h, w))[:2]
-    to_input = np.linalg.inv(input_to_original_matrix(meta))  # original -> input
-    if np.allclose(to_input, np.eye(3)) and (ori_h, ori_w) == (h, w):
-        return logits
-    if np.allclose(to_input[:2, 2], 0) and np.allclose(to_input[[0, 1], [1, 0]], 0):
-        return F.interpolate(logits, size=(ori_h, ori_w), mode='bilinear', align_corners=False)
-    # Pixel centres of the original image, mapped into the input, normalised for grid_sample.
-    ys, xs = torch.meshgrid(torch.arange(ori_h, dtype=torch.float64) + 0.5,
-                            torch.arange(ori_w, dtype=torch.float64) + 0.5, indexing='ij')
-    m = torch.as_tensor(to_input[:2], dtype=torch.float64)
-    qx = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
-    qy = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
-    grid = torch.stack([qx / w * 2 - 1, qy / h * 2 - 1], dim=-1)[None].to(logits)
-    return F.grid_sample(logits, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
+from mmgrasp.structures import grasps_to_original
 
 
 @MODELS.register_module()
@@ -116,7 +87,8 @@ class GraspDetSeg(TwoStageDetector):
 
     def init_weights(self) -> None:
         """Initialise the weights; first, fail with the command that fetches them if a local
-        ``Pretrained`` checkpoint is missing (:func:`~mmgrasp.models.utils.check_pretrained_files`)."""
+        ``Pretrained`` checkpoint is missing
+        (:func:`~mmgrasp.models.utils.check_pretrained_files`)."""
         check_pretrained_files(self)
         super().init_weights()
 
@@ -159,10 +131,7 @@ class GraspDetSeg(TwoStageDetector):
 
         if self.with_semantic_head:
             seg_logits = self.semantic_head(x)['seg_preds']  # (B, C, H/4, W/4)
-            labels = self.semantic_head.stack_labels(batch_data_samples)
-            up = F.interpolate(seg_logits, size=labels.shape[-2:], mode='bilinear',
-                               align_corners=False)
-            losses['loss_seg'] = self.semantic_head.loss_seg(up, labels)
+            losses.update(self.semantic_head.loss_by_feat(seg_logits, batch_data_samples))
             if self.with_refine_head:
                 candidates = self._training_candidates(x, rpn_results_list, batch_data_samples)
                 seg_in = seg_logits.detach() if self.refine_detach_seg else seg_logits
@@ -212,9 +181,9 @@ class GraspDetSeg(TwoStageDetector):
             seg_logits = self.semantic_head(x)['seg_preds']
             if self.with_refine_head:
                 results = self.refine_head.predict(seg_logits, results, batch_img_metas)
-            seg_maps = self._seg_to_images(seg_logits, batch_img_metas, rescale)
-            for sample, seg in zip(batch_data_samples, seg_maps):
-                sample.pred_sem_seg = PixelData(sem_seg=seg)
+            seg_maps = self.semantic_head.predict_by_feat(seg_logits, batch_img_metas, rescale)
+            for sample, logits in zip(batch_data_samples, seg_maps):
+                sample.pred_sem_seg = PixelData(sem_seg=logits.argmax(dim=0, keepdim=True))
 
         for sample, res in zip(batch_data_samples, results):
             if rescale and len(res) > 0:  # undo the pipeline's resize and crop
@@ -223,26 +192,6 @@ class GraspDetSeg(TwoStageDetector):
                         res[key] = grasps_to_original(res[key], sample.metainfo)
             sample.pred_instances = res
         return batch_data_samples
-
-    @staticmethod
-    def _seg_to_images(seg_logits: Tensor, batch_img_metas: List[dict],
-                       rescale: bool) -> List[Tensor]:
-        """Logits at 1/4 -> ``(1, H, W)`` class maps per image.
-
-        With ``rescale`` the map is warped back to the original image through the pipeline's
-        ``homography_matrix`` (so a crop is undone, not stretched); pixels the network did not
-        see get class 0.
-        """
-        pad_h, pad_w = batch_img_metas[0]['batch_input_shape']
-        up = F.interpolate(seg_logits, size=(pad_h, pad_w), mode='bilinear', align_corners=False)
-        maps = []
-        for i, meta in enumerate(batch_img_metas):
-            h, w = meta['img_shape'][:2]
-            logits = up[i:i + 1, :, :h, :w]  # (1, C, h, w)
-            if rescale:
-                logits = warp_to_original(logits, meta)
-            maps.append(logits[0].argmax(dim=0, keepdim=True))
-        return maps
 
     def _forward(self, batch_inputs: Tensor, batch_data_samples: Optional[SampleList] = None):
         """Tensor mode: raw outputs of the RoI head and, if present, the semantic logits."""

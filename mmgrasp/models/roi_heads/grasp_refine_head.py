@@ -1,5 +1,5 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Grasp refinement head, aligned form (paper IV-D, Eq. 9-10; DESIGN.md section 4).
+"""Grasp refinement head, aligned form (paper IV-D, Eq. 9-10; docs/conventions.md section 4).
 
 The paper's authors never published this head; this is a re-implementation from the text.
 Each grasp candidate of the detection branch is cropped, in its own rotated frame, out of the
@@ -15,7 +15,7 @@ The paper's own form (the candidate cut out *in place* on the map) is
 :class:`~mmgrasp.models.roi_heads.InPlaceGraspRefineHead`, a subclass that only changes
 :meth:`GraspRefineHead.build_input`.
 
-Named deviations from the paper (DESIGN.md section 4):
+Named deviations from the paper (docs/conventions.md section 4):
 
 - Eq. 10's angle delta is wrapped into ``[-pi/2, pi/2)`` before dividing by pi (the coder's
   ``angle_mode='wrap'``; ``'paper'`` keeps the printed form).
@@ -45,7 +45,7 @@ from mmgrasp.structures import angle_diff, angle_to_bin, grasp_iou
 
 def match_grasps(candidates: Tensor, gt_grasps: Tensor, iou_thr: float,
                  angle_thr_deg: float) -> Tuple[Tensor, Tensor]:
-    """Match candidates to ground-truth grasps by the metric's rule (DESIGN.md section 5).
+    """Match candidates to ground-truth grasps by the metric's rule (docs/conventions.md section 5).
 
     A candidate matches a ground-truth grasp when their rotated IoU is above ``iou_thr`` and
     their angle difference, mod pi into ``[0, pi/2]``, is below ``angle_thr_deg`` (the two strict

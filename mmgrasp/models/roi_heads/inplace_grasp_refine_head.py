@@ -1,5 +1,5 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Grasp refinement head, the paper's form (paper IV-D and Fig. 3; DESIGN.md section 4).
+"""Grasp refinement head, the paper's form (paper IV-D and Fig. 3; docs/conventions.md section 4).
 
 Reference: S. Ainetter and F. Fraundorfer, "End-to-end Trainable Deep Neural Network for Robotic
 Grasp Detection and Semantic Segmentation from RGB", ICRA 2021, section IV-D: "the area of the

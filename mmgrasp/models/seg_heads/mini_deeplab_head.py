@@ -1,5 +1,6 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Semantic segmentation branch: a Mini-DeepLab per FPN level (paper IV-C; DESIGN.md section 3).
+"""Semantic segmentation branch: a Mini-DeepLab per FPN level (paper IV-C; docs/conventions.md
+section 3).
 
 ::
 
@@ -20,6 +21,7 @@ from torch import Tensor
 
 from mmgrasp.registry import MODELS
 from ..layers import MiniDeepLab
+from ..utils import warp_to_original
 
 
 @MODELS.register_module()
@@ -80,21 +82,71 @@ class MiniDeepLabHead(BaseSemanticHead):
         return dict(seg_preds=self.conv_seg(seg_feats), seg_feats=seg_feats)
 
     def loss(self, x: Tuple[Tensor], batch_data_samples: SampleList) -> Dict[str, Tensor]:
-        """Hard-pixel-mined cross-entropy at the resolution of the (padded) labels.
+        """Hard-pixel-mined cross-entropy of the head's prediction from FPN maps ``x``.
 
         Args:
             x (tuple[Tensor]): FPN maps.
+            batch_data_samples (list[DetDataSample]): With ``gt_sem_seg.sem_seg`` ``(1, H, W)``.
+
+        Returns:
+            dict: ``loss_seg``.
+        """
+        return self.loss_by_feat(self(x)['seg_preds'], batch_data_samples)
+
+    def loss_by_feat(self, seg_preds: Tensor,
+                     batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """Hard-pixel-mined cross-entropy at the resolution of the (padded) labels.
+
+        The detector calls this with the logits it also hands to the refinement head, so the
+        head runs once per step.
+
+        Args:
+            seg_preds (Tensor): ``(B, num_classes, H/4, W/4)`` logits.
             batch_data_samples (list[DetDataSample]): With ``gt_sem_seg.sem_seg`` ``(1, H, W)``,
                 padded to the batch shape (``pad_seg=True, seg_pad_value=255``).
 
         Returns:
             dict: ``loss_seg``.
         """
-        seg_preds = self(x)['seg_preds']
         labels = self.stack_labels(batch_data_samples)  # (B, H, W)
         seg_preds = F.interpolate(seg_preds, size=labels.shape[-2:], mode='bilinear',
                                   align_corners=False)
         return dict(loss_seg=self.loss_seg(seg_preds, labels))
+
+    def predict(self, x: Tuple[Tensor], batch_img_metas: List[dict],
+                rescale: bool = False) -> List[Tensor]:
+        """Per-image logits from FPN maps ``x`` (see :meth:`predict_by_feat`)."""
+        return self.predict_by_feat(self(x)['seg_preds'], batch_img_metas, rescale)
+
+    def predict_by_feat(self, seg_preds: Tensor, batch_img_metas: List[dict],
+                        rescale: bool = False) -> List[Tensor]:
+        """Logits at 1/4 -> per-image logits at the input or the original resolution.
+
+        Unlike mmdet's ``BaseSemanticHead.predict`` (a resize to ``ori_shape``), ``rescale``
+        warps each map back through the pipeline's ``homography_matrix``
+        (:func:`~mmgrasp.models.utils.warp_to_original`), so a crop, shift or rotation is
+        undone, not stretched; pixels the network did not see get logits 0.
+
+        Args:
+            seg_preds (Tensor): ``(B, num_classes, H/4, W/4)`` logits of the padded batch.
+            batch_img_metas (list[dict]): ``batch_input_shape``, ``img_shape`` and, for
+                ``rescale``, ``ori_shape`` and ``homography_matrix`` / ``scale_factor``.
+            rescale (bool): Map to the original image. Defaults to False.
+
+        Returns:
+            list[Tensor]: ``(num_classes, h, w)`` logits per image, ``(h, w)`` its
+            ``img_shape`` (``ori_shape`` with ``rescale``).
+        """
+        pad_h, pad_w = batch_img_metas[0]['batch_input_shape']
+        up = F.interpolate(seg_preds, size=(pad_h, pad_w), mode='bilinear', align_corners=False)
+        maps = []
+        for i, meta in enumerate(batch_img_metas):
+            h, w = meta['img_shape'][:2]
+            logits = up[i:i + 1, :, :h, :w]  # (1, C, h, w)
+            if rescale:
+                logits = warp_to_original(logits, meta)
+            maps.append(logits[0])
+        return maps
 
     @staticmethod
     def stack_labels(batch_data_samples: SampleList) -> Tensor:

@@ -1,4 +1,5 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 from .pretrained_files import PRETRAINED_FETCH_COMMANDS, check_pretrained_files
+from .warp_to_original import warp_to_original
 
-__all__ = ['PRETRAINED_FETCH_COMMANDS', 'check_pretrained_files']
+__all__ = ['PRETRAINED_FETCH_COMMANDS', 'check_pretrained_files', 'warp_to_original']

@@ -78,5 +78,6 @@ def check_pretrained_files(model: nn.Module) -> None:
                 'weights into $MMGRASP_PRETRAINED_DIR (default ~/.cache/mmgrasp/pretrained), '
                 'the folder the config reads.')
     else:
-        msg += ' Fix the `checkpoint` of its init_cfg, or set `init_cfg=None` to train from scratch.'
+        msg += (' Fix the `checkpoint` of its init_cfg, or set `init_cfg=None` to train from '
+                'scratch.')
     raise FileNotFoundError(msg)

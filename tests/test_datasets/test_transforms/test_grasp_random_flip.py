@@ -38,3 +38,20 @@ def test_no_flip():
 def test_bad_direction():
     with pytest.raises(ValueError):
         GraspRandomFlip(direction='sideways')
+
+
+@pytest.mark.parametrize('direction, matrix', [
+    ('horizontal', [[-1, 0, 60], [0, 1, 0], [0, 0, 1]]),
+    ('vertical', [[1, 0, 0], [0, -1, 40], [0, 0, 1]]),
+    ('diagonal', [[-1, 0, 60], [0, -1, 40], [0, 0, 1]]),
+])
+def test_homography_is_the_mirror_and_maps_grasps_back(direction, matrix):
+    """A pixel edge at x maps to w - x (pixel centres included), and grasps_to_original
+    undoes the flip to 1e-5, angle included."""
+    from mmgrasp.structures import grasps_to_original
+    results = _results()
+    original = results['gt_grasps'].copy()
+    out = GraspRandomFlip(prob=1.0, direction=direction)(results)
+    np.testing.assert_allclose(out['homography_matrix'], matrix, atol=1e-12)
+    back = grasps_to_original(out['gt_grasps'], dict(homography_matrix=out['homography_matrix']))
+    np.testing.assert_allclose(back, original, atol=1e-5)

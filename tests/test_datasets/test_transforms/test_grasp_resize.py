@@ -94,3 +94,24 @@ def test_transform_grasps_replays_transform(kwargs):
     assert shape == out['img_shape'] and keep.dtype == bool
     np.testing.assert_array_equal(out['gt_grasps'], mapped[keep])
     np.testing.assert_array_equal(out['gt_obj_labels'], np.flatnonzero(keep))
+
+
+def test_homography_is_the_resize_and_maps_grasps_back():
+    """The recorded map is diag(sx, sy, 1) composed after an earlier one, and
+    grasps_to_original undoes the resize to 1e-5: all of a grasp for an isotropic resize; centre,
+    opening and angle for an anisotropic one (the jaw of a sheared rectangle keeps only its
+    length, docs of affine_grasps)."""
+    from mmgrasp.structures import grasps_to_original
+    results = _results()
+    original = results['gt_grasps'].copy()
+    out = GraspResize(scale=(50, 20))(results)  # (0.5, 0.25)
+    np.testing.assert_allclose(out['homography_matrix'], np.diag([0.5, 0.25, 1.0]), atol=1e-12)
+    back = grasps_to_original(out['gt_grasps'], dict(homography_matrix=out['homography_matrix']))
+    np.testing.assert_allclose(back[:, [0, 1, 2, 4]], original[:, [0, 1, 2, 4]], atol=1e-5)
+    out = GraspResize(scale_factor=0.4)(_results())
+    back = grasps_to_original(out['gt_grasps'], dict(homography_matrix=out['homography_matrix']))
+    np.testing.assert_allclose(back, original, atol=1e-5)
+    shifted = _results()
+    shifted['homography_matrix'] = np.array([[1., 0, 10], [0, 1, -4], [0, 0, 1]])
+    out = GraspResize(scale_factor=0.5)(shifted)
+    np.testing.assert_allclose(out['homography_matrix'], [[0.5, 0, 5], [0, 0.5, -2], [0, 0, 1]])

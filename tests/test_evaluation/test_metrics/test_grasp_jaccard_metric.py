@@ -15,7 +15,8 @@ GT = [100., 100., 40., 20., 0.]
 
 
 def sample(preds, scores, gts, obj_labels=None, pred_seg=None, gt_seg=None, scale_factor=(1., 1.)):
-    s = DetDataSample(metainfo=dict(img_path='x.png', scale_factor=scale_factor, ori_shape=(200, 200)))
+    s = DetDataSample(
+        metainfo=dict(img_path='x.png', scale_factor=scale_factor, ori_shape=(200, 200)))
     s.pred_instances = InstanceData(bboxes=torch.tensor(preds, dtype=torch.float32).reshape(-1, 5),
                                     scores=torch.tensor(scores, dtype=torch.float32))
     gt = InstanceData(grasps=torch.tensor(gts, dtype=torch.float32).reshape(-1, 5))

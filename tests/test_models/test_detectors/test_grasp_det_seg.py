@@ -1,4 +1,5 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
+import copy
 import math
 
 import pytest
@@ -6,6 +7,7 @@ import torch
 from mmengine.registry import init_default_scope
 
 from mmgrasp.registry import MODELS
+from mmgrasp.structures import bin_to_angle
 from mmgrasp.testing import demo_grasp_inputs, get_config, get_detector_cfg
 
 BASE = '_base_/models/grasp_det_seg_r50_fpn.py'  # Det_Seg
@@ -65,23 +67,35 @@ class TestGraspDetSeg:
                              ['detection', 'det_seg', 'det_seg_refine', 'det_seg_refine_paper'])
     def test_predict_mode(self, variant):
         model = build(variant).eval()
+        model.test_cfg.rcnn.score_thr = 0.0  # random weights: keep every candidate
         inputs = demo_grasp_inputs(batch_size=2, image_shape=(3, 96, 128))
         for s in inputs['data_samples']:
             s.set_metainfo(dict(scale_factor=(0.5, 0.5), ori_shape=(192, 256)))
         data = model.data_preprocessor(inputs, False)
         with torch.no_grad():
-            results = model(**data, mode='predict')
+            results = model.predict(data['inputs'], copy.deepcopy(data['data_samples']))
+            in_input_frame = model.predict(data['inputs'], copy.deepcopy(data['data_samples']),
+                                           rescale=False)
         assert len(results) == 2
-        for res in results:
+        for res, raw in zip(results, in_input_frame):
             pred = res.pred_instances
-            assert pred.bboxes.ndim == 2 and pred.bboxes.shape[1] == 5
+            assert len(pred) > 0 and pred.bboxes.shape[1] == 5
             assert len(pred.scores) == len(pred.labels) == len(pred.bboxes)
-            if len(pred):
-                assert torch.all((pred.bboxes[:, 4] >= 0) & (pred.bboxes[:, 4] < math.pi))
-            if variant.startswith('det_seg_refine'):
-                assert pred.bboxes_unrefined.shape == pred.bboxes.shape
+            assert torch.all(pred.scores[:-1] >= pred.scores[1:])  # sorted by score
+            # The detection branch's angle is the centre of the predicted bin (paper IV-B); the
+            # refinement head moves it, its candidate keeps it.
+            unrefined = (pred.bboxes_unrefined
+                         if variant.startswith('det_seg_refine') else pred.bboxes)
+            torch.testing.assert_close(unrefined[:, 4], bin_to_angle(pred.labels).float(),
+                                       atol=1e-5, rtol=0)
+            assert torch.all((pred.bboxes[:, 4] >= 0) & (pred.bboxes[:, 4] < math.pi))
+            # rescale maps the input-frame grasps to the original image: x, y, w, h times 2.
+            expected = raw.pred_instances.bboxes.clone()
+            expected[:, :4] *= 2
+            torch.testing.assert_close(pred.bboxes, expected, atol=1e-4, rtol=1e-5)
             if variant != 'detection':
                 assert res.pred_sem_seg.sem_seg.shape == (1, 192, 256)
+                assert raw.pred_sem_seg.sem_seg.shape == (1, 96, 128)
             else:
                 assert 'pred_sem_seg' not in res
 

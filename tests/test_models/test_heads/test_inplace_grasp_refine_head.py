@@ -63,7 +63,7 @@ def test_axis_aligned_cut_out_is_exactly_the_rectangle():
         assert x[0, 0][~inside].abs().max() < 1e-6
         if rect[4] == 0:
             assert torch.all(x[0, 0][~inside] == 0) and torch.equal(x[0, 0][inside],
-                                                                     prob[0, 0][inside])
+                                                                    prob[0, 0][inside])
         torch.testing.assert_close(x[0, 1], prob[0, 0])
 
 

@@ -13,7 +13,8 @@ def test_box_filter_equals_padded_average_pool():
     for size in (1, 3, 4, 64):
         kh, kw = min(size, 9), min(size, 11)
         top, left = (kh - 1) // 2, (kw - 1) // 2
-        padded = torch.nn.functional.pad(x, (left, kw - 1 - left, top, kh - 1 - top), mode='replicate')
+        padded = torch.nn.functional.pad(x, (left, kw - 1 - left, top, kh - 1 - top),
+                                         mode='replicate')
         ref = torch.nn.functional.avg_pool2d(padded, (kh, kw), stride=1)
         torch.testing.assert_close(box_filter(x, size), ref, atol=1e-5, rtol=1e-5)
 

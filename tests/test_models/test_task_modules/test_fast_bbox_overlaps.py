@@ -45,8 +45,8 @@ def test_empty_and_other_modes_follow_mmdet():
 
 
 def test_built_by_the_assigner_from_a_config():
-    from mmengine.registry import init_default_scope
     from mmdet.registry import TASK_UTILS
+    from mmengine.registry import init_default_scope
     init_default_scope('mmgrasp')
     assigner = TASK_UTILS.build(dict(type='mmdet.MaxIoUAssigner', pos_iou_thr=0.7,
                                      neg_iou_thr=0.3,

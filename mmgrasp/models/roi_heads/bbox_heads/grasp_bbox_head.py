@@ -1,9 +1,10 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """Grasp detection head: orientation classification + unrotated-frame box regression.
 
-Paper IV-B (Eq. 3-7) and DESIGN.md section 2. Each RoI is classified into ``num_classes=18``
-orientation bins or "invalid" (mmdet's background slot: 19 logits), and regresses one box per bin
-in the grasp's own unrotated frame. A decoded grasp is ``(cx, cy, bw, bh, bin_centre)``.
+Paper IV-B (Eq. 3-7) and docs/conventions.md section 2. Each RoI is classified into
+``num_classes=18`` orientation bins or "invalid" (mmdet's background slot: 19 logits), and
+regresses one box per bin in the grasp's own unrotated frame. A decoded grasp is
+``(cx, cy, bw, bh, bin_centre)``.
 
 ::
 

@@ -1,11 +1,11 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Delta coder of the grasp refinement head (paper IV-D, Eq. 10; DESIGN.md section 4).
+"""Delta coder of the grasp refinement head (paper IV-D, Eq. 10; docs/conventions.md section 4).
 
 Reference: S. Ainetter and F. Fraundorfer, "End-to-end Trainable Deep Neural Network for Robotic
 Grasp Detection and Semantic Segmentation from RGB", ICRA 2021, Eq. 10.
 
 Unlike mmrotate's ``DeltaXYWHTRBBoxCoder`` this coder never swaps edges and never regularises the
-box: ``w`` is the opening and ``h`` the jaw, always (DESIGN.md section 1).
+box: ``w`` is the opening and ``h`` the jaw, always (docs/conventions.md section 1).
 """
 import math
 from typing import Optional, Sequence, Union
@@ -169,7 +169,8 @@ class DeltaXYWHTGraspCoder(BaseBBoxCoder):
                bboxes: Union[Tensor, 'RotatedBoxes'],  # noqa: F821
                pred_bboxes: Tensor,
                max_shape: Optional[Sequence[int]] = None,
-               wh_ratio_clip: Optional[float] = None) -> Union[Tensor, 'RotatedBoxes']:  # noqa: F821
+               wh_ratio_clip: Optional[float] = None
+               ) -> Union[Tensor, 'RotatedBoxes']:  # noqa: F821
         """Apply deltas to candidate grasps.
 
         Args:

@@ -27,7 +27,8 @@ def test_encode_by_hand():
 
 
 def test_angle_target_is_continuous_across_zero():
-    props = torch.tensor([[0., 0., 10., 10., math.radians(179)], [0., 0., 10., 10., math.radians(1)]])
+    props = torch.tensor([[0., 0., 10., 10., math.radians(179)],
+                          [0., 0., 10., 10., math.radians(1)]])
     gts = torch.tensor([[0., 0., 10., 10., math.radians(1)], [0., 0., 10., 10., math.radians(179)]])
     wrap = build().encode(props, gts)[:, 4]
     paper = build(angle_mode='paper').encode(props, gts)[:, 4]
@@ -50,8 +51,8 @@ def test_round_trip(mode):
                          rng.uniform(2, 80, n), rng.uniform(0, math.pi, n)], axis=1)
 
     props, gts = torch.from_numpy(rand()), torch.from_numpy(rand())
-    coder = build(angle_mode=mode, target_means=(.1, -.1, 0, 0, 0), target_stds=(.1, .1, .2, .2, .1),
-                  wh_ratio_clip=1e-6)
+    coder = build(angle_mode=mode, target_means=(.1, -.1, 0, 0, 0),
+                  target_stds=(.1, .1, .2, .2, .1), wh_ratio_clip=1e-6)
     deltas = coder.encode(props, gts)
     assert deltas.dtype == torch.float64
     back = coder.decode(props, deltas)
