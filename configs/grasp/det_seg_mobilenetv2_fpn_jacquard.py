@@ -10,21 +10,12 @@
 # - a CPU schedule sized for the benchmark's budget (below).
 #   python tools/train.py configs/grasp/det_seg_mobilenetv2_fpn_jacquard.py \
 #       --cfg-options train_dataloader.dataset.data_root=../shared/data/jacquard/Samples/ ...
-# Fetch the ImageNet weights once: bash tools/model_converters/fetch_pretrained.sh
-_base_ = './det_seg_r101_fpn_jacquard.py'
-pretrained = ('{{$MMGRASP_PRETRAINED_DIR:~/.cache/mmgrasp/pretrained}}'
-              '/mobilenetv2_imagenet_mmdet.pth')
+# The backbone block and where its weights come from: ../_base_/models/mobilenetv2_backbone.py.
+_base_ = ['./det_seg_r101_fpn_jacquard.py', '../_base_/models/mobilenetv2_backbone.py']
 fpn_channels = 64
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmdet.MobileNetV2',
-        widen_factor=1.0,
-        out_indices=(1, 2, 4, 6),  # layer2/3/5/7: 24/32/96/320 channels at strides 4/8/16/32
-        frozen_stages=2,  # up to the stride-4 output, as the paper's stem + res2
-        norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    neck=dict(in_channels=[24, 32, 96, 320], out_channels=fpn_channels),
+    backbone=dict(_base_.mobilenetv2_backbone, _delete_=True),
+    neck=dict(in_channels=_base_.mobilenetv2_out_channels, out_channels=fpn_channels),
     rpn_head=dict(
         in_channels=fpn_channels, feat_channels=fpn_channels,
         loss_bbox=dict(_delete_=True, type='mmdet.L1Loss', loss_weight=1.0)),

@@ -120,7 +120,7 @@ def test_train_minutes_stops_at_the_first_epoch_end(tiny_test_run, tmp_path):
         [sys.executable, osp.join(REPO, 'tools', 'train.py'), small, '--work-dir', work,
          '--train-minutes', '0.0001'], env=ENV, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    saved = sorted(f for f in os.listdir(work) if f.startswith('epoch_'))
+    saved = sorted(f for f in os.listdir(work) if f.startswith('epoch_') and f.endswith('.pth'))
     assert saved == ['epoch_1.pth']
     with open(osp.join(work, 'last_checkpoint')) as f:
         assert f.read().strip().endswith('epoch_1.pth')
