@@ -1,0 +1,193 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Dataset of one's own images, read from a grasp JSON file (:mod:`mmgrasp.datasets.grasp_json`)."""
+import os.path as osp
+from typing import List, Optional
+
+import numpy as np
+
+from mmgrasp.registry import DATASETS
+from .base_grasp_dataset import BaseGraspDataset
+from .grasp_json import GraspJson, load_grasp_json
+from .utils import holdout_indices, image_size, kfold_indices, select_split
+
+FOLD_UNITS = ('image', 'group')
+"""What a cross-validation fold is made of: single images, or whole groups (an image's
+``group`` field: its object, or its video sequence)."""
+
+
+@DATASETS.register_module()
+class GraspJsonDataset(BaseGraspDataset):
+    """Grasps, masks and classes of one's own images, from one grasp JSON file.
+
+    The format is that of :mod:`mmgrasp.datasets.grasp_json` (docs/own_objects.md); the
+    converters of ``tools/dataset_converters/to_grasp_json.py`` write it from Cornell, Jacquard,
+    OCID_grasp, labelme and CVAT. The semantic classes are ``('background', *category names)``
+    unless the config's ``metainfo`` gives ``sem_classes``.
+
+    **Which images** (``split``):
+
+    - ``fold=None`` (default): by each image's ``split`` field. ``'train'`` are the images
+      marked ``train`` (without the validation hold-out when ``val_ratio > 0``), ``'val'`` those
+      marked ``val`` (or the hold-out), ``'trainval'`` both, ``'test'`` those marked ``test``,
+      ``'all'`` every image. Every image needs the field unless ``split='all'``.
+    - ``fold=K``: k-fold cross-validation, fold ``K`` of ``num_folds`` is the test side, cut
+      image-wise (``fold_by='image'``: the images in file order are shuffled with
+      ``split_seed``, as :class:`CornellGraspDataset` does) or group-wise (``fold_by='group'``:
+      the sorted distinct ``group`` values are shuffled and cut, as
+      :class:`JacquardGraspDataset` does with objects, so that no group is on both sides).
+      ``split`` is then ``'train'``, ``'val'``, ``'trainval'``, ``'test'`` or ``'all'``.
+
+    The validation hold-out (``val_ratio``) is always drawn from the training side, by image or
+    by group like the folds; the test side is never used for validation.
+
+    Args:
+        ann_file (str): The grasp JSON file, relative to ``data_root`` unless absolute.
+        split (str): The side to load (see above). Defaults to ``'train'``.
+        fold (int, optional): The test fold, in ``[0, num_folds)``; None to use the images'
+            ``split`` fields. Defaults to None.
+        num_folds (int): Number of cross-validation folds. Defaults to 5.
+        fold_by (str): ``'image'`` or ``'group'`` (:data:`FOLD_UNITS`). Defaults to ``'image'``.
+        split_seed (int): Seed of the fold shuffle and of the hold-out. Defaults to 0.
+        val_ratio (float): Fraction of the training side's images (or groups) held out for
+            validation; 0 holds out nothing. Defaults to 0.
+        **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...). Image,
+            mask and depth paths are relative to ``data_prefix['img_path']`` joined to
+            ``data_root``; without a ``data_root``, to the JSON file's folder.
+    """
+
+    def __init__(self,
+                 ann_file: str = '',
+                 split: str = 'train',
+                 fold: Optional[int] = None,
+                 num_folds: int = 5,
+                 fold_by: str = 'image',
+                 split_seed: int = 0,
+                 val_ratio: float = 0.0,
+                 **kwargs) -> None:
+        if fold_by not in FOLD_UNITS:
+            raise ValueError(f'fold_by must be one of {FOLD_UNITS}, got {fold_by!r}')
+        self.split = split
+        self.fold = fold
+        self.num_folds = num_folds
+        self.fold_by = fold_by
+        self.split_seed = split_seed
+        self.val_ratio = val_ratio
+        self._parsed: Optional[GraspJson] = None
+        self._given_metainfo = dict(kwargs.get('metainfo') or {})
+        super().__init__(ann_file=ann_file, **kwargs)
+
+    def _load_metainfo_from_file(self) -> None:
+        """Take ``sem_classes`` from the file's categories unless the config gave them."""
+        if 'sem_classes' in self._given_metainfo:
+            return
+        names = self._parsed.sem_classes
+        palette = list(self.METAINFO['sem_palette'])
+        while len(palette) < len(names):
+            k = len(palette)
+            palette.append(((k * 67) % 256, (k * 151) % 256, (k * 211) % 256))
+        self._metainfo['sem_classes'] = names
+        self._metainfo['sem_palette'] = palette[:len(names)]
+
+    def full_init(self) -> None:
+        """Parse the JSON file before mmengine builds the data list, so that the metainfo
+        (``sem_classes``) follows its categories."""
+        if self._fully_initialized:
+            return
+        if not self.ann_file:
+            raise ValueError('GraspJsonDataset needs ann_file, a grasp JSON file')
+        self._parsed = load_grasp_json(self.ann_file)
+        self._load_metainfo_from_file()
+        super().full_init()
+
+    def _root(self) -> str:
+        prefix = self.data_prefix.get('img_path', '') if self.data_prefix else ''
+        if prefix:
+            return prefix
+        return self.data_root if self.data_root else osp.dirname(osp.abspath(self.ann_file))
+
+    def _groups(self) -> List:
+        """The fold unit of each image: its index (image-wise) or its ``group`` field."""
+        images = self._parsed.images
+        if self.fold_by == 'image':
+            return list(range(len(images)))
+        missing = [str(img.id) for img in images if img.group is None]
+        if missing:
+            raise ValueError(f'{self.ann_file}: fold_by=\'group\' needs a "group" on every image; '
+                             f'image(s) {", ".join(missing[:5])} have none')
+        return [img.group for img in images]
+
+    def _split_by_folds(self) -> np.ndarray:
+        groups = self._groups()
+        n = len(groups)
+        if self.fold_by == 'image':
+            train, test = kfold_indices(n, self.num_folds, self.fold, self.split_seed)
+        else:
+            distinct = sorted(set(groups))
+            if len(distinct) < self.num_folds:
+                raise ValueError(f'{self.ann_file}: {len(distinct)} group(s) cannot make '
+                                 f'{self.num_folds} group-wise folds; use fewer folds or '
+                                 "fold_by='image'")
+            _, test_groups = kfold_indices(len(distinct), self.num_folds, self.fold,
+                                           self.split_seed)
+            held = {distinct[i] for i in test_groups}
+            test = np.array([i for i, g in enumerate(groups) if g in held], np.int64)
+            train = np.array([i for i, g in enumerate(groups) if g not in held], np.int64)
+        val = None
+        if self.val_ratio:
+            val = train[holdout_indices([groups[i] for i in train], self.val_ratio,
+                                        self.split_seed)[1]]
+        return select_split(self.split, train, test, n, val)
+
+    def _split_by_field(self) -> np.ndarray:
+        images = self._parsed.images
+        if self.split == 'all':
+            return np.arange(len(images))
+        unmarked = [str(img.id) for img in images if img.split is None]
+        if unmarked:
+            raise ValueError(f'{self.ann_file}: split={self.split!r} needs a "split" field on '
+                             f'every image (or set fold=K for cross-validation, or '
+                             f'split=\'all\'); image(s) {", ".join(unmarked[:5])} have none')
+        marks = np.array([img.split for img in images])
+        test = np.flatnonzero(marks == 'test')
+        marked_val = np.flatnonzero(marks == 'val')
+        train = np.flatnonzero(marks != 'test')
+        if len(marked_val) and self.val_ratio:
+            raise ValueError(f'{self.ann_file}: images are marked "val" and val_ratio='
+                             f'{self.val_ratio} asks for another hold-out; use one of the two')
+        val = marked_val if len(marked_val) else None
+        if self.val_ratio:
+            groups = self._groups() if self.fold_by == 'group' else list(range(len(images)))
+            val = train[holdout_indices([groups[i] for i in train], self.val_ratio,
+                                        self.split_seed)[1]]
+        return select_split(self.split, train, test, len(images), val)
+
+    def load_data_list(self) -> List[dict]:
+        """Load the chosen side.
+
+        Returns:
+            list[dict]: Data infos (see :mod:`mmgrasp.datasets.base_grasp_dataset`), with
+            ``seg_map_path`` (and ``mask_threshold``) where the image has a mask, ``depth_path``
+            where it has depth and ``group`` where it has one.
+        """
+        chosen = self._split_by_field() if self.fold is None else self._split_by_folds()
+        root = self._root()
+        data_list = []
+        for i in chosen:
+            image = self._parsed.images[i]
+            img_path = osp.normpath(osp.join(root, image.file_name))
+            if image.width is None or image.height is None:
+                height, width = image_size(img_path)
+            else:
+                height, width = image.height, image.width
+            info = dict(img_path=img_path, img_id=str(image.id), height=height, width=width,
+                        instances=self.make_instances(image.grasps, image.category_ids))
+            if image.seg_map is not None:
+                info['seg_map_path'] = osp.normpath(osp.join(root, image.seg_map))
+                if image.seg_map_threshold is not None:
+                    info['mask_threshold'] = image.seg_map_threshold
+            if image.depth is not None:
+                info['depth_path'] = osp.normpath(osp.join(root, image.depth))
+            if image.group is not None:
+                info['group'] = image.group
+            data_list.append(info)
+        return data_list
