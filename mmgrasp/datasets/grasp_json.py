@@ -28,7 +28,8 @@ for users in docs/own_objects.md::
 - **Categories** are the semantic classes of the segmentation branch: ids ``1..K``, each once;
   0 is the background and 255 the ignore value of the masks. An annotation's ``category_id`` is
   the class of the grasped object (0 or absent: unknown).
-- **Paths** are relative to the dataset's ``data_root`` (by default the JSON file's folder).
+- **Paths** are relative to the JSON file's folder (or to the dataset's
+  ``data_prefix=dict(img_path=...)`` when a config gives one).
 - **Image ids** are integers or strings, unique. ``width`` and ``height`` are read from the
   image when absent.
 

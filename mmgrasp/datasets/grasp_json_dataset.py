@@ -26,10 +26,11 @@ class GraspJsonDataset(BaseGraspDataset):
 
     **Which images** (``split``):
 
-    - ``fold=None`` (default): by each image's ``split`` field. ``'train'`` are the images
-      marked ``train`` (without the validation hold-out when ``val_ratio > 0``), ``'val'`` those
-      marked ``val`` (or the hold-out), ``'trainval'`` both, ``'test'`` those marked ``test``,
-      ``'all'`` every image. Every image needs the field unless ``split='all'``.
+    - ``fold=None`` (default): by each image's ``split`` field. ``'val'`` are the images marked
+      ``val``; when none is, and ``val_ratio > 0``, a seeded hold-out of the images marked
+      ``train``. ``'train'`` are the images marked ``train`` without that hold-out,
+      ``'trainval'`` both, ``'test'`` those marked ``test``, ``'all'`` every image. Every image
+      needs the field unless ``split='all'``.
     - ``fold=K``: k-fold cross-validation, fold ``K`` of ``num_folds`` is the test side, cut
       image-wise (``fold_by='image'``: the images in file order are shuffled with
       ``split_seed``, as :class:`CornellGraspDataset` does) or group-wise (``fold_by='group'``:
@@ -49,10 +50,11 @@ class GraspJsonDataset(BaseGraspDataset):
         fold_by (str): ``'image'`` or ``'group'`` (:data:`FOLD_UNITS`). Defaults to ``'image'``.
         split_seed (int): Seed of the fold shuffle and of the hold-out. Defaults to 0.
         val_ratio (float): Fraction of the training side's images (or groups) held out for
-            validation; 0 holds out nothing. Defaults to 0.
-        **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...). Image,
-            mask and depth paths are relative to ``data_prefix['img_path']`` joined to
-            ``data_root``; without a ``data_root``, to the JSON file's folder.
+            validation; 0 holds out nothing. With ``fold=None`` it applies only when no image
+            is marked ``val``. Defaults to 0.
+        **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...). The
+            file's image, mask and depth paths are relative to the JSON file's folder, or to
+            ``data_prefix=dict(img_path=...)`` (joined to ``data_root``) when given.
     """
 
     def __init__(self,
@@ -74,6 +76,7 @@ class GraspJsonDataset(BaseGraspDataset):
         self.val_ratio = val_ratio
         self._parsed: Optional[GraspJson] = None
         self._given_metainfo = dict(kwargs.get('metainfo') or {})
+        self._given_img_prefix = (kwargs.get('data_prefix') or {}).get('img_path')
         super().__init__(ann_file=ann_file, **kwargs)
 
     def _load_metainfo_from_file(self) -> None:
@@ -100,10 +103,11 @@ class GraspJsonDataset(BaseGraspDataset):
         super().full_init()
 
     def _root(self) -> str:
-        prefix = self.data_prefix.get('img_path', '') if self.data_prefix else ''
-        if prefix:
-            return prefix
-        return self.data_root if self.data_root else osp.dirname(osp.abspath(self.ann_file))
+        """The folder the file's paths are relative to: ``data_prefix['img_path']`` (joined to
+        ``data_root`` by mmengine) when the config gives one, else the JSON file's folder."""
+        if self._given_img_prefix:
+            return self.data_prefix['img_path']
+        return osp.dirname(osp.abspath(self.ann_file))
 
     def _groups(self) -> List:
         """The fold unit of each image: its index (image-wise) or its ``group`` field."""
@@ -151,11 +155,8 @@ class GraspJsonDataset(BaseGraspDataset):
         test = np.flatnonzero(marks == 'test')
         marked_val = np.flatnonzero(marks == 'val')
         train = np.flatnonzero(marks != 'test')
-        if len(marked_val) and self.val_ratio:
-            raise ValueError(f'{self.ann_file}: images are marked "val" and val_ratio='
-                             f'{self.val_ratio} asks for another hold-out; use one of the two')
         val = marked_val if len(marked_val) else None
-        if self.val_ratio:
+        if self.val_ratio and val is None:  # images marked "val" win over a drawn hold-out
             groups = self._groups() if self.fold_by == 'group' else list(range(len(images)))
             val = train[holdout_indices([groups[i] for i in train], self.val_ratio,
                                         self.split_seed)[1]]

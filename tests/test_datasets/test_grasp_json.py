@@ -194,8 +194,20 @@ def test_split_field_and_validation_hold_out(tmp_path):
     assert ids(split='train') == [2, 3, 6, 7, 10, 11]
     assert ids(split='trainval') == [1, 2, 3, 5, 6, 7, 9, 10, 11]
     assert ids(split='all') == list(range(12))
-    with pytest.raises(ValueError, match='marked "val" and val_ratio'):
-        ids(split='train', val_ratio=0.2)
+    assert ids(split='val', val_ratio=0.2) == [1, 5, 9]  # images marked "val" win
+    unmarked = [dict(img, split='train' if img['split'] == 'val' else img['split'])
+                for img in images]
+    path_unmarked = str(tmp_path / 'unmarked.json')
+    with open(path_unmarked, 'w') as f:
+        json.dump(_doc(anns, images=unmarked), f)
+    held = GraspJsonDataset(ann_file=path_unmarked, split='val', val_ratio=0.2, pipeline=[],
+                            test_mode=True)
+    kept = GraspJsonDataset(ann_file=path_unmarked, split='train', val_ratio=0.2, pipeline=[],
+                            test_mode=True)
+    held_ids = {int(i['img_id']) for i in _infos(held)}
+    kept_ids = {int(i['img_id']) for i in _infos(kept)}
+    assert len(held_ids) == 2 and not held_ids & kept_ids  # round(0.2 * 9 images)
+    assert held_ids | kept_ids == set(range(12)) - {0, 4, 8}  # never a test image
     # paths resolve against the JSON file's folder when there is no data_root
     ds = GraspJsonDataset(ann_file=path, split='all', pipeline=[], test_mode=True)
     assert ds.get_data_info(0)['img_path'] == osp.join(str(tmp_path), '0.png')

@@ -27,7 +27,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     def common(p, tool: bool = False):
         p.add_argument('out', help='the grasp JSON file to write')
         p.add_argument('--root', help="folder the file's paths are relative to (default: the "
-                       "output file's folder; then no data_root is needed in the config)")
+                       "output file's folder, which the dataset reads them against; with "
+                       "another ROOT set data_prefix=dict(img_path=ROOT) in the config)")
         if tool:
             p.add_argument('--grasp-label', nargs='+', default=['grasp'],
                            help='labels that mark a grasp (default: grasp)')
