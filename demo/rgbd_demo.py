@@ -17,8 +17,9 @@ writes ``OUT_DIR/<name>_grasps_3d.json`` (every kept grasp: the pixel grasp fiel
 ``image_demo.py`` plus ``camera``: ``position_m``, ``approach``, ``closing``, ``rotation``
 (columns: closing axis, along the plates, approach), ``opening_m``, ``jaw_m``, ``depth_m``, or
 ``valid: false`` where the depth has a hole), and the drawing in ``OUT_DIR/vis/``. The geometry
-is :func:`mmgrasp.structures.grasps_to_camera_frame`. Exit status 1 when an input cannot be read,
-2 when the model cannot be loaded.
+is :func:`mmgrasp.structures.grasps_to_camera_frame`. With an RGB-D model (an ``*_rgbd_*``
+config) the depth, in metres, is also the model's fourth input channel. Exit status 1 when an
+input cannot be read, 2 when the model cannot be loaded.
 """
 import os
 import os.path as osp
@@ -99,7 +100,10 @@ def main(argv=None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 2
     inferencer.visualizer.max_grasps = args.top_k  # the drawing shows the printed grasps
-    out = inferencer(args.rgb, out_dir=args.out_dir, no_save_pred=True, pred_score_thr=0.0,
+    inputs = args.rgb
+    if inferencer.needs_depth:  # an RGB-D model reads the depth too, in metres
+        inputs = dict(img=args.rgb, depth=depth.astype(np.float32) * intrinsics.depth_scale)
+    out = inferencer(inputs, out_dir=args.out_dir, no_save_pred=True, pred_score_thr=0.0,
                      best_per_object=args.best_per_object, return_datasamples=True)
     sample = out['predictions'][0]
     if isinstance(sample, dict):  # the image could not be processed

@@ -26,6 +26,11 @@ Output format (one dict per input image, also written to ``<out_dir>/preds/<name
       "error": "..."                      # only for an image that could not be processed
     }
 
+**RGB-D models** (``*_rgbd_*`` configs, whose test pipeline has ``LoadDepthFromFile``) take an
+input as ``dict(img=<path or BGR array>, depth=<path or array>)``: a depth file is read as the
+config says (raw units times its ``depth_scale``), a depth array is taken in metres. An RGB-D
+model given an image alone reports that image as an error naming the missing depth.
+
 Annotations are never loaded: the config's test pipeline is used as it is, and
 ``LoadGraspAnnotations`` passes a data info without annotations through unchanged (see its
 docstring). The first loading step becomes mmdet's ``InferencerLoader`` (paths and arrays).
@@ -53,8 +58,45 @@ from rich.progress import track
 from mmgrasp.registry import DATASETS, VISUALIZERS
 from mmgrasp.structures import best_grasp_per_object, grasp_centre_labels, grasps_to_corners
 
-InputType = Union[str, np.ndarray]
+InputType = Union[str, np.ndarray, dict]
 InputsType = Union[InputType, Sequence[InputType]]
+
+
+def colour_of(single_input: InputType) -> Union[str, np.ndarray]:
+    """The colour image (path or array) of an input; an RGB-D input's ``img``."""
+    return single_input['img'] if isinstance(single_input, dict) else single_input
+
+
+def rgbd_data_info(single_input: dict) -> dict:
+    """The pipeline's data info of an RGB-D input ``dict(img=..., depth=...)``.
+
+    Args:
+        single_input (dict): ``img``: a path or a BGR array; ``depth``: a path (raw units, read by
+            ``LoadDepthFromFile`` with the config's ``depth_scale``) or an ``(H, W)`` array in
+            metres.
+
+    Returns:
+        dict: ``img_path`` or ``img``, and ``depth_path`` or ``depth``.
+    """
+    unknown = set(single_input) - {'img', 'depth'}
+    if 'img' not in single_input or unknown:
+        raise ValueError(f'an RGB-D input is dict(img=..., depth=...), got keys '
+                         f'{sorted(single_input)}')
+    img, depth = single_input['img'], single_input.get('depth')
+    info = {}
+    if isinstance(img, str):
+        info['img_path'] = img
+    elif isinstance(img, np.ndarray):
+        info['img'] = image_to_bgr_uint8(img)
+    else:
+        raise TypeError(f'img must be a path or an array, got {type(img).__name__}')
+    if isinstance(depth, str):
+        info['depth_path'] = depth
+    elif isinstance(depth, np.ndarray):
+        info['depth'] = depth
+    elif depth is not None:
+        raise TypeError(f'depth must be a path or an array, got {type(depth).__name__}')
+    return info
 
 
 def image_to_bgr_uint8(img: np.ndarray) -> np.ndarray:
@@ -282,9 +324,14 @@ class GraspInferencer(DetInferencer):
         """Run the pipeline on one input; returns the (checked) input and the packed data."""
         if isinstance(single_input, np.ndarray):
             single_input = image_to_bgr_uint8(single_input)
+        elif isinstance(single_input, dict):
+            info = rgbd_data_info(single_input)
+            if 'img' in info:
+                single_input = dict(single_input, img=info['img'])
+            return single_input, self.pipeline(info)
         elif not isinstance(single_input, str):
-            raise TypeError('an input must be an image path or a numpy array, got '
-                            f'{type(single_input).__name__}')
+            raise TypeError('an input must be an image path, a numpy array or an RGB-D '
+                            f'dict(img=..., depth=...), got {type(single_input).__name__}')
         return single_input, self.pipeline(single_input)
 
     def preprocess(self, inputs: list, batch_size: int = 1, **kwargs
@@ -324,6 +371,7 @@ class GraspInferencer(DetInferencer):
         """Output file stems: the file name without extension, made unique; array numbers."""
         names, seen = [], set()
         for i, single_input in enumerate(inputs):
+            single_input = colour_of(single_input)
             if isinstance(single_input, str):
                 name = osp.splitext(osp.basename(single_input.rstrip('/')))[0] or f'{i:08d}'
             else:
@@ -413,7 +461,8 @@ class GraspInferencer(DetInferencer):
                     visualization=[v for v in visualization if v is not None])
 
     def _error_result(self, single_input, error: Exception, name: str, pred_out_dir: str) -> dict:
-        path = single_input if isinstance(single_input, str) else None
+        colour = colour_of(single_input) if isinstance(single_input, (dict, str)) else None
+        path = colour if isinstance(colour, str) else None
         what = path if path is not None else f'array input {name}'
         message = f'{type(error).__name__}: {error}'
         print_log(f'skipped {what}: {message}', logger='current', level=30)
@@ -421,6 +470,14 @@ class GraspInferencer(DetInferencer):
         if pred_out_dir:
             mmengine.dump(result, osp.join(pred_out_dir, 'preds', f'{name}.json'), indent=1)
         return result
+
+    @property
+    def needs_depth(self) -> bool:
+        """Whether the model is an RGB-D one (its test pipeline loads depth): its inputs are then
+        ``dict(img=..., depth=...)`` (module docstring)."""
+        pipeline = self.cfg.get('test_dataloader', {}).get('dataset', {}).get('pipeline', [])
+        return any(str(step.get('type', '')).split('.')[-1] == 'LoadDepthFromFile'
+                   for step in pipeline)
 
     def select_best_per_object(self, data_sample: DetDataSample) -> DetDataSample:
         """Replace ``pred_instances`` by the best grasp per object, in place.
@@ -483,6 +540,7 @@ class GraspInferencer(DetInferencer):
         img_names = img_names or self._names(inputs)
         results = []
         for single_input, pred, name in zip(inputs, preds, img_names):
+            single_input = colour_of(single_input)
             if isinstance(single_input, str):
                 img = mmcv.imread(single_input, channel_order='rgb')
             else:

@@ -5,6 +5,7 @@
 
     data_root/
         01/pcd0100r.png  pcd0100cpos.txt  pcd0100cneg.txt  ...
+        01/pcd0100d.tiff                     # optional depth image (RGB-D configs)
         02/ ... 10/
         processedData/z.txt       # optional: image -> object mapping, for object-wise folds
 
@@ -230,9 +231,12 @@ class CornellGraspDataset(BaseGraspDataset):
             if num_nan:
                 nan_files[osp.basename(pos_path)] += num_nan
             height, width = image_size(img_path)
-            data_list.append(
-                dict(img_path=img_path, img_id=f'pcd{num:04d}', height=height, width=width,
-                     instances=self.make_instances(grasps, obj_labels=1)))
+            info = dict(img_path=img_path, img_id=f'pcd{num:04d}', height=height, width=width,
+                        instances=self.make_instances(grasps, obj_labels=1))
+            depth_path = img_path[:-len('r.png')] + 'd.tiff'  # where a user made them
+            if osp.isfile(depth_path):
+                info['depth_path'] = depth_path
+            data_list.append(info)
         self.num_nan_dropped = sum(nan_files.values())
         if self.num_nan_dropped:
             detail = ', '.join(f'{name}: {n}' for name, n in sorted(nan_files.items()))

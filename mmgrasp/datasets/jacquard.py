@@ -7,7 +7,8 @@
         <objectID>/<k>_<objectID>_RGB.png        # 1024x1024
         <objectID>/<k>_<objectID>_mask.png       # uint8, 0 background / 255 object
         <objectID>/<k>_<objectID>_grasps.txt     # x;y;theta_deg;opening;jaw per line
-        <objectID>/<k>_<objectID>_perfect_depth.tiff, ...   (not used)
+        <objectID>/<k>_<objectID>_perfect_depth.tiff   # float32 metres (RGB-D configs)
+        <objectID>/<k>_<objectID>_stereo_depth.tiff, ...  (not used)
 
 A grasp line is in pixels of the 1024x1024 image, y down, so a positive angle already turns
 clockwise on screen: ``w = opening``, ``h = jaw``, ``theta = theta_deg * pi / 180 mod pi``
@@ -30,6 +31,9 @@ from .utils import (holdout_indices, image_size, kfold_indices, parse_floats, ra
                     read_text_lines, select_split)
 
 _SUFFIXES = {'img': '_RGB.png', 'mask': '_mask.png', 'grasps': '_grasps.txt'}
+DEPTH_SUFFIX = '_perfect_depth.tiff'
+"""The depth image of a scene (float32 metres, rendered, without holes): ``depth_path`` of the
+data info where it exists, for RGB-D pipelines (:class:`LoadDepthFromFile`)."""
 
 FOLD_GROUPS = ('object', 'image')
 """What a cross-validation fold is made of: whole objects (every scene of an object on one side)
@@ -189,7 +193,8 @@ class JacquardGraspDataset(BaseGraspDataset):
 
         Returns:
             list[dict]: Data infos (see :mod:`mmgrasp.datasets.base_grasp_dataset`) with
-            ``seg_map_path`` and ``mask_threshold=128``.
+            ``seg_map_path``, ``mask_threshold=128`` and, where the scene has one,
+            ``depth_path`` (its ``_perfect_depth.tiff``).
         """
         prefixes = self._find_samples()
         data_list = []
@@ -198,10 +203,12 @@ class JacquardGraspDataset(BaseGraspDataset):
             grasps = load_jacquard_grasps(prefix + _SUFFIXES['grasps'])
             img_path = prefix + _SUFFIXES['img']
             height, width = image_size(img_path)
-            data_list.append(
-                dict(img_path=img_path, img_id=osp.basename(prefix), height=height, width=width,
-                     object_id=osp.basename(osp.dirname(prefix)),
-                     seg_map_path=prefix + _SUFFIXES['mask'],
-                     mask_threshold=JACQUARD_MASK_THRESHOLD,
-                     instances=self.make_instances(grasps, obj_labels=1)))
+            info = dict(img_path=img_path, img_id=osp.basename(prefix), height=height,
+                        width=width, object_id=osp.basename(osp.dirname(prefix)),
+                        seg_map_path=prefix + _SUFFIXES['mask'],
+                        mask_threshold=JACQUARD_MASK_THRESHOLD,
+                        instances=self.make_instances(grasps, obj_labels=1))
+            if osp.isfile(prefix + DEPTH_SUFFIX):
+                info['depth_path'] = prefix + DEPTH_SUFFIX
+            data_list.append(info)
         return data_list

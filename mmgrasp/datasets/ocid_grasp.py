@@ -6,6 +6,7 @@
     data_root/
         data_split/training_0.txt, validation_0.txt, ...     # lines "seq_path,image.png"
         <seq_path>/rgb/<image>.png                            # 640x480
+        <seq_path>/depth/<image>.png                          # uint16 mm, for RGB-D configs
         <seq_path>/seg_mask_labeled_combi/<image>.png         # uint8 class ids 0..31
         <seq_path>/Annotations/<stem>.txt                     # all grasps (not used)
         <seq_path>/Annotations_per_class/<stem>/<class_id>/<stem>.txt
@@ -134,8 +135,12 @@ class OCIDGraspDataset(BaseGraspDataset):
             if not osp.isfile(grasp_file):
                 raise FileNotFoundError(f'{where}: annotation file {grasp_file} not found')
             instances += self.make_instances(load_ocid_grasps(grasp_file), int(class_dir))
-        return dict(img_path=img_path, img_id=f'{seq_path}/{stem}', height=height, width=width,
+        info = dict(img_path=img_path, img_id=f'{seq_path}/{stem}', height=height, width=width,
                     seg_map_path=seg_map_path, instances=instances)
+        depth_path = osp.join(seq_dir, 'depth', image)  # uint16 millimetres (RGB-D configs)
+        if osp.isfile(depth_path):
+            info['depth_path'] = depth_path
+        return info
 
     def load_data_list(self) -> List[dict]:
         """Load the images of the split file.

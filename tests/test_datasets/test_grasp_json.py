@@ -35,8 +35,9 @@ def assert_same_data(native, converted):
         for key in KEYS:
             assert x.get(key) == y.get(key), key
         assert osp.realpath(x['img_path']) == osp.realpath(y['img_path'])
-        assert (osp.realpath(x['seg_map_path']) if 'seg_map_path' in x else None) == \
-            (osp.realpath(y['seg_map_path']) if 'seg_map_path' in y else None)
+        for key in ('seg_map_path', 'depth_path'):
+            assert (osp.realpath(x[key]) if key in x else None) == \
+                (osp.realpath(y[key]) if key in y else None), key
         ga = np.array([g['grasp'] for g in x['instances']])
         gb = np.array([g['grasp'] for g in y['instances']])
         assert ga.shape == gb.shape

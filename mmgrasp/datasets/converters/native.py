@@ -23,8 +23,7 @@ def _relative(path: str, root: str) -> str:
 
 def data_list_to_grasp_json(data_list: Sequence[dict], root: str,
                             groups: Optional[Sequence[Optional[str]]] = None,
-                            splits: Optional[Sequence[Optional[str]]] = None,
-                            depth_suffix: Optional[Dict[str, str]] = None) -> tuple:
+                            splits: Optional[Sequence[Optional[str]]] = None) -> tuple:
     """The ``images`` and ``annotations`` of a grasp JSON file from a loader's data list.
 
     Args:
@@ -32,8 +31,9 @@ def data_list_to_grasp_json(data_list: Sequence[dict], root: str,
         root (str): Folder the paths are written relative to.
         groups (Sequence[str | None], optional): ``(N,)`` the group of each image.
         splits (Sequence[str | None], optional): ``(N,)`` the split of each image.
-        depth_suffix (dict, optional): ``{image suffix: depth suffix}``; where the depth file
-            named by replacing the suffix exists, the image gets a ``depth`` entry.
+
+    A data info's ``seg_map_path`` (with ``mask_threshold``) and ``depth_path`` become the image's
+    ``seg_map`` (``seg_map_threshold``) and ``depth``.
 
     Returns:
         tuple[list[dict], list[dict]]: The images and the annotations.
@@ -46,11 +46,8 @@ def data_list_to_grasp_json(data_list: Sequence[dict], root: str,
             image['seg_map'] = _relative(info['seg_map_path'], root)
             if info.get('mask_threshold') is not None:
                 image['seg_map_threshold'] = int(info['mask_threshold'])
-        for img_sfx, depth_sfx in (depth_suffix or {}).items():
-            if info['img_path'].endswith(img_sfx):
-                depth = info['img_path'][:-len(img_sfx)] + depth_sfx
-                if osp.isfile(depth):
-                    image['depth'] = _relative(depth, root)
+        if info.get('depth_path'):
+            image['depth'] = _relative(info['depth_path'], root)
         if groups is not None and groups[i] is not None:
             image['group'] = groups[i]
         if splits is not None and splits[i] is not None:
@@ -92,8 +89,7 @@ def cornell_to_grasp_json(data_root: str, out: str, folders: Optional[Sequence[s
         mapping = load_cornell_object_map(path)
         groups = [mapping[int(info['img_id'][3:])] for info in dataset.data_list]
     images, annotations = data_list_to_grasp_json(
-        dataset.data_list, _root_for(out, root), groups=groups,
-        depth_suffix={'r.png': 'd.tiff'})
+        dataset.data_list, _root_for(out, root), groups=groups)
     dump_grasp_json(out, images, annotations, [dict(id=1, name='object')],
                     info=dict(description=f'Cornell grasp dataset from {data_root}'))
     return dict(images=len(images), annotations=len(annotations))
@@ -118,8 +114,7 @@ def jacquard_to_grasp_json(data_root: str, out: str, root: Optional[str] = None)
                                    test_mode=True, test_ratio=0.5, serialize_data=False)
     groups = [info['object_id'] for info in dataset.data_list]
     images, annotations = data_list_to_grasp_json(
-        dataset.data_list, _root_for(out, root), groups=groups,
-        depth_suffix={'_RGB.png': '_perfect_depth.tiff'})
+        dataset.data_list, _root_for(out, root), groups=groups)
     dump_grasp_json(out, images, annotations, [dict(id=1, name='graspable')],
                     info=dict(description=f'Jacquard grasp dataset from {data_root}'))
     return dict(images=len(images), annotations=len(annotations))

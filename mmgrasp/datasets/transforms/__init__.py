@@ -5,9 +5,10 @@ from .grasp_random_flip import GraspRandomFlip
 from .grasp_random_rotate_translate import GraspRandomRotateTranslate
 from .grasp_resize import GraspResize
 from .grasp_translate import GraspTranslate
+from .load_depth import LoadDepthFromFile
 from .loading import LoadGraspAnnotations
 
 __all__ = [
-    'LoadGraspAnnotations', 'GraspResize', 'GraspCenterCrop', 'GraspRandomRotateTranslate',
-    'GraspRandomFlip', 'GraspTranslate', 'PackGraspInputs'
+    'LoadGraspAnnotations', 'LoadDepthFromFile', 'GraspResize', 'GraspCenterCrop',
+    'GraspRandomRotateTranslate', 'GraspRandomFlip', 'GraspTranslate', 'PackGraspInputs'
 ]

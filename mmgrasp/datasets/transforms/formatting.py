@@ -24,7 +24,9 @@ class PackGraspInputs(BaseTransform):
     The packed dict has:
 
     - ``inputs`` (Tensor): ``(3, H, W)`` uint8 image, channel order as loaded (BGR from
-      ``LoadImageFromFile``), as in mmdet ``PackDetInputs``.
+      ``LoadImageFromFile``), as in mmdet ``PackDetInputs``; with a ``depth``
+      (:class:`LoadDepthFromFile`), ``(4, H, W)`` float32: the colour channels, then the depth
+      in metres.
     - ``data_samples`` (:obj:`DetDataSample`):
 
       - ``gt_instances`` (grasps not ignored) and ``ignored_instances`` (grasps with
@@ -94,6 +96,9 @@ class PackGraspInputs(BaseTransform):
             if img.ndim < 3:
                 img = img[..., None]
             packed['inputs'] = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
+            if results.get('depth') is not None:  # RGB-D: (4, H, W) float32, depth in metres
+                depth = torch.from_numpy(np.ascontiguousarray(results['depth'], np.float32))
+                packed['inputs'] = torch.cat([packed['inputs'].float(), depth[None]], dim=0)
 
         data_sample = DetDataSample()
         if 'gt_grasps' in results:

@@ -22,7 +22,8 @@ class GraspCenterCrop(BaseTransform):
     1 px rule. :meth:`transform_grasps` computes the same result for grasps alone; datasets use
     it to find the images whose grasps all lie outside the window (docs/bad_data.md).
 
-    Required keys: ``img``; optional ``gt_grasps``, ``gt_seg_map`` (or the keys in ``seg_fields``).
+    Required keys: ``img``; optional ``gt_grasps``, ``gt_seg_map`` (or the keys in ``seg_fields``),
+    ``depth`` (the keys in ``depth_fields``).
     Modified keys: ``img``, ``img_shape``, grasp fields, masks. Added key: ``crop_offset``
     ``(x0, y0)`` of the window in the input image.
 
@@ -76,7 +77,7 @@ class GraspCenterCrop(BaseTransform):
         results['img_shape'] = (crop_h, crop_w)
         results['crop_offset'] = (x0, y0)
         compose_homography(results, np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]]))
-        for key in results.get('seg_fields', ['gt_seg_map']):
+        for key in results.get('seg_fields', ['gt_seg_map']) + results.get('depth_fields', []):
             if key in results:
                 results[key] = results[key][y0:y0 + crop_h, x0:x0 + crop_w]
         if 'gt_grasps' in results:

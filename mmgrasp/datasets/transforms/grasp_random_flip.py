@@ -40,8 +40,8 @@ class GraspRandomFlip(BaseTransform):
     direction is drawn uniformly from ``direction``.
 
     Required keys: ``img``; optional ``gt_grasps``, ``gt_seg_map`` (or the keys in
-    ``seg_fields``). Modified keys: those. Added keys: ``flip`` (bool), ``flip_direction``
-    (str or None).
+    ``seg_fields``), ``depth`` (the keys in ``depth_fields``). Modified keys: those. Added
+    keys: ``flip`` (bool), ``flip_direction`` (str or None).
 
     Args:
         prob (float): Probability of a flip. Defaults to 0.5.
@@ -76,7 +76,7 @@ class GraspRandomFlip(BaseTransform):
         img = results['img']
         height, width = img.shape[:2]
         results['img'] = mmcv.imflip(img, direction=direction)
-        for key in results.get('seg_fields', ['gt_seg_map']):
+        for key in results.get('seg_fields', ['gt_seg_map']) + results.get('depth_fields', []):
             if key in results:
                 results[key] = mmcv.imflip(results[key], direction=direction)
         matrix = flip_matrix(direction, height, width)

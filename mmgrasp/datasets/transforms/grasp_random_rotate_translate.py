@@ -36,7 +36,8 @@ class GraspRandomRotateTranslate(BaseTransform):
     Random numbers come from :mod:`numpy.random`, which mmengine seeds per worker.
 
     Required keys: ``img``; optional ``gt_grasps``, ``gt_obj_labels``, ``gt_ignore_flags``,
-    ``gt_seg_map`` (or the keys in ``seg_fields``). Modified keys: those. Added key:
+    ``gt_seg_map`` (or the keys in ``seg_fields``), ``depth`` (the keys in ``depth_fields``:
+    nearest-neighbour, 0 outside the image). Modified keys: those. Added key:
     ``rotate_translate`` ``(angle_deg, tx, ty)`` that was applied, or None.
 
     Args:
@@ -131,6 +132,11 @@ class GraspRandomRotateTranslate(BaseTransform):
                                               flags=cv2.INTER_NEAREST,
                                               borderMode=cv2.BORDER_CONSTANT,
                                               borderValue=self.seg_ignore_label)
+        for key in results.get('depth_fields', []):  # nearest, 0 = unknown outside the image
+            if key in results:
+                results[key] = cv2.warpAffine(results[key], pixel_matrix, (width, height),
+                                              flags=cv2.INTER_NEAREST,
+                                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         compose_homography(results, matrix)
         if 'gt_grasps' in results:
             grasps = affine_grasps(results['gt_grasps'], matrix)

@@ -32,7 +32,8 @@ class GraspResize(BaseTransform):
     dataset warns about the grasps and images this drops; the transform itself does not log.
 
     Required keys: ``img``; optional ``gt_grasps``, ``gt_seg_map`` (or the keys in
-    ``seg_fields``). Modified keys: ``img``, ``img_shape``, ``gt_grasps``, the masks. Added keys:
+    ``seg_fields``), ``depth`` (the keys in ``depth_fields``, nearest-neighbour). Modified
+    keys: ``img``, ``img_shape``, ``gt_grasps``, the masks, the depth. Added keys:
     ``scale_factor`` ``(sx, sy)`` (multiplied into an earlier one, so it always maps the loaded
     image to this one), ``keep_ratio``.
 
@@ -131,6 +132,10 @@ class GraspResize(BaseTransform):
         results['keep_ratio'] = self.keep_ratio
 
         for key in results.get('seg_fields', ['gt_seg_map']):
+            if key in results:
+                results[key] = mmcv.imresize(results[key], (new_w, new_h),
+                                             interpolation='nearest', backend=self.backend)
+        for key in results.get('depth_fields', []):  # nearest: no depth between two surfaces
             if key in results:
                 results[key] = mmcv.imresize(results[key], (new_w, new_h),
                                              interpolation='nearest', backend=self.backend)
