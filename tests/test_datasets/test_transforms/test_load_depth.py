@@ -50,8 +50,8 @@ def test_load_millimetres_with_holes(tmp_path):
 def test_bad_depth_names_the_file(tmp_path, depth, message):
     path = _write_mm(tmp_path / 'bad.png', depth)
     with pytest.raises(ValueError, match=message) as info:
-        LoadDepthFromFile(depth_scale=0.001)(dict(img=np.zeros((4, 6, 3), np.uint8),
-                                                 depth_path=path))
+        LoadDepthFromFile(depth_scale=0.001)(
+            dict(img=np.zeros((4, 6, 3), np.uint8), depth_path=path))
     assert 'bad.png' in str(info.value)
 
 
