@@ -7,8 +7,8 @@ import pytest
 from mmengine.registry import init_default_scope
 
 from mmgrasp.datasets.transforms import (GraspCenterCrop, GraspRandomFlip,
-                                         GraspRandomRotateTranslate, GraspResize,
-                                         GraspTranslate, LoadDepthFromFile, PackGraspInputs)
+                                         GraspRandomRotateTranslate, GraspResize, GraspTranslate,
+                                         LoadDepthFromFile, PackGraspInputs)
 from mmgrasp.datasets.transforms.load_depth import fill_invalid_depth
 from mmgrasp.registry import TRANSFORMS
 
