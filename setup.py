@@ -38,5 +38,6 @@ setup(
     python_requires='>=3.8',
     install_requires=(parse_requirements('runtime.txt')
                       + ['torch', 'torchvision', 'mmcv>=2.0.0,<2.2.0']),
-    extras_require={'tests': parse_requirements('tests.txt')},
+    extras_require={'tests': parse_requirements('tests.txt'),
+                    'deploy': parse_requirements('deploy.txt')},
     zip_safe=False)

@@ -2,7 +2,10 @@
 """Predict grasps on images and draw them (the mmgrasp version of mmdet's ``image_demo.py``).
 
     python demo/image_demo.py IMAGE_OR_FOLDER CONFIG [--weights CKPT] [--out-dir outputs]
-        [--best-per-object] [--pred-score-thr 0.3] [--device cpu]
+        [--best-per-object] [--pred-score-thr 0.3] [--device cpu] [--backend onnxruntime]
+
+With ``--backend onnxruntime``, ``--weights`` is a model exported by
+``tools/deployment/pytorch2onnx.py`` and CONFIG may be ``none`` (the config saved in the file).
 
 Writes ``OUT_DIR/vis/<name>.png`` (plates blue, opening red, semantic map in the dataset colours)
 and ``OUT_DIR/preds/<name>.json`` (the grasps: centre, opening, jaw, angle in degrees, corners,
@@ -28,6 +31,9 @@ def parse_args():
     parser.add_argument('--weights', help='checkpoint file (random weights without it)')
     parser.add_argument('--out-dir', default='outputs', help='output folder')
     parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
+    parser.add_argument('--backend', default='pytorch', choices=['pytorch', 'onnxruntime'],
+                        help='onnxruntime: --weights is a model exported by '
+                        'tools/deployment/pytorch2onnx.py (docs/deployment.md)')
     parser.add_argument('--pred-score-thr', type=float, default=0.3,
                         help='minimum score of a drawn grasp (the JSON holds all)')
     parser.add_argument('--max-grasps', type=int,
@@ -49,7 +55,7 @@ def main() -> int:
     model = None if args.model.lower() == 'none' else args.model
     try:
         inferencer = GraspInferencer(model, args.weights, device=args.device,
-                                     object_mode=args.object_mode)
+                                     object_mode=args.object_mode, backend=args.backend)
     except (ValueError, FileNotFoundError) as e:  # e.g. a checkpoint of another config
         print(f'error: {e}', file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@ aligned depth image and the camera intrinsics.
 
     python demo/rgbd_demo.py RGB DEPTH INTRINSICS CONFIG [--weights CKPT] [--out-dir outputs]
         [--top-k 5] [--best-per-object] [--approach ray|normal] [--plate-depth surface|measured]
-        [--window 9] [--depth-scale S] [--device cpu]
+        [--window 9] [--depth-scale S] [--device cpu] [--backend pytorch|onnxruntime]
 
 - ``DEPTH``: a 16-bit PNG (RealSense ``z16``: millimetres, ``depth_scale`` 0.001), a float TIFF
   (e.g. Jacquard's ``perfect_depth.tiff``, metres: ``--depth-scale 1``) or a ``.npy`` array, aligned
@@ -44,6 +44,8 @@ def parse_args(argv=None):
     parser.add_argument('--weights', help='checkpoint file (random weights without it)')
     parser.add_argument('--out-dir', default='outputs', help='output folder')
     parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
+    parser.add_argument('--backend', default='pytorch', choices=['pytorch', 'onnxruntime'],
+                        help='onnxruntime: --weights is an exported .onnx model')
     parser.add_argument('--top-k', type=int, default=5, help='grasps printed (JSON: all kept)')
     parser.add_argument('--best-per-object', action='store_true',
                         help='keep only the best grasp per object (needs a semantic head)')
@@ -95,7 +97,8 @@ def main(argv=None) -> int:
         return 1
     model: Optional[str] = None if args.model.lower() == 'none' else args.model
     try:
-        inferencer = GraspInferencer(model, args.weights, device=args.device)
+        inferencer = GraspInferencer(model, args.weights, device=args.device,
+                                     backend=args.backend)
     except (ValueError, FileNotFoundError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2

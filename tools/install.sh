@@ -102,7 +102,7 @@ fi
 
 # ---- the rest of the stack and mmgrasp itself ---------------------------------------------------
 "${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt" \
-    addict packaging Pillow pyyaml yapf "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION"
+    -r "$ROOT/requirements/deploy.txt" addict packaging Pillow pyyaml yapf "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
 
 if ! mmcv_ok; then

@@ -58,6 +58,8 @@ from rich.progress import track
 from mmgrasp.registry import DATASETS, VISUALIZERS
 from mmgrasp.structures import best_grasp_per_object, grasp_centre_labels, grasps_to_corners
 
+BACKENDS = ('pytorch', 'onnxruntime')
+"""What runs the network: PyTorch, or onnxruntime on a model exported to ONNX."""
 InputType = Union[str, np.ndarray, dict]
 InputsType = Union[InputType, Sequence[InputType]]
 
@@ -219,6 +221,12 @@ class GraspInferencer(DetInferencer):
             Defaults to ``'auto'``.
         strict (bool): Refuse a checkpoint that does not fit the config (see
             :func:`check_checkpoint_fits`). Defaults to True.
+        backend (str): ``'pytorch'``, or ``'onnxruntime'`` to run a model exported by
+            ``tools/deployment/pytorch2onnx.py``: ``weights`` is then the ``.onnx`` file and
+            ``model`` may be None (the config saved in the file). Needs ``onnxruntime``
+            (``requirements/deploy.txt``). Defaults to ``'pytorch'``.
+        num_threads (int, optional): onnxruntime's threads (``backend='onnxruntime'``); None
+            leaves its default. Defaults to None.
     """
 
     preprocess_kwargs: set = set()
@@ -239,7 +247,26 @@ class GraspInferencer(DetInferencer):
                  palette: str = 'none',
                  show_progress: bool = True,
                  object_mode: str = 'auto',
-                 strict: bool = True) -> None:
+                 strict: bool = True,
+                 backend: str = 'pytorch',
+                 num_threads: Optional[int] = None) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f'backend must be one of {BACKENDS}, got {backend!r}')
+        self.backend = backend
+        self._onnx_meta: dict = {}
+        onnx_file = None
+        if backend == 'onnxruntime':
+            if not weights or not str(weights).endswith('.onnx'):
+                raise ValueError("backend='onnxruntime' runs an exported model: weights must be "
+                                 f'the .onnx file of tools/deployment/pytorch2onnx.py, got '
+                                 f'{weights!r}')
+            from mmgrasp.deployment import read_onnx_metadata
+            self._onnx_meta = read_onnx_metadata(weights)
+            if model is None:
+                if not self._onnx_meta['config']:
+                    raise ValueError(f'{weights} holds no config: pass the config as model')
+                model = mmengine.Config.fromstring(self._onnx_meta['config'], '.py')
+            onnx_file, weights, device = weights, None, 'cpu'
         self.strict = strict
         self.object_mode = object_mode
         self._weights = weights or ''
@@ -247,6 +274,10 @@ class GraspInferencer(DetInferencer):
         self._warned_no_seg = False
         super().__init__(model=model, weights=weights, device=device, scope=scope,
                          palette=palette, show_progress=show_progress)
+        if onnx_file is not None:
+            from mmgrasp.deployment import ORTGraspDetector
+            self.model = ORTGraspDetector(self.model, onnx_file, num_threads=num_threads)
+            self._weights = onnx_file
 
     # ---------------------------------------------------------------------------- building
     @staticmethod
@@ -275,6 +306,8 @@ class GraspInferencer(DetInferencer):
             _load_checkpoint_to_model(model, checkpoint)
             ckpt_meta = checkpoint.get('meta', {}).get('dataset_meta', {}) or {}
             meta.update({k.lower(): v for k, v in ckpt_meta.items()})
+        elif self.backend == 'onnxruntime':  # the weights are in the graph
+            meta.update({k.lower(): v for k, v in self._onnx_meta.get('dataset_meta', {}).items()})
         else:
             warnings.warn('No checkpoint given: the predictions come from random weights.')
         sem_head = getattr(model, 'semantic_head', None)

@@ -28,6 +28,7 @@ with other work, ``--threads 1`` gives steadier numbers: two threads contending 
 cores can be many times slower than one.
 """
 import argparse
+import copy
 import os
 import resource
 import statistics
@@ -64,6 +65,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0, help='seed of the weights and the image')
     parser.add_argument('--flops', action='store_true',
                         help='also count the multiply-adds of each stage (mmengine.analysis)')
+    parser.add_argument('--onnx', help='an export of the same model (tools/deployment/'
+                        'pytorch2onnx.py): time onnxruntime beside PyTorch')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. model.test_cfg.rpn.max_per_img=300')
     return parser.parse_args()
@@ -294,7 +297,11 @@ def main() -> None:
     # Staged and end-to-end passes alternate, so that a change of the machine's load affects
     # both alike.
     timer = StageTimer(device)
-    totals = []
+    totals, ort_totals = [], []
+    ort_model = None
+    if args.onnx:
+        from mmgrasp.deployment import ORTGraspDetector
+        ort_model = ORTGraspDetector(model, args.onnx, num_threads=args.threads)
     for i in range(args.warmup + args.num_iters):
         timer.enabled = i >= args.warmup
         staged_predict(model, batch, timer)
@@ -305,6 +312,11 @@ def main() -> None:
             _sync(device)
         if i >= args.warmup:
             totals.append((time.perf_counter() - start) * 1000.0)
+        if ort_model is not None:
+            start = time.perf_counter()
+            ort_model.predict(batch['inputs'], copy.deepcopy(batch['data_samples']), rescale=True)
+            if i >= args.warmup:
+                ort_totals.append((time.perf_counter() - start) * 1000.0)
     total = statistics.median(totals)
 
     medians = timer.medians()
@@ -335,6 +347,10 @@ def main() -> None:
     print(f'{"all after backbone+FPN":<32}{heads:>10.1f}{100 * heads / base:>19.1f}%{extra}')
     print(f'{"sum of stages":<32}{base + heads:>10.1f}')
     print(f'{"model.predict (end to end)":<32}{total:>10.1f}')
+    if ort_totals:
+        ort_total = statistics.median(ort_totals)
+        print(f'{"onnxruntime (end to end)":<32}{ort_total:>10.1f}   '
+              f'{total / ort_total:.2f}x PyTorch eager ({args.onnx})')
     print(f'\nimages per second: {1000.0 * args.batch_size / total:.2f}; '
           f'latency per batch: {total:.1f} ms')
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')

@@ -1,0 +1,162 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""The detector's test path as one traceable module, for ONNX export.
+
+:class:`GraspExportModule` computes, from a normalised image of a fixed padded size, what
+:meth:`GraspDetSeg.predict` computes before its ``rescale`` step: the RPN proposals (mmdet's
+``RPNHead`` decoding, per-level top-k, minimum size, NMS), the RoI features (mmdet's
+``SingleRoIExtractor`` level mapping, RoIAlign), the grasp head's class-wise NMS over the
+orientation bins (mmdet's ``multiclass_nms``) and the semantic logits. Every step is written with
+operators that ONNX has (``TopK``, ``NonMaxSuppression`` through
+:func:`torchvision.ops.batched_nms`, ``RoiAlign`` through :func:`torchvision.ops.roi_align`),
+so the exported graph needs no custom operator library; the anchors are constants of the export
+size. The image's own size (``img_shape``, before padding) is an input, as the decoders clip to
+it.
+
+What stays in Python, in :class:`~mmgrasp.deployment.ORTGraspDetector`: the normalisation
+(the config's data preprocessor), the map back to the original image and the semantic map's
+resize. The refinement head (mmcv's ``RoIAlignRotated``, which has no ONNX operator) is not
+exported yet.
+"""
+from typing import Tuple
+
+import torch
+from mmdet.models.task_modules.coders.delta_xywh_bbox_coder import delta2bbox
+from torch import Tensor, nn
+from torchvision.ops import batched_nms, roi_align
+
+from mmgrasp.structures import bin_to_angle, hbox_to_grasp
+
+
+def _clip(boxes: Tensor, img_hw: Tensor) -> Tensor:
+    """Clamp ``(N, 4)`` boxes to ``[0, w] x [0, h]``; ``img_hw`` is ``(2,)`` float."""
+    x = boxes[:, 0::2].clamp(min=0)
+    y = boxes[:, 1::2].clamp(min=0)
+    x = torch.min(x, img_hw[1].expand_as(x))
+    y = torch.min(y, img_hw[0].expand_as(y))
+    return torch.stack([x[:, 0], y[:, 0], x[:, 1], y[:, 1]], dim=1)
+
+
+def _decode(coder, priors: Tensor, deltas: Tensor, img_hw: Tensor) -> Tensor:
+    """mmdet's ``DeltaXYWHBBoxCoder.decode`` with the clip to a tensor image size."""
+    boxes = delta2bbox(priors, deltas, coder.means, coder.stds, max_shape=None,
+                       wh_ratio_clip=16 / 1000, clip_border=False,  # decode()'s default
+                       add_ctr_clamp=coder.add_ctr_clamp, ctr_clamp=coder.ctr_clamp)
+    return _clip(boxes, img_hw) if coder.clip_border else boxes
+
+
+def input_channels(model: nn.Module) -> int:
+    """4 for an RGB-D model (:class:`RGBDDataPreprocessor`), else 3."""
+    from mmgrasp.models.data_preprocessors import RGBDDataPreprocessor
+    return 4 if isinstance(model.data_preprocessor, RGBDDataPreprocessor) else 3
+
+
+class GraspExportModule(nn.Module):
+    """A :class:`~mmgrasp.models.GraspDetSeg` (Detection or Det_Seg) for one image of a fixed
+    padded size.
+
+    Args:
+        model (GraspDetSeg): The trained detector, in eval mode.
+        input_shape (tuple[int, int]): ``(H, W)`` of the padded network input.
+
+    Inputs of :meth:`forward`: ``inputs`` ``(1, C, H, W)`` normalised image (C = 4 for RGB-D),
+    ``img_hw`` ``(2,)`` float its size before padding. Outputs: ``grasps`` ``(K, 5)``
+    ``(x, y, w, h, theta)`` in input pixels, ``scores`` ``(K,)``, ``labels`` ``(K,)`` orientation
+    bins (sorted by score, ``K <= max_per_img``), and with a semantic head ``seg_logits``
+    ``(1, num_classes, H/4, W/4)``.
+    """
+
+    def __init__(self, model: nn.Module, input_shape: Tuple[int, int]) -> None:
+        super().__init__()
+        if getattr(model, 'with_refine_head', False):
+            raise NotImplementedError(
+                'the refinement head reads the segmentation with mmcv\'s RoIAlignRotated, which '
+                'has no ONNX operator: export the Det_Seg part (a config without refine_head) '
+                'or run the model with PyTorch')
+        self.model = model
+        self.input_shape = tuple(int(v) for v in input_shape)
+        self.in_channels = input_channels(model)
+        with torch.no_grad():
+            feats = model.extract_feat(torch.zeros(1, self.in_channels, *self.input_shape))
+        sizes = [f.shape[-2:] for f in feats]
+        priors = model.rpn_head.prior_generator.grid_priors(sizes, device='cpu')
+        for i, p in enumerate(priors):
+            self.register_buffer(f'priors_{i}', p.float(), persistent=False)
+        self.num_levels = len(priors)
+        self.rpn_cfg = model.test_cfg.rpn
+        self.rcnn_cfg = model.test_cfg.rcnn
+        self.eval()
+
+    def _proposals(self, x: Tuple[Tensor], img_hw: Tensor) -> Tensor:
+        """RPNHead's test path for one image: ``(P, 4)`` proposals, best first."""
+        head, cfg = self.model.rpn_head, self.rpn_cfg
+        cls_scores, bbox_preds = head(x)
+        scores, deltas, priors, levels = [], [], [], []
+        for i in range(self.num_levels):
+            score = cls_scores[i][0].permute(1, 2, 0).reshape(-1)
+            score = score.sigmoid() if head.use_sigmoid_cls else score
+            delta = bbox_preds[i][0].permute(1, 2, 0).reshape(-1, head.bbox_coder.encode_size)
+            prior = getattr(self, f'priors_{i}')
+            k = min(int(cfg.nms_pre), score.shape[0]) if cfg.nms_pre > 0 else score.shape[0]
+            score, idx = score.topk(k)
+            scores.append(score)
+            deltas.append(delta[idx])
+            priors.append(prior[idx])
+            levels.append(torch.full((k, ), i, dtype=torch.long))
+        scores = torch.cat(scores)
+        boxes = _decode(head.bbox_coder, torch.cat(priors), torch.cat(deltas), img_hw)
+        levels = torch.cat(levels)
+        if cfg.get('min_bbox_size', -1) >= 0:
+            keep = ((boxes[:, 2] - boxes[:, 0]) > cfg.min_bbox_size) & \
+                ((boxes[:, 3] - boxes[:, 1]) > cfg.min_bbox_size)
+            boxes, scores, levels = boxes[keep], scores[keep], levels[keep]
+        keep = batched_nms(boxes, scores, levels, float(cfg.nms.iou_threshold))
+        return boxes[keep[:int(cfg.max_per_img)]]
+
+    def _roi_feats(self, x: Tuple[Tensor], proposals: Tensor) -> Tensor:
+        """SingleRoIExtractor: each RoI pooled from its FPN level."""
+        extractor = self.model.roi_head.bbox_roi_extractor
+        strides = extractor.featmap_strides
+        layer = extractor.roi_layers[0]
+        size = layer.output_size
+        rois = torch.cat([proposals.new_zeros(proposals.shape[0], 1), proposals], dim=1)
+        scale = torch.sqrt((proposals[:, 2] - proposals[:, 0]) *
+                           (proposals[:, 3] - proposals[:, 1]))
+        lvls = torch.floor(torch.log2(scale / extractor.finest_scale + 1e-6))
+        lvls = lvls.clamp(min=0, max=len(strides) - 1).long()
+        feats = proposals.new_zeros(proposals.shape[0], extractor.out_channels, *size)
+        for i, stride in enumerate(strides):
+            inds = (lvls == i).nonzero().squeeze(1)
+            feats[inds] = roi_align(x[i], rois[inds], size, spatial_scale=1.0 / stride,
+                                    sampling_ratio=layer.sampling_ratio, aligned=layer.aligned)
+        return feats
+
+    def _grasps(self, x: Tuple[Tensor], proposals: Tensor, img_hw: Tensor):
+        """The grasp head and mmdet's ``multiclass_nms`` over the orientation bins."""
+        head, cfg = self.model.roi_head.bbox_head, self.rcnn_cfg
+        cls_score, bbox_pred = head(self._roi_feats(x, proposals))
+        num_bins = head.num_classes
+        scores = cls_score.softmax(dim=-1)[:, :num_bins].reshape(-1)  # (R * 18,)
+        priors = proposals.repeat_interleave(num_bins, dim=0)
+        boxes = _decode(head.bbox_coder, priors, bbox_pred.reshape(-1, 4), img_hw)
+        labels = torch.arange(num_bins).repeat(proposals.shape[0])
+        keep = scores > cfg.score_thr
+        boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
+        keep = batched_nms(boxes, scores, labels, float(cfg.nms.iou_threshold))
+        keep = keep[:int(cfg.max_per_img)] if cfg.max_per_img > 0 else keep
+        boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
+        grasps = hbox_to_grasp(boxes, bin_to_angle(labels, num_bins).to(boxes))
+        return grasps, scores, labels
+
+    def forward(self, inputs: Tensor, img_hw: Tensor):
+        """See the class docstring."""
+        x = self.model.extract_feat(inputs)
+        grasps, scores, labels = self._grasps(x, self._proposals(x, img_hw), img_hw)
+        if getattr(self.model, 'with_semantic_head', False):
+            return grasps, scores, labels, self.model.semantic_head(x)['seg_preds']
+        return grasps, scores, labels
+
+
+def output_names(model: nn.Module) -> Tuple[str, ...]:
+    """Names of the exported graph's outputs, in :meth:`GraspExportModule.forward` order."""
+    names = ('grasps', 'scores', 'labels')
+    return names + (('seg_logits', ) if getattr(model, 'with_semantic_head', False) else ())

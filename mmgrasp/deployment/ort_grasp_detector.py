@@ -1,0 +1,135 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Run an exported grasp detector with onnxruntime, behind the model interface of mmengine."""
+import json
+import os
+from typing import List, Optional, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData, PixelData
+from torch import nn
+
+from mmgrasp.structures import grasps_to_original
+from .onnx_export import META_CONFIG, META_DATASET, META_INPUT_SHAPE
+
+
+def read_onnx_metadata(onnx_file: str) -> dict:
+    """The metadata :func:`export_onnx` wrote: ``config`` (text), ``input_shape`` and
+    ``dataset_meta``.
+
+    Args:
+        onnx_file (str): The ``.onnx`` file.
+
+    Returns:
+        dict: ``config`` (str, '' when absent), ``input_shape`` (tuple or None),
+        ``dataset_meta`` (dict).
+    """
+    import onnxruntime as ort
+    if not os.path.isfile(onnx_file):
+        raise FileNotFoundError(f'ONNX model not found: {onnx_file}')
+    meta = ort.InferenceSession(onnx_file, providers=['CPUExecutionProvider']) \
+        .get_modelmeta().custom_metadata_map
+    shape = meta.get(META_INPUT_SHAPE)
+    return dict(config=meta.get(META_CONFIG, ''),
+                input_shape=tuple(int(v) for v in shape.split(',')) if shape else None,
+                dataset_meta=json.loads(meta.get(META_DATASET, '{}') or '{}'))
+
+
+class ORTGraspDetector(nn.Module):
+    """The exported graph (:class:`~mmgrasp.deployment.GraspExportModule`) run by onnxruntime,
+    with the PyTorch model's own preprocessing and post-processing around it.
+
+    ``test_step`` takes what a :class:`~mmgrasp.models.GraspDetSeg` takes (packed inputs and data
+    samples) and returns the same predictions: grasps at the original image resolution
+    (``pred_instances``) and, for Det_Seg models, ``pred_sem_seg``. Each image is padded with
+    zeros (the normalised value of mmdet's padding) to the export's input shape.
+
+    Args:
+        model (nn.Module): The detector built from the export's config; only its data
+            preprocessor and its semantic head's ``predict_by_feat`` (a resize) are used, so its
+            weights do not matter.
+        onnx_file (str): The exported model.
+        num_threads (int, optional): onnxruntime's intra-op threads; None leaves its default.
+    """
+
+    def __init__(self, model: nn.Module, onnx_file: str, num_threads: Optional[int] = None
+                 ) -> None:
+        super().__init__()
+        import onnxruntime as ort
+        self.model = model.eval()
+        self.data_preprocessor = model.data_preprocessor
+        options = ort.SessionOptions()
+        if num_threads:
+            options.intra_op_num_threads = int(num_threads)
+        self.session = ort.InferenceSession(onnx_file, sess_options=options,
+                                            providers=['CPUExecutionProvider'])
+        self.output_names = [o.name for o in self.session.get_outputs()]
+        shape = read_onnx_metadata(onnx_file)['input_shape']
+        if shape is None:
+            shape = tuple(self.session.get_inputs()[0].shape[-2:])
+        self.input_shape: Tuple[int, int] = (int(shape[0]), int(shape[1]))
+        self.onnx_file = onnx_file
+
+    @property
+    def dataset_meta(self) -> dict:
+        return getattr(self.model, 'dataset_meta', None) or {}
+
+    @dataset_meta.setter
+    def dataset_meta(self, meta: dict) -> None:
+        self.model.dataset_meta = meta
+
+    def _run(self, inputs: torch.Tensor, img_shape: Tuple[int, int]) -> dict:
+        """Run the graph on one ``(C, h, w)`` normalised image."""
+        h, w = inputs.shape[-2:]
+        eh, ew = self.input_shape
+        if h > eh or w > ew:
+            raise ValueError(f'the input is {h}x{w} after preprocessing but {self.onnx_file} was '
+                             f'exported for {eh}x{ew}: export again with --shape {h} {w} (or '
+                             'larger)')
+        padded = F.pad(inputs, (0, ew - w, 0, eh - h))[None].float()
+        outs = self.session.run(None, {
+            'inputs': padded.numpy(),
+            'img_hw': np.array(img_shape[:2], dtype=np.float32)
+        })
+        return {name: torch.from_numpy(np.asarray(v)) for name, v in zip(self.output_names, outs)}
+
+    def predict(self, inputs: torch.Tensor, data_samples: List[DetDataSample],
+                rescale: bool = True) -> List[DetDataSample]:
+        """Predictions as :meth:`GraspDetSeg.predict` returns them.
+
+        Args:
+            inputs (Tensor): ``(B, C, H, W)`` normalised, padded batch.
+            data_samples (list[DetDataSample]): With metainfo.
+            rescale (bool): Map back to the original image. Defaults to True.
+
+        Returns:
+            list[DetDataSample]: With ``pred_instances`` (and ``pred_sem_seg``).
+        """
+        for i, sample in enumerate(data_samples):
+            meta = sample.metainfo
+            h, w = meta['img_shape'][:2]
+            out = self._run(inputs[i, :, :h, :w], (h, w))
+            res = InstanceData(bboxes=out['grasps'].float(), scores=out['scores'].float(),
+                               labels=out['labels'].long())
+            if rescale and len(res) > 0:
+                res.bboxes = grasps_to_original(res.bboxes, meta)
+            sample.pred_instances = res
+            if 'seg_logits' in out:
+                seg_meta = dict(meta, batch_input_shape=self.input_shape)
+                logits = self.model.semantic_head.predict_by_feat(out['seg_logits'], [seg_meta],
+                                                                  rescale)[0]
+                sample.pred_sem_seg = PixelData(sem_seg=logits.argmax(dim=0, keepdim=True))
+        return data_samples
+
+    def test_step(self, data: dict) -> List[DetDataSample]:
+        """mmengine's ``test_step``: preprocess, then :meth:`predict`."""
+        data = self.data_preprocessor(data, False)
+        return self.predict(data['inputs'], data['data_samples'])
+
+    def forward(self, inputs: torch.Tensor, data_samples: List[DetDataSample],
+                mode: str = 'predict'):
+        if mode != 'predict':
+            raise ValueError(f'an onnxruntime model only predicts, got mode={mode!r}')
+        return self.predict(inputs, data_samples)

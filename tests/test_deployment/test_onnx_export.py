@@ -1,0 +1,107 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""ONNX export and the onnxruntime backend, on small models: the exported graph gives the PyTorch
+model's grasps (top grasp identical, scores equal) and semantic map, through the same inference
+API; what cannot be exported says so."""
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+from mmgrasp.apis import GraspInferencer
+from mmgrasp.registry import MODELS
+from mmgrasp.testing import get_config, get_detector_cfg, load_script
+
+pytest.importorskip('onnxruntime')
+
+DET_SEG = 'grasp/det_seg_mobilenetv2_fpn_jacquard.py'
+DET = 'grasp/det_mobilenetv2_fpn_jacquard.py'
+
+
+def _images(tmp_path):
+    """Two 256x256 scenes with a bright block on a dark table (128x128 after the 0.5 resize)."""
+    paths = []
+    for i, (x, y) in enumerate([(60, 90), (140, 40)]):
+        img = np.full((256, 256, 3), 40, np.uint8)
+        cv2.rectangle(img, (x, y), (x + 70, y + 30), (200, 180, 160), -1)
+        path = str(tmp_path / f'scene{i}.png')
+        cv2.imwrite(path, img)
+        paths.append(path)
+    return paths
+
+
+def _checkpoint(name, tmp_path):
+    """A tiny model whose classifiers are scaled up, so that its scores are well apart (no ties
+    for the top grasp), saved as a checkpoint with its config."""
+    init_default_scope('mmgrasp')
+    cfg = get_config(name)
+    cfg.model = get_detector_cfg(name)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    with torch.no_grad():
+        model.roi_head.bbox_head.fc_cls.weight.mul_(40)
+        model.rpn_head.rpn_cls.weight.mul_(40)
+    path = str(tmp_path / 'tiny.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
+    cfg_path = str(tmp_path / 'tiny.py')
+    cfg.dump(cfg_path)
+    return cfg_path, path
+
+
+@pytest.mark.parametrize('name', [DET_SEG, DET])
+def test_export_round_trip(name, tmp_path):
+    config, ckpt = _checkpoint(name, tmp_path)
+    images = _images(tmp_path)
+    out = str(tmp_path / 'tiny.onnx')
+    tool = load_script('tools/deployment/pytorch2onnx.py')
+    assert tool.main([config, ckpt, '--out', out, '--verify', *images]) == 0
+    assert osp.isfile(out)
+    torch_inf = GraspInferencer(config, ckpt, device='cpu', show_progress=False)
+    ort_inf = GraspInferencer(None, out, backend='onnxruntime', show_progress=False)
+    for path in images:
+        a = torch_inf(path, return_datasamples=True, no_save_pred=True)['predictions'][0]
+        b = ort_inf(path, return_datasamples=True, no_save_pred=True)['predictions'][0]
+        pa, pb = a.pred_instances, b.pred_instances
+        assert len(pa) > 0 and len(pb) > 0
+        torch.testing.assert_close(pb.bboxes[0], pa.bboxes[0], atol=1e-3, rtol=0)
+        torch.testing.assert_close(pb.scores[0], pa.scores[0], atol=1e-5, rtol=0)
+        # further down, NMS decisions at the IoU threshold may differ between implementations
+        torch.testing.assert_close(pb.scores[:5], pa.scores[:5], atol=1e-3, rtol=0)
+        assert pb.labels[0] == pa.labels[0]
+        if 'pred_sem_seg' in a:
+            agree = (a.pred_sem_seg.sem_seg == b.pred_sem_seg.sem_seg).float().mean()
+            assert agree > 0.999
+        else:
+            assert 'pred_sem_seg' not in b
+    # the config saved in the file: the same classes as the PyTorch model's
+    assert list(ort_inf.model.dataset_meta['classes']) == \
+        list(torch_inf.model.dataset_meta['classes'])
+
+
+def test_larger_input_is_refused_with_advice(tmp_path):
+    config, ckpt = _checkpoint(DET, tmp_path)
+    out = str(tmp_path / 'small.onnx')
+    tool = load_script('tools/deployment/pytorch2onnx.py')
+    assert tool.main([config, ckpt, '--out', out, '--shape', '64', '64']) == 0
+    ort_inf = GraspInferencer(None, out, backend='onnxruntime', show_progress=False)
+    result = ort_inf(_images(tmp_path)[0], no_save_pred=True)['predictions'][0]
+    assert 'export again with --shape 128 128' in result['error']
+
+
+def test_refinement_head_is_not_exported_silently():
+    init_default_scope('mmgrasp')
+    name = 'grasp/det_seg_refine_mobilenetv2_fpn_jacquard.py'
+    model = MODELS.build(get_detector_cfg(name)).eval()
+    from mmgrasp.deployment import GraspExportModule
+    with pytest.raises(NotImplementedError, match='RoIAlignRotated, which has no ONNX operator'):
+        GraspExportModule(model, (64, 64))
+
+
+def test_backend_needs_an_onnx_file():
+    with pytest.raises(ValueError, match='weights must be the .onnx file'):
+        GraspInferencer(DET, 'model.pth', backend='onnxruntime')
+    with pytest.raises(ValueError, match='backend must be one of'):
+        GraspInferencer(DET, None, backend='tensorrt')

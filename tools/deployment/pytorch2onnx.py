@@ -1,0 +1,106 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Export a trained grasp detector (Detection or Det_Seg) to ONNX, and check it.
+
+    python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT --out model.onnx \
+        [--shape H W] [--verify IMAGE ...] [--tolerance-px 0.5] [--tolerance-deg 0.5]
+
+The graph uses standard ONNX operators only (RoiAlign, NonMaxSuppression, TopK...): onnxruntime
+runs it without a custom operator library. ``--shape`` is the padded network input (the test
+pipeline's output rounded up to the preprocessor's ``pad_size_divisor``); without it, the
+largest input of the ``--verify`` images is used. Smaller inputs are padded at run time.
+
+``--verify`` runs every given image through PyTorch and through onnxruntime
+(``GraspInferencer(backend='onnxruntime')``) and prints, per image, the top grasp's difference
+in pixels and degrees; the exit status is 1 when one exceeds the tolerances. The exported model
+then runs with ``demo/image_demo.py --backend onnxruntime`` or ``GraspInferencer(None,
+'model.onnx', backend='onnxruntime')`` (docs/deployment.md).
+"""
+import argparse
+import math
+import sys
+from typing import List, Optional, Tuple
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Export a grasp detector to ONNX')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--out', required=True, help='the .onnx file to write')
+    parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
+                        help='padded network input size (default: from --verify images)')
+    parser.add_argument('--verify', nargs='+', default=[], help='images to compare PyTorch and '
+                        'onnxruntime on')
+    parser.add_argument('--tolerance-px', type=float, default=0.5)
+    parser.add_argument('--tolerance-deg', type=float, default=0.5)
+    parser.add_argument('--opset', type=int, default=17)
+    return parser.parse_args(argv)
+
+
+def _input_shape(inferencer, images: List[str], divisor: int) -> Tuple[int, int]:
+    """The largest padded network input of ``images`` through the test pipeline."""
+    h = w = 0
+    for path in images:
+        _, data = inferencer._load_one(path)
+        h, w = max(h, data['inputs'].shape[-2]), max(w, data['inputs'].shape[-1])
+    return (int(math.ceil(h / divisor) * divisor), int(math.ceil(w / divisor) * divisor))
+
+
+def top_grasp_difference(a: dict, b: dict) -> Optional[Tuple[float, float]]:
+    """Pixels (the largest of centre, opening and jaw differences) and degrees between the top
+    grasps of two ``GraspInferencer`` results; None when either has none."""
+    if not a['grasps'] or not b['grasps']:
+        return None if bool(a['grasps']) == bool(b['grasps']) else (math.inf, math.inf)
+    ga, gb = a['grasps'][0], b['grasps'][0]
+    px = max(abs(ga['center'][0] - gb['center'][0]), abs(ga['center'][1] - gb['center'][1]),
+             abs(ga['opening'] - gb['opening']), abs(ga['jaw'] - gb['jaw']))
+    deg = abs(ga['angle_deg'] - gb['angle_deg']) % 180
+    return px, min(deg, 180 - deg)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from mmengine.config import Config
+
+    from mmgrasp.apis import GraspInferencer
+    from mmgrasp.deployment import export_onnx
+
+    torch_inf = GraspInferencer(args.config, args.checkpoint, device='cpu', show_progress=False)
+    model = torch_inf.model
+    if args.shape:
+        shape = tuple(args.shape)
+    elif args.verify:
+        shape = _input_shape(torch_inf, args.verify,
+                             int(getattr(model.data_preprocessor, 'pad_size_divisor', 1)))
+    else:
+        print('error: give --shape H W (the padded network input) or --verify images',
+              file=sys.stderr)
+        return 2
+    cfg = Config.fromfile(args.config)
+    info = export_onnx(model, args.out, shape, config_text=cfg.pretty_text,
+                       dataset_meta=model.dataset_meta, opset=args.opset)
+    print(f'{args.out}: {info["bytes"] / 1e6:.1f} MB, input {shape[0]}x{shape[1]}, outputs '
+          f'{", ".join(info["outputs"])}')
+    if not args.verify:
+        return 0
+    ort_inf = GraspInferencer(args.config, args.out, backend='onnxruntime', show_progress=False)
+    worst = (0.0, 0.0)
+    for path in args.verify:
+        kw = dict(no_save_pred=True, no_save_vis=True)
+        a = torch_inf(path, **kw)['predictions'][0]
+        b = ort_inf(path, **kw)['predictions'][0]
+        diff = top_grasp_difference(a, b)
+        if diff is None:
+            print(f'{path}: no grasp from either backend')
+            continue
+        worst = (max(worst[0], diff[0]), max(worst[1], diff[1]))
+        print(f'{path}: top grasp differs by {diff[0]:.4f} px, {diff[1]:.4f} deg '
+              f'(scores {a["grasps"][0]["score"]:.4f} / {b["grasps"][0]["score"]:.4f})')
+    ok = worst[0] <= args.tolerance_px and worst[1] <= args.tolerance_deg
+    print(f'largest difference {worst[0]:.4f} px, {worst[1]:.4f} deg: '
+          f'{"within" if ok else "OUTSIDE"} the tolerances ({args.tolerance_px} px, '
+          f'{args.tolerance_deg} deg)')
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
