@@ -14,8 +14,9 @@ it.
 
 What stays in Python, in :class:`~mmgrasp.deployment.ORTGraspDetector`: the normalisation
 (the config's data preprocessor), the map back to the original image and the semantic map's
-resize. The refinement head (mmcv's ``RoIAlignRotated``, which has no ONNX operator) is not
-exported yet.
+resize. The refinement head's rotated RoIAlign (mmcv's ``RoIAlignRotated``, which has no ONNX
+operator) is exported as ``GridSample`` (:func:`~mmgrasp.models.utils.roi_align_rotated_grid`);
+the in-place form is not exported yet.
 """
 from typing import Tuple
 
@@ -24,7 +25,9 @@ from mmdet.models.task_modules.coders.delta_xywh_bbox_coder import delta2bbox
 from torch import Tensor, nn
 from torchvision.ops import batched_nms, roi_align
 
-from mmgrasp.structures import bin_to_angle, hbox_to_grasp
+from mmgrasp.models.task_modules.coders.delta_xywht_grasp_coder import delta2grasp
+from mmgrasp.models.utils import roi_align_rotated_grid
+from mmgrasp.structures import angle_to_bin, bin_to_angle, hbox_to_grasp
 
 
 def _clip(boxes: Tensor, img_hw: Tensor) -> Tensor:
@@ -44,6 +47,16 @@ def _decode(coder, priors: Tensor, deltas: Tensor, img_hw: Tensor) -> Tensor:
     return _clip(boxes, img_hw) if coder.clip_border else boxes
 
 
+def adaptive_pool_matrix(size: int, out: int) -> Tensor:
+    """``(out, size)`` matrix whose product with a vector is PyTorch's adaptive average pooling
+    of it (bin ``i`` averages ``[floor(i * size / out), ceil((i + 1) * size / out))``)."""
+    mat = torch.zeros(out, size)
+    for i in range(out):
+        start, end = (i * size) // out, -((-(i + 1) * size) // out)
+        mat[i, start:end] = 1.0 / (end - start)
+    return mat
+
+
 def input_channels(model: nn.Module) -> int:
     """4 for an RGB-D model (:class:`RGBDDataPreprocessor`), else 3."""
     from mmgrasp.models.data_preprocessors import RGBDDataPreprocessor
@@ -61,17 +74,18 @@ class GraspExportModule(nn.Module):
     Inputs of :meth:`forward`: ``inputs`` ``(1, C, H, W)`` normalised image (C = 4 for RGB-D),
     ``img_hw`` ``(2,)`` float its size before padding. Outputs: ``grasps`` ``(K, 5)``
     ``(x, y, w, h, theta)`` in input pixels, ``scores`` ``(K,)``, ``labels`` ``(K,)`` orientation
-    bins (sorted by score, ``K <= max_per_img``), and with a semantic head ``seg_logits``
-    ``(1, num_classes, H/4, W/4)``.
+    bins (sorted by score, ``K <= max_per_img``), with a semantic head ``seg_logits``
+    ``(1, num_classes, H/4, W/4)``, and with a refinement head ``grasps`` refined and
+    ``grasps_unrefined`` (the candidates), as :meth:`GraspDetSeg.predict` gives them.
     """
 
     def __init__(self, model: nn.Module, input_shape: Tuple[int, int]) -> None:
         super().__init__()
-        if getattr(model, 'with_refine_head', False):
+        from mmgrasp.models.roi_heads import InPlaceGraspRefineHead
+        if isinstance(getattr(model, 'refine_head', None), InPlaceGraspRefineHead):
             raise NotImplementedError(
-                'the refinement head reads the segmentation with mmcv\'s RoIAlignRotated, which '
-                'has no ONNX operator: export the Det_Seg part (a config without refine_head) '
-                'or run the model with PyTorch')
+                'the in-place refinement head (InPlaceGraspRefineHead) is not exported yet; the '
+                'aligned GraspRefineHead is')
         self.model = model
         self.input_shape = tuple(int(v) for v in input_shape)
         self.in_channels = input_channels(model)
@@ -84,6 +98,13 @@ class GraspExportModule(nn.Module):
         self.num_levels = len(priors)
         self.rpn_cfg = model.test_cfg.rpn
         self.rcnn_cfg = model.test_cfg.rcnn
+        if getattr(model, 'with_refine_head', False):
+            head = model.refine_head
+            seg_size = [s // head.feat_stride for s in self.input_shape]
+            self.register_buffer('pool_rows', adaptive_pool_matrix(seg_size[0], head.roi_size[0]),
+                                 persistent=False)
+            self.register_buffer('pool_cols', adaptive_pool_matrix(seg_size[1], head.roi_size[1]),
+                                 persistent=False)
         self.eval()
 
     def _proposals(self, x: Tuple[Tensor], img_hw: Tensor) -> Tensor:
@@ -147,16 +168,44 @@ class GraspExportModule(nn.Module):
         grasps = hbox_to_grasp(boxes, bin_to_angle(labels, num_bins).to(boxes))
         return grasps, scores, labels
 
+    def _refine(self, seg_logits: Tensor, grasps: Tensor, img_hw: Tensor) -> Tensor:
+        """GraspRefineHead.predict for one image, with its rotated RoIAlign as ``grid_sample``
+        (:func:`~mmgrasp.models.utils.roi_align_rotated_grid`, mmcv's samples to 1e-5)."""
+        head = self.model.refine_head
+        fg = head.foreground_prob(seg_logits)  # (1, 1, H/4, W/4)
+        boxes = torch.cat([grasps.new_zeros(grasps.shape[0], 1), grasps], dim=1)
+        scaled = torch.cat([boxes[:, :3], boxes[:, 3:5] * head.crop_scale, boxes[:, 5:]], dim=1)
+        crops = roi_align_rotated_grid(fg, scaled, head.roi_size, 1.0 / head.feat_stride,
+                                       sampling_ratio=head.roi_align.sampling_ratio)
+        # adaptive average pooling of the fixed-size map, as two averaging matrices
+        whole = (self.pool_rows @ fg[0, 0] @ self.pool_cols.t())[None, None]
+        whole = whole.expand(grasps.shape[0], -1, -1, -1)
+        feats = torch.cat([crops, whole], dim=1).flatten(1)
+        deltas = head.fc_delta(head.mlp(feats))
+        coder = head.bbox_coder
+        refined = delta2grasp(grasps, deltas, coder.means, coder.stds, None, coder.wh_ratio_clip)
+        x = torch.min(refined[:, 0].clamp(min=0), img_hw[1].expand_as(refined[:, 0]))
+        y = torch.min(refined[:, 1].clamp(min=0), img_hw[0].expand_as(refined[:, 1]))
+        return torch.cat([x[:, None], y[:, None], refined[:, 2:]], dim=1)
+
     def forward(self, inputs: Tensor, img_hw: Tensor):
         """See the class docstring."""
         x = self.model.extract_feat(inputs)
         grasps, scores, labels = self._grasps(x, self._proposals(x, img_hw), img_hw)
-        if getattr(self.model, 'with_semantic_head', False):
-            return grasps, scores, labels, self.model.semantic_head(x)['seg_preds']
-        return grasps, scores, labels
+        if not getattr(self.model, 'with_semantic_head', False):
+            return grasps, scores, labels
+        seg_logits = self.model.semantic_head(x)['seg_preds']
+        if getattr(self.model, 'with_refine_head', False):
+            refined = self._refine(seg_logits, grasps, img_hw)
+            return refined, scores, angle_to_bin(refined[:, 4]), seg_logits, grasps
+        return grasps, scores, labels, seg_logits
 
 
 def output_names(model: nn.Module) -> Tuple[str, ...]:
     """Names of the exported graph's outputs, in :meth:`GraspExportModule.forward` order."""
     names = ('grasps', 'scores', 'labels')
-    return names + (('seg_logits', ) if getattr(model, 'with_semantic_head', False) else ())
+    if getattr(model, 'with_semantic_head', False):
+        names += ('seg_logits', )
+    if getattr(model, 'with_refine_head', False):
+        names += ('grasps_unrefined', )
+    return names

@@ -113,8 +113,12 @@ class ORTGraspDetector(nn.Module):
             out = self._run(inputs[i, :, :h, :w], (h, w))
             res = InstanceData(bboxes=out['grasps'].float(), scores=out['scores'].float(),
                                labels=out['labels'].long())
+            if 'grasps_unrefined' in out:
+                res.bboxes_unrefined = out['grasps_unrefined'].float()
             if rescale and len(res) > 0:
-                res.bboxes = grasps_to_original(res.bboxes, meta)
+                for key in ('bboxes', 'bboxes_unrefined'):
+                    if key in res:
+                        res[key] = grasps_to_original(res[key], meta)
             sample.pred_instances = res
             if 'seg_logits' in out:
                 seg_meta = dict(meta, batch_input_shape=self.input_shape)

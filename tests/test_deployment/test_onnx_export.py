@@ -18,6 +18,7 @@ pytest.importorskip('onnxruntime')
 
 DET_SEG = 'grasp/det_seg_mobilenetv2_fpn_jacquard.py'
 DET = 'grasp/det_mobilenetv2_fpn_jacquard.py'
+REFINE = 'grasp/det_seg_refine_mobilenetv2_fpn_jacquard.py'
 
 
 def _images(tmp_path):
@@ -51,7 +52,7 @@ def _checkpoint(name, tmp_path):
     return cfg_path, path
 
 
-@pytest.mark.parametrize('name', [DET_SEG, DET])
+@pytest.mark.parametrize('name', [DET_SEG, DET, REFINE])
 def test_export_round_trip(name, tmp_path):
     config, ckpt = _checkpoint(name, tmp_path)
     images = _images(tmp_path)
@@ -71,6 +72,10 @@ def test_export_round_trip(name, tmp_path):
         # further down, NMS decisions at the IoU threshold may differ between implementations
         torch.testing.assert_close(pb.scores[:5], pa.scores[:5], atol=1e-3, rtol=0)
         assert pb.labels[0] == pa.labels[0]
+        if 'bboxes_unrefined' in pa:  # Det_Seg_Refine: the candidate and its refinement
+            torch.testing.assert_close(pb.bboxes_unrefined[0], pa.bboxes_unrefined[0],
+                                       atol=1e-3, rtol=0)
+            assert not torch.equal(pa.bboxes[0], pa.bboxes_unrefined[0])
         if 'pred_sem_seg' in a:
             agree = (a.pred_sem_seg.sem_seg == b.pred_sem_seg.sem_seg).float().mean()
             assert agree > 0.999
@@ -91,12 +96,31 @@ def test_larger_input_is_refused_with_advice(tmp_path):
     assert 'export again with --shape 128 128' in result['error']
 
 
-def test_refinement_head_is_not_exported_silently():
+def test_rotated_roi_align_as_grid_sample_equals_mmcv():
+    """The export's rotated RoIAlign gives mmcv's samples, RoIs across the border included."""
+    import math
+
+    from mmcv.ops import RoIAlignRotated
+
+    from mmgrasp.models.utils import roi_align_rotated_grid
+    torch.manual_seed(0)
+    feats = torch.rand(2, 3, 40, 50)
+    k = 300
+    rois = torch.stack([torch.randint(0, 2, (k, )).float(), torch.rand(k) * 220 - 10,
+                        torch.rand(k) * 180 - 10, torch.rand(k) * 80 + 2, torch.rand(k) * 40 + 2,
+                        torch.rand(k) * 2 * math.pi - math.pi], dim=1)
+    ref = RoIAlignRotated((8, 6), spatial_scale=0.25, sampling_ratio=2, aligned=True,
+                          clockwise=True)(feats, rois)
+    out = roi_align_rotated_grid(feats, rois, (8, 6), 0.25, sampling_ratio=2)
+    torch.testing.assert_close(out, ref, atol=1e-5, rtol=0)
+
+
+def test_inplace_refinement_head_is_not_exported_silently():
     init_default_scope('mmgrasp')
-    name = 'grasp/det_seg_refine_mobilenetv2_fpn_jacquard.py'
+    name = 'grasp/det_seg_refine_inplace_mobilenetv2_fpn_jacquard.py'
     model = MODELS.build(get_detector_cfg(name)).eval()
     from mmgrasp.deployment import GraspExportModule
-    with pytest.raises(NotImplementedError, match='RoIAlignRotated, which has no ONNX operator'):
+    with pytest.raises(NotImplementedError, match='in-place refinement head'):
         GraspExportModule(model, (64, 64))
 
 
