@@ -1,14 +1,14 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""The grasp version of mmdet's ``DetLocalVisualizer``."""
+"""The grasp version of mmrotate's ``RotLocalVisualizer``: only the drawing of instances (grasps)
+and of the semantic map differ; mmdet's ``add_datasample`` lays the drawings out."""
 from typing import Optional, Sequence, Tuple
 
-import mmcv
 import numpy as np
 import torch
 from mmdet.structures import DetDataSample
-from mmdet.visualization import DetLocalVisualizer
 from mmengine.dist import master_only
-from mmengine.structures import InstanceData
+from mmengine.structures import InstanceData, PixelData
+from mmrotate.visualization import RotLocalVisualizer
 
 from mmgrasp.registry import VISUALIZERS
 from mmgrasp.structures import best_grasp_per_object
@@ -17,7 +17,7 @@ from .grasp_drawing import (OPENING_RGB, PLATE_RGB, auto_line_width, default_sem
 
 
 @VISUALIZERS.register_module()
-class GraspLocalVisualizer(DetLocalVisualizer):
+class GraspLocalVisualizer(RotLocalVisualizer):
     """Draw grasps and semantic maps of :class:`~mmdet.structures.DetDataSample` s.
 
     Grasps are drawn as in the paper's Fig. 1: the two plates (``h`` sides) blue, the opening
@@ -78,6 +78,7 @@ class GraspLocalVisualizer(DetLocalVisualizer):
         self.best_per_object = best_per_object
         self.object_mode = object_mode
         self.draw_sem_seg = draw_sem_seg
+        self._redraw_on_top = None
 
     # ------------------------------------------------------------------------------------------
     def _sem_meta(self, max_label: int = 0) -> Tuple[list, list]:
@@ -156,50 +157,64 @@ class GraspLocalVisualizer(DetLocalVisualizer):
         _, palette = self._sem_meta(int(valid.max()) if valid.size else 0)
         return overlay_sem_seg(image, seg, palette, self.alpha, channel_order='rgb')
 
+    # ---------------------------------------------------------- the two drawings that differ
+    def _draw_instances(self, image: np.ndarray, instances: InstanceData,
+                        classes: Optional[Sequence[str]], palette: Optional[Sequence]
+                        ) -> np.ndarray:
+        """Draw grasps, not boxes.
+
+        Overrides mmrotate's ``RotLocalVisualizer._draw_instances``, which draws a rotated box
+        with a class label: a grasp is drawn with its two plates blue and its opening sides red
+        (paper Fig. 1), best score on top, and, for a best-per-object selection, labelled with
+        its object class (the detector's ``classes`` are orientation bins, not objects).
+        ``gt_instances`` carry their grasps in ``grasps`` (``bboxes`` holds the unrotated-frame
+        detection targets), ``pred_instances`` in ``bboxes``.
+
+        Args:
+            image (ndarray): ``(H, W, 3)`` RGB image (not modified).
+            instances (InstanceData): Grasps to draw.
+            classes, palette: The detector's (unused, see above).
+
+        Returns:
+            ndarray: The drawing.
+        """
+        grasps = instances.grasps if 'grasps' in instances else instances.bboxes
+        grasps = torch.as_tensor(grasps).float()
+        if 'obj_ids' in instances:
+            def redraw(img: np.ndarray) -> np.ndarray:
+                return self._draw_objects(img, instances)
+        else:
+            scores = instances.get('scores')
+
+            def redraw(img: np.ndarray) -> np.ndarray:
+                return self._draw_grasp_set(img, grasps, scores)
+        self._redraw_on_top = redraw
+        return redraw(image.copy())
+
+    def _draw_sem_seg(self, image: np.ndarray, sem_seg: PixelData,
+                      classes: Optional[Sequence[str]], palette: Optional[Sequence]
+                      ) -> np.ndarray:
+        """Overlay a semantic map under the grasps.
+
+        Overrides mmdet's ``DetLocalVisualizer._draw_sem_seg``: the colours are the dataset's
+        ``sem_palette`` (``classes`` / ``palette`` are the orientation bins), and the grasps
+        that :meth:`_draw_instances` drew just before on this image are drawn again on top, so
+        that the overlay does not dim them.
+
+        Args:
+            image (ndarray): ``(H, W, 3)`` RGB image.
+            sem_seg (PixelData): ``sem_seg`` ``(1, H, W)`` class ids.
+            classes, palette: The detector's (unused).
+
+        Returns:
+            ndarray: The drawing.
+        """
+        out = self._overlay(image, sem_seg.sem_seg[0] if sem_seg.sem_seg.dim() == 3
+                            else sem_seg.sem_seg)
+        redraw, self._redraw_on_top = self._redraw_on_top, None
+        return redraw(out) if redraw is not None else out
+
     # ------------------------------------------------------------------------------------------
-    def draw_gt(self, image: np.ndarray, data_sample: DetDataSample) -> np.ndarray:
-        """Ground truth: mask overlay and every grasp.
-
-        Args:
-            image (ndarray): ``(H, W, 3)`` RGB uint8 image (not modified).
-            data_sample (DetDataSample): With ``gt_instances.grasps`` and/or ``gt_sem_seg``.
-
-        Returns:
-            ndarray: The drawing.
-        """
-        out = image.copy()
-        if 'gt_sem_seg' in data_sample:
-            out = self._overlay(out, data_sample.gt_sem_seg.sem_seg)
-        if 'gt_instances' in data_sample and 'grasps' in data_sample.gt_instances:
-            out = self._draw_grasp_set(out, self._gt_grasps(data_sample, image))
-        return out
-
-    def draw_pred(self, image: np.ndarray, data_sample: DetDataSample,
-                  pred_score_thr: float = 0.3, best_per_object: Optional[bool] = None
-                  ) -> np.ndarray:
-        """Prediction: semantic overlay and the grasps of :meth:`select_predictions`.
-
-        Args:
-            image (ndarray): ``(H, W, 3)`` RGB uint8 image (not modified).
-            data_sample (DetDataSample): With ``pred_instances`` and maybe ``pred_sem_seg``.
-            pred_score_thr (float): Minimum score of a drawn grasp. Defaults to 0.3.
-            best_per_object (bool, optional): Override of the instance setting.
-                Defaults to None.
-
-        Returns:
-            ndarray: The drawing.
-        """
-        out = image.copy()
-        if 'pred_sem_seg' in data_sample:
-            out = self._overlay(out, data_sample.pred_sem_seg.sem_seg)
-        if 'pred_instances' in data_sample:
-            preds = self.select_predictions(data_sample, pred_score_thr, best_per_object)
-            if 'obj_ids' in preds:
-                out = self._draw_objects(out, preds)
-            else:
-                out = self._draw_grasp_set(out, preds.bboxes, preds.scores)
-        return out
-
     @master_only
     def add_datasample(self,
                        name: str,
@@ -213,10 +228,12 @@ class GraspLocalVisualizer(DetLocalVisualizer):
                        pred_score_thr: float = 0.3,
                        step: int = 0,
                        best_per_object: Optional[bool] = None) -> None:
-        """Draw a sample and show it, write it to ``out_file`` or add it to the backends.
+        """Choose what to draw, then let mmdet's ``add_datasample`` draw it (ground truth left,
+        prediction right; shown, written to ``out_file`` or added to the backends).
 
-        With both ground truth and prediction, the two drawings are put side by side (ground
-        truth left), as mmdet's ``DetLocalVisualizer`` does.
+        What is added to mmdet's: the predictions drawn are :meth:`select_predictions` (best
+        per object, ``max_grasps``), and the ground-truth grasps, which are in the network
+        input's frame, are mapped into the drawn image's (``scale_factor``).
 
         Args:
             name (str): Image identifier.
@@ -234,20 +251,15 @@ class GraspLocalVisualizer(DetLocalVisualizer):
             best_per_object (bool, optional): Override of the instance setting.
                 Defaults to None.
         """
-        image = image.clip(0, 255).astype(np.uint8)
-        gt_img = pred_img = None
+        self._redraw_on_top = None
         if data_sample is not None:
-            data_sample = data_sample.cpu()
-            if draw_gt and ('gt_instances' in data_sample or 'gt_sem_seg' in data_sample):
-                gt_img = self.draw_gt(image, data_sample)
-            if draw_pred and ('pred_instances' in data_sample or 'pred_sem_seg' in data_sample):
-                pred_img = self.draw_pred(image, data_sample, pred_score_thr, best_per_object)
-        drawn = [d for d in (gt_img, pred_img) if d is not None]
-        drawn_img = np.concatenate(drawn, axis=1) if drawn else image
-        self.set_image(drawn_img)
-        if show:
-            self.show(drawn_img, win_name=name, wait_time=wait_time)
-        if out_file is not None:
-            mmcv.imwrite(drawn_img[..., ::-1], out_file)
-        else:
-            self.add_image(name, drawn_img, step)
+            data_sample = data_sample.cpu().clone()
+            if draw_pred and 'pred_instances' in data_sample:
+                data_sample.pred_instances = self.select_predictions(
+                    data_sample, pred_score_thr, best_per_object)
+            if 'gt_instances' in data_sample and 'grasps' in data_sample.gt_instances:
+                gt = data_sample.gt_instances.clone()
+                gt.grasps = self._gt_grasps(data_sample, image)
+                data_sample.gt_instances = gt
+        super().add_datasample(name, image, data_sample, draw_gt, draw_pred, show, wait_time,
+                               out_file, pred_score_thr, step)
