@@ -265,7 +265,7 @@ class GraspInferencer(DetInferencer):
             if model is None:
                 if not self._onnx_meta['config']:
                     raise ValueError(f'{weights} holds no config: pass the config as model')
-                model = mmengine.Config.fromstring(self._onnx_meta['config'], '.py')
+                model = mmengine.Config(self._onnx_meta['config'])
             onnx_file, weights, device = weights, None, 'cpu'
         self.strict = strict
         self.object_mode = object_mode

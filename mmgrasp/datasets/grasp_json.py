@@ -282,19 +282,21 @@ def parse_grasp_json(doc: Any, path: str = '<grasp json>', warn: bool = True) ->
         raise ValueError(f'{path}: format version {version} is newer than this mmgrasp reads '
                          f'({GRASP_JSON_VERSION}); update mmgrasp')
     categories = _parse_categories(doc, path)
-    images, by_id = [], {}
+    images, by_id, names = [], {}, set()
     for i, img in enumerate(_entries(doc, 'images', path)):
         image = _parse_image(img, i, path)
-        if image.id in by_id:
-            raise _fail(path, f'images[{i}]', f'duplicate image id {image.id!r}')
+        if image.id in by_id or str(image.id) in names:
+            raise _fail(path, f'images[{i}]', f'duplicate image id {image.id!r} (ids are '
+                        'compared as text: 1 and "1" are the same image)')
         by_id[image.id] = image
+        names.add(str(image.id))
         images.append(image)
     grasps: Dict[ImageId, list] = {img.id: [] for img in images}
     num_classes = len(categories) + 1
     seen = set()
     for i, ann in enumerate(_entries(doc, 'annotations', path)):
         where = f'annotations[{i}] (id {ann.get("id")!r})'
-        ann_id = ann.get('id', i)
+        ann_id = ann.get('id', f'annotations[{i}]')  # no id: named by its place
         _check_id(ann_id, path, where)
         if ann_id in seen:
             raise _fail(path, where, f'duplicate annotation id {ann_id!r}')

@@ -137,7 +137,7 @@ class GraspJsonDataset(BaseGraspDataset):
             test = np.array([i for i, g in enumerate(groups) if g in held], np.int64)
             train = np.array([i for i, g in enumerate(groups) if g not in held], np.int64)
         val = None
-        if self.val_ratio:
+        if self.val_ratio and self.split in ('train', 'val'):  # the test side needs none
             val = train[holdout_indices([groups[i] for i in train], self.val_ratio,
                                         self.split_seed)[1]]
         return select_split(self.split, train, test, n, val)
@@ -156,7 +156,8 @@ class GraspJsonDataset(BaseGraspDataset):
         marked_val = np.flatnonzero(marks == 'val')
         train = np.flatnonzero(marks != 'test')
         val = marked_val if len(marked_val) else None
-        if self.val_ratio and val is None:  # images marked "val" win over a drawn hold-out
+        # images marked "val" win over a drawn hold-out; the other sides need none
+        if self.val_ratio and val is None and self.split in ('train', 'val'):
             groups = self._groups() if self.fold_by == 'group' else list(range(len(images)))
             val = train[holdout_indices([groups[i] for i in train], self.val_ratio,
                                         self.split_seed)[1]]

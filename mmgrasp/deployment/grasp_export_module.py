@@ -64,8 +64,8 @@ def input_channels(model: nn.Module) -> int:
 
 
 class GraspExportModule(nn.Module):
-    """A :class:`~mmgrasp.models.GraspDetSeg` (Detection or Det_Seg) for one image of a fixed
-    padded size.
+    """A :class:`~mmgrasp.models.GraspDetSeg` (Detection, Det_Seg or Det_Seg_Refine with the
+    aligned refinement head) for one image of a fixed padded size.
 
     Args:
         model (GraspDetSeg): The trained detector, in eval mode.

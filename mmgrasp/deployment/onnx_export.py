@@ -19,13 +19,14 @@ META_DATASET = 'mmgrasp_dataset_meta'
 
 
 def export_onnx(model: nn.Module, out: str, input_shape: Tuple[int, int],
-                config_text: str = '', dataset_meta: Optional[dict] = None,
+                config: Optional[dict] = None, dataset_meta: Optional[dict] = None,
                 opset: int = ONNX_OPSET) -> dict:
     """Trace the detector's test path (:class:`GraspExportModule`) and write an ONNX file.
 
-    The file holds, as metadata, the config (so that the onnxruntime backend can rebuild the
-    preprocessing and the post-processing from the ``.onnx`` file alone), the input shape and
-    the dataset meta (orientation bins, semantic classes and colours). It is written to a
+    The file holds, as metadata, the config as JSON data (so that the onnxruntime backend can
+    rebuild the preprocessing and the post-processing from the ``.onnx`` file alone, without
+    running code from the file), the input shape and the dataset meta (orientation bins,
+    semantic classes and colours). It is written to a
     temporary file and renamed: an interrupted export leaves no half-written model.
 
     Args:
@@ -33,7 +34,7 @@ def export_onnx(model: nn.Module, out: str, input_shape: Tuple[int, int],
         out (str): The ``.onnx`` file.
         input_shape (tuple[int, int]): ``(H, W)`` of the padded network input; smaller inputs
             are padded to it at run time, larger ones are refused.
-        config_text (str): The config (``Config.pretty_text``). Defaults to ''.
+        config (dict, optional): The config (``Config.to_dict()``). Defaults to None.
         dataset_meta (dict, optional): The checkpoint's ``dataset_meta``. Defaults to None.
         opset (int): ONNX opset. Defaults to :data:`ONNX_OPSET`.
 
@@ -52,7 +53,8 @@ def export_onnx(model: nn.Module, out: str, input_shape: Tuple[int, int],
                           input_names=['inputs', 'img_hw'], output_names=names,
                           dynamic_axes={n: {0: 'num'} for n in names if n != 'seg_logits'})
     proto = onnx.load_from_string(buffer.getvalue())
-    for key, value in ((META_CONFIG, config_text), (META_INPUT_SHAPE, f'{h},{w}'),
+    for key, value in ((META_CONFIG, json.dumps(config or {}, default=str)),
+                       (META_INPUT_SHAPE, f'{h},{w}'),
                        (META_DATASET, json.dumps(dataset_meta or {}, default=list))):
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value

@@ -2,6 +2,7 @@
 """Run an exported grasp detector with onnxruntime, behind the model interface of mmengine."""
 import json
 import os
+import warnings
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -16,14 +17,14 @@ from .onnx_export import META_CONFIG, META_DATASET, META_INPUT_SHAPE
 
 
 def read_onnx_metadata(onnx_file: str) -> dict:
-    """The metadata :func:`export_onnx` wrote: ``config`` (text), ``input_shape`` and
-    ``dataset_meta``.
+    """The metadata :func:`export_onnx` wrote: ``config`` (a dict: JSON data, never code that
+    would run on loading), ``input_shape`` and ``dataset_meta``.
 
     Args:
         onnx_file (str): The ``.onnx`` file.
 
     Returns:
-        dict: ``config`` (str, '' when absent), ``input_shape`` (tuple or None),
+        dict: ``config`` (dict, empty when absent), ``input_shape`` (tuple or None),
         ``dataset_meta`` (dict).
     """
     import onnxruntime as ort
@@ -32,7 +33,8 @@ def read_onnx_metadata(onnx_file: str) -> dict:
     meta = ort.InferenceSession(onnx_file, providers=['CPUExecutionProvider']) \
         .get_modelmeta().custom_metadata_map
     shape = meta.get(META_INPUT_SHAPE)
-    return dict(config=meta.get(META_CONFIG, ''),
+    config = meta.get(META_CONFIG, '')
+    return dict(config=json.loads(config) if config else {},
                 input_shape=tuple(int(v) for v in shape.split(',')) if shape else None,
                 dataset_meta=json.loads(meta.get(META_DATASET, '{}') or '{}'))
 
@@ -44,7 +46,9 @@ class ORTGraspDetector(nn.Module):
     ``test_step`` takes what a :class:`~mmgrasp.models.GraspDetSeg` takes (packed inputs and data
     samples) and returns the same predictions: grasps at the original image resolution
     (``pred_instances``) and, for Det_Seg models, ``pred_sem_seg``. Each image is padded with
-    zeros (the normalised value of mmdet's padding) to the export's input shape.
+    zeros (the normalised value of mmdet's padding) to the export's input shape; when that is
+    larger than PyTorch's padding of the image, a warning says the results can differ slightly
+    (docs/deployment.md, "Input size").
 
     Args:
         model (nn.Module): The detector built from the export's config; only its data
@@ -71,6 +75,7 @@ class ORTGraspDetector(nn.Module):
             shape = tuple(self.session.get_inputs()[0].shape[-2:])
         self.input_shape: Tuple[int, int] = (int(shape[0]), int(shape[1]))
         self.onnx_file = onnx_file
+        self._warned_padding = False
 
     @property
     def dataset_meta(self) -> dict:
@@ -81,14 +86,23 @@ class ORTGraspDetector(nn.Module):
         self.model.dataset_meta = meta
 
     def _run(self, inputs: torch.Tensor, img_shape: Tuple[int, int]) -> dict:
-        """Run the graph on one ``(C, h, w)`` normalised image."""
+        """Run the graph on one ``(C, h, w)`` normalised image (unpadded)."""
         h, w = inputs.shape[-2:]
         eh, ew = self.input_shape
-        if h > eh or w > ew:
+        div = int(getattr(self.data_preprocessor, 'pad_size_divisor', 1) or 1)
+        need = (-(-h // div) * div, -(-w // div) * div)  # what PyTorch pads it to
+        if need[0] > eh or need[1] > ew:
             raise ValueError(f'the input is {h}x{w} after preprocessing but {self.onnx_file} was '
-                             f'exported for {eh}x{ew}: export again with --shape {h} {w} (or '
-                             'larger)')
-        padded = F.pad(inputs, (0, ew - w, 0, eh - h))[None].float()
+                             f'exported for {eh}x{ew}: export again with --shape {need[0]} '
+                             f'{need[1]} (or larger)')
+        if need != (eh, ew) and not self._warned_padding:
+            warnings.warn(f'{self.onnx_file} was exported for {eh}x{ew}; this {h}x{w} input is '
+                          f'padded to that size, not to {need[0]}x{need[1]} as PyTorch pads it, '
+                          'so the semantic map (its pooling windows) and the proposals near the '
+                          'padding can differ slightly from PyTorch: export with --shape '
+                          f'{need[0]} {need[1]} for identical results')
+            self._warned_padding = True
+        padded = F.pad(inputs.detach().cpu().float(), (0, ew - w, 0, eh - h))[None]
         outs = self.session.run(None, {
             'inputs': padded.numpy(),
             'img_hw': np.array(img_shape[:2], dtype=np.float32)

@@ -158,3 +158,10 @@ def test_command_line(tmp_path, monkeypatch):
     assert parsed.sem_classes == ('background', 'mug', 'box')
     assert parsed.images[0].category_ids.tolist() == [1, 2, 0]
     assert parsed.images[0].split == 'test'
+
+
+def test_missing_image_is_named(tmp_path):
+    src = _labelme(tmp_path, SHAPES)
+    (tmp_path / 'labelme' / 'scene.png').unlink()
+    with pytest.raises(FileNotFoundError, match=r'scene.json: its image .*scene.png'):
+        labelme_to_grasp_json(src, str(tmp_path / 'own.json'))

@@ -236,3 +236,21 @@ def test_config_sem_classes_win(tmp_path):
                           metainfo=dict(sem_classes=('bg', 'thing'),
                                         sem_palette=[(0, 0, 0), (1, 2, 3)]))
     assert ds.metainfo['sem_classes'] == ('bg', 'thing')
+
+
+def test_test_side_needs_no_validation_hold_out(tmp_path):
+    """A file of test images only (converted with --split test) loads as the test side even
+    with the configs' val_ratio, which concerns the training side."""
+    images = [dict(id=i, file_name=f'{i}.png', width=64, height=48, split='test')
+              for i in range(3)]
+    anns = [dict(id=i, image_id=i, grasp=[10, 10, 8, 4, 0]) for i in range(3)]
+    path = _write(tmp_path, _doc(anns, images=images))
+    ds = GraspJsonDataset(ann_file=path, split='test', val_ratio=0.1, pipeline=[],
+                          test_mode=True)
+    assert len(ds) == 3
+
+
+def test_ids_compare_as_text():
+    doc = _doc([], images=[dict(id=1, file_name='a.png'), dict(id='1', file_name='b.png')])
+    with pytest.raises(ValueError, match='1 and "1" are the same image'):
+        parse_grasp_json(doc, 'my.json')

@@ -81,7 +81,10 @@ def test_export_round_trip(name, tmp_path):
             assert agree > 0.999
         else:
             assert 'pred_sem_seg' not in b
-    # the config saved in the file: the same classes as the PyTorch model's
+    # the config saved in the file is data (JSON), not code that would run on loading
+    from mmgrasp.deployment import read_onnx_metadata
+    assert isinstance(read_onnx_metadata(out)['config'], dict)
+    # the same classes as the PyTorch model's
     assert list(ort_inf.model.dataset_meta['classes']) == \
         list(torch_inf.model.dataset_meta['classes'])
 

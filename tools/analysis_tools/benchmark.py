@@ -105,10 +105,16 @@ def make_batch(model: torch.nn.Module, height: int, width: int, batch_size: int,
     Returns:
         dict: ``inputs`` ``(B, 3, H', W')`` and ``data_samples`` as ``model.predict`` gets them.
     """
+    from mmgrasp.deployment.grasp_export_module import input_channels
+    channels = input_channels(model)
     rng = np.random.default_rng(seed)
     inputs, samples = [], []
     for i in range(batch_size):
-        inputs.append(torch.from_numpy(rng.integers(0, 256, (3, height, width), dtype=np.uint8)))
+        img = torch.from_numpy(rng.integers(0, 256, (3, height, width), dtype=np.uint8))
+        if channels == 4:  # RGB-D: a depth plane in metres after the colour
+            depth = torch.from_numpy(rng.uniform(0.5, 0.7, (1, height, width)).astype(np.float32))
+            img = torch.cat([img.float(), depth])
+        inputs.append(img)
         samples.append(DetDataSample(metainfo=dict(
             img_id=i, ori_shape=(height, width), img_shape=(height, width),
             scale_factor=(1.0, 1.0))))
@@ -326,7 +332,7 @@ def main() -> None:
     heads = sum(v for k, v in stages.items() if k != 'backbone+FPN')
     print(f'\nmodel {cfg.model.type} from {args.config}, '
           f'{"checkpoint " + args.checkpoint if args.checkpoint else "random weights"}')
-    print(f'input {args.batch_size} x 3 x {height} x {width} (padded to '
+    print(f'input {args.batch_size} x {batch["inputs"].shape[1]} x {height} x {width} (padded to '
           f'{tuple(batch["inputs"].shape[-2:])}), device {device}, '
           f'{torch.get_num_threads()} threads, median of {args.num_iters} passes '
           f'after {args.warmup} warm-up passes\n')

@@ -86,6 +86,8 @@ def main(argv=None) -> int:
             if not sep or split not in ('train', 'val', 'test') or not path:
                 raise SystemExit(f'--split-file {item!r}: expected SPLIT=FILE with SPLIT one of '
                                  'train, val, test')
+            if split in split_files:
+                raise SystemExit(f'--split-file {item!r}: split {split!r} given twice')
             split_files[split] = path
         counts = conv.ocid_to_grasp_json(args.data_root, args.out, split_files, root=args.root)
     else:

@@ -1,19 +1,21 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Export a trained grasp detector (Detection or Det_Seg) to ONNX, and check it.
+"""Export a trained grasp detector (Detection, Det_Seg or Det_Seg_Refine) to ONNX, and check it.
 
     python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT --out model.onnx \
         [--shape H W] [--verify IMAGE ...] [--tolerance-px 0.5] [--tolerance-deg 0.5]
 
 The graph uses standard ONNX operators only (RoiAlign, NonMaxSuppression, TopK...): onnxruntime
 runs it without a custom operator library. ``--shape`` is the padded network input (the test
-pipeline's output rounded up to the preprocessor's ``pad_size_divisor``); without it, the
-largest input of the ``--verify`` images is used. Smaller inputs are padded at run time.
+pipeline's output rounded up to the preprocessor's ``pad_size_divisor``, to which a given
+shape is rounded up too); without it, the largest input of the ``--verify`` images is used.
+Smaller inputs are padded at run time (docs/deployment.md, "Input size").
 
 ``--verify`` runs every given image through PyTorch and through onnxruntime
 (``GraspInferencer(backend='onnxruntime')``) and prints, per image, the top grasp's difference
-in pixels and degrees; the exit status is 1 when one exceeds the tolerances. The exported model
-then runs with ``demo/image_demo.py --backend onnxruntime`` or ``GraspInferencer(None,
-'model.onnx', backend='onnxruntime')`` (docs/deployment.md).
+in pixels and degrees; the exit status is 1 when one exceeds the tolerances or an image fails
+in either backend. For an RGB-D model give each image with its depth: ``IMAGE,DEPTH``. The
+exported model then runs with ``demo/image_demo.py --backend onnxruntime`` or
+``GraspInferencer(None, 'model.onnx', backend='onnxruntime')`` (docs/deployment.md).
 """
 import argparse
 import math
@@ -29,20 +31,35 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
                         help='padded network input size (default: from --verify images)')
     parser.add_argument('--verify', nargs='+', default=[], help='images to compare PyTorch and '
-                        'onnxruntime on')
+                        'onnxruntime on (IMAGE,DEPTH for an RGB-D model)')
     parser.add_argument('--tolerance-px', type=float, default=0.5)
     parser.add_argument('--tolerance-deg', type=float, default=0.5)
     parser.add_argument('--opset', type=int, default=17)
     return parser.parse_args(argv)
 
 
-def _input_shape(inferencer, images: List[str], divisor: int) -> Tuple[int, int]:
-    """The largest padded network input of ``images`` through the test pipeline."""
+def _round_up(shape, divisor: int) -> Tuple[int, int]:
+    return tuple(int(math.ceil(v / divisor) * divisor) for v in shape)
+
+
+def _input_shape(inferencer, inputs: list, divisor: int) -> Tuple[int, int]:
+    """The largest padded network input of ``inputs`` through the test pipeline."""
     h = w = 0
-    for path in images:
-        _, data = inferencer._load_one(path)
+    for single_input in inputs:
+        _, data = inferencer._load_one(single_input)
         h, w = max(h, data['inputs'].shape[-2]), max(w, data['inputs'].shape[-1])
-    return (int(math.ceil(h / divisor) * divisor), int(math.ceil(w / divisor) * divisor))
+    return _round_up((h, w), divisor)
+
+
+def verify_inputs(items: List[str], needs_depth: bool) -> list:
+    """``--verify`` items as inference inputs: paths, or ``dict(img, depth)`` for RGB-D."""
+    inputs = []
+    for item in items:
+        img, sep, depth = item.partition(',')
+        if needs_depth and not sep:
+            raise ValueError(f'--verify {item!r}: an RGB-D model needs IMAGE,DEPTH')
+        inputs.append(dict(img=img, depth=depth) if needs_depth else item)
+    return inputs
 
 
 def top_grasp_difference(a: dict, b: dict) -> Optional[Tuple[float, float]]:
@@ -66,36 +83,52 @@ def main(argv=None) -> int:
 
     torch_inf = GraspInferencer(args.config, args.checkpoint, device='cpu', show_progress=False)
     model = torch_inf.model
+    divisor = int(getattr(model.data_preprocessor, 'pad_size_divisor', 1) or 1)
+    try:
+        inputs = verify_inputs(args.verify, torch_inf.needs_depth)
+    except ValueError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     if args.shape:
-        shape = tuple(args.shape)
-    elif args.verify:
-        shape = _input_shape(torch_inf, args.verify,
-                             int(getattr(model.data_preprocessor, 'pad_size_divisor', 1)))
+        shape = _round_up(args.shape, divisor)
+        if shape != tuple(args.shape):
+            print(f'--shape {args.shape[0]} {args.shape[1]} rounded up to {shape[0]} {shape[1]} '
+                  f'(pad_size_divisor {divisor})')
+    elif inputs:
+        shape = _input_shape(torch_inf, inputs, divisor)
     else:
         print('error: give --shape H W (the padded network input) or --verify images',
               file=sys.stderr)
         return 2
     cfg = Config.fromfile(args.config)
-    info = export_onnx(model, args.out, shape, config_text=cfg.pretty_text,
+    info = export_onnx(model, args.out, shape, config=cfg.to_dict(),
                        dataset_meta=model.dataset_meta, opset=args.opset)
     print(f'{args.out}: {info["bytes"] / 1e6:.1f} MB, input {shape[0]}x{shape[1]}, outputs '
           f'{", ".join(info["outputs"])}')
     if not args.verify:
         return 0
     ort_inf = GraspInferencer(args.config, args.out, backend='onnxruntime', show_progress=False)
-    worst = (0.0, 0.0)
-    for path in args.verify:
+    worst, failed = (0.0, 0.0), 0
+    for item, single_input in zip(args.verify, inputs):
         kw = dict(no_save_pred=True, no_save_vis=True)
-        a = torch_inf(path, **kw)['predictions'][0]
-        b = ort_inf(path, **kw)['predictions'][0]
+        a = torch_inf(single_input, **kw)['predictions'][0]
+        b = ort_inf(single_input, **kw)['predictions'][0]
+        errors = [f'{name}: {r["error"]}' for name, r in (('PyTorch', a), ('onnxruntime', b))
+                  if 'error' in r]
+        if errors:
+            failed += 1
+            print(f'{item}: FAILED ({"; ".join(errors)})')
+            continue
         diff = top_grasp_difference(a, b)
         if diff is None:
-            print(f'{path}: no grasp from either backend')
+            print(f'{item}: no grasp from either backend')
             continue
         worst = (max(worst[0], diff[0]), max(worst[1], diff[1]))
-        print(f'{path}: top grasp differs by {diff[0]:.4f} px, {diff[1]:.4f} deg '
+        print(f'{item}: top grasp differs by {diff[0]:.4f} px, {diff[1]:.4f} deg '
               f'(scores {a["grasps"][0]["score"]:.4f} / {b["grasps"][0]["score"]:.4f})')
-    ok = worst[0] <= args.tolerance_px and worst[1] <= args.tolerance_deg
+    ok = worst[0] <= args.tolerance_px and worst[1] <= args.tolerance_deg and not failed
+    if failed:
+        print(f'{failed} of {len(inputs)} image(s) failed in a backend')
     print(f'largest difference {worst[0]:.4f} px, {worst[1]:.4f} deg: '
           f'{"within" if ok else "OUTSIDE"} the tolerances ({args.tolerance_px} px, '
           f'{args.tolerance_deg} deg)')

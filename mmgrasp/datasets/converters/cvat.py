@@ -139,6 +139,9 @@ def read_cvat_xml(path: str, images_dir: str, grasp_labels=('grasp', ),
                     raise ValueError(f'{where}: an object polygon needs 3 points or more')
                 shapes.append(ToolShape(where, label, group, polygon=polygon))
         img_path = osp.normpath(osp.join(osp.abspath(images_dir), name))
+        if not osp.isfile(img_path):
+            raise FileNotFoundError(f'{where_img}: image {img_path} not found (is --images-dir '
+                                    f'{images_dir!r} the folder the export names images from?)')
         images.append(ToolImage(osp.splitext(name)[0], img_path, width, height, shapes))
     if not images:
         raise ValueError(f'{path}: no <image> entries (export "CVAT for images 1.1")')

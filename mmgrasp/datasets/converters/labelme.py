@@ -99,7 +99,11 @@ def read_labelme_file(path: str, images_root: str, grasp_labels=('grasp', ),
         else:
             shapes.append(ToolShape(where, label, group,
                                     polygon=_object_polygon(shape, pts, where)))
-    img_path = osp.normpath(osp.join(osp.dirname(osp.abspath(path)), doc['imagePath']))
+    img_path = osp.normpath(osp.join(osp.dirname(osp.abspath(path)),
+                                     str(doc['imagePath']).replace('\\', '/')))
+    if not osp.isfile(img_path):
+        raise FileNotFoundError(f'{path}: its image {img_path} (imagePath {doc["imagePath"]!r}) '
+                                'not found')
     image_id = osp.splitext(osp.relpath(osp.abspath(path), osp.abspath(images_root)))[0]
     return ToolImage(image_id, img_path, width, height, shapes)
 

@@ -92,7 +92,7 @@ class LoadDepthFromFile(BaseTransform):
         elif path:
             raw, where, scale = self._read(path), path, self.depth_scale
         else:
-            raise KeyError(f'{results.get("img_path", "the sample")}: an RGB-D pipeline needs its '
+            raise KeyError(f'{results.get("img_path") or "the image"}: an RGB-D pipeline needs its '
                            'depth image (depth_path in the data info, or a depth array), and '
                            'there is none')
         raw = np.squeeze(raw)

@@ -109,9 +109,29 @@ class MiniDeepLabHead(BaseSemanticHead):
             dict: ``loss_seg``.
         """
         labels = self.stack_labels(batch_data_samples)  # (B, H, W)
+        self.check_labels(labels, seg_preds.shape[1])
         seg_preds = F.interpolate(seg_preds, size=labels.shape[-2:], mode='bilinear',
                                   align_corners=False)
         return dict(loss_seg=self.loss_seg(seg_preds, labels))
+
+    @staticmethod
+    def check_labels(labels: Tensor, num_classes: int, ignore_index: int = 255) -> None:
+        """Raise a clear error when a mask holds a class id the head cannot predict.
+
+        Without it, the cross-entropy fails deep in torch ("Target k is out of bounds"), which
+        does not say that the config's class count and the dataset's disagree.
+
+        Args:
+            labels (Tensor): ``(B, H, W)`` class ids, ``ignore_index`` for unlabelled pixels.
+            num_classes (int): The head's classes.
+            ignore_index (int): The unlabelled value. Defaults to 255.
+        """
+        valid = labels[labels != ignore_index]
+        if valid.numel() and int(valid.max()) >= num_classes:
+            raise ValueError(f'a mask holds class id {int(valid.max())}, but the semantic head '
+                             f'predicts {num_classes} classes: set model.semantic_head.num_classes'
+                             ' to 1 + the number of object classes of the dataset (its '
+                             'sem_classes, background included)')
 
     def predict(self, x: Tuple[Tensor], batch_img_metas: List[dict],
                 rescale: bool = False) -> List[Tensor]:

@@ -39,3 +39,16 @@ def test_forward_loss_predict():
     assert feats[4].grad is None  # P6 is not used
     preds = head.predict(feats, [s.metainfo for s in samples], rescale=True)
     assert preds[0].shape == (3, 60, 64)
+
+
+def test_class_count_mismatch_is_named():
+    """A mask with more classes than the head predicts stops with the option to set, not with
+    torch's 'Target out of bounds'."""
+    import pytest
+    import torch
+
+    from mmgrasp.models.seg_heads import MiniDeepLabHead
+    labels = torch.tensor([[[0, 1], [3, 255]]])
+    with pytest.raises(ValueError, match='set model.semantic_head.num_classes'):
+        MiniDeepLabHead.check_labels(labels, num_classes=2)
+    MiniDeepLabHead.check_labels(labels, num_classes=4)  # 255 is ignored
