@@ -58,7 +58,10 @@ model = dict(
         type='mmdet.StandardRoIHead',
         bbox_roi_extractor=dict(
             type='mmdet.SingleRoIExtractor',
-            roi_layer=dict(type='RoIAlign', output_size=14, sampling_ratio=0),  # INI:82
+            # INI:82. mmcv's RoIAlign computed by torchvision's kernel (use_torchvision): the
+            # same values (tests/test_models/test_roi_align_backend.py), 2-3x faster on the CPU
+            roi_layer=dict(type='RoIAlign', output_size=14, sampling_ratio=0,
+                           use_torchvision=True),
             out_channels=256,
             featmap_strides=[4, 8, 16, 32]),
         bbox_head=dict(
