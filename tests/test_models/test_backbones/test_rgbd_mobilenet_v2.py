@@ -60,3 +60,27 @@ def test_zeros_depth_init(tmp_path):
                           **KW)
     net.init_weights()
     assert (net.conv1.conv.weight[:, 3] == 0).all()
+
+
+def test_depth_stem_starts_as_the_rgb_network(tmp_path):
+    """depth_fusion='stem': the RGB stem keeps its pretrained weights exactly, the depth stem
+    starts silent (any depth gives the RGB network's output) and is what learns depth."""
+    rgb, path = _pretrained(tmp_path)
+    net = RGBDMobileNetV2(init_cfg=dict(type='Pretrained', checkpoint=path), depth_fusion='stem',
+                          **KW)
+    net.init_weights()
+    for name, value in rgb.state_dict().items():
+        torch.testing.assert_close(net.state_dict()[name], value, rtol=0, atol=0)
+    net.eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        out_rgb = rgb(x)
+        out_rgbd = net(torch.cat([x, torch.rand(1, 1, 64, 64)], dim=1))
+    for a, b in zip(out_rgb, out_rgbd):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    net.train()
+    assert all(p.requires_grad for p in net.depth_stem.parameters())
+    assert not any(p.requires_grad for p in net.conv1.parameters())  # the RGB stem stays frozen
+    frozen = RGBDMobileNetV2(depth_fusion='stem', stem_trainable=False, **KW)
+    frozen.train()
+    assert not any(p.requires_grad for p in frozen.depth_stem.parameters())
