@@ -10,6 +10,7 @@ from mmgrasp.registry import DATASETS
 from mmgrasp.testing import get_config, get_detector_cfg, shared_data_root
 
 RGBD = ['grasp/det_mobilenetv2_fpn_rgbd_jacquard.py',
+        'grasp/det_seg_mobilenetv2_fpn_rgbd_jacquard.py',
         'grasp/det_seg_mobilenetv2_fpn_rgbd_jacquard_48e.py',
         'grasp/det_seg_refine_mobilenetv2_fpn_rgbd_jacquard_24e.py']
 
