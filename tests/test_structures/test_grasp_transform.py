@@ -7,7 +7,7 @@ import torch
 from mmengine.registry import init_default_scope
 
 from mmgrasp.registry import TRANSFORMS
-from mmgrasp.structures import affine_grasps, grasps_to_original
+from mmgrasp.structures import GraspBoxes, affine_grasps, grasps_to_original
 
 
 def test_affine_by_hand():
@@ -32,8 +32,8 @@ def test_resize_then_crop_round_trip():
                        rng.uniform(10, 40, 20), rng.uniform(5, 20, 20),
                        rng.uniform(0, math.pi, 20)], axis=1).astype(np.float32)
     results = dict(img=np.zeros((480, 640, 3), np.uint8), img_shape=(480, 640),
-                   ori_shape=(480, 640), gt_grasps=grasps.copy(),
-                   gt_obj_labels=np.ones(20, np.int64), gt_ignore_flags=np.zeros(20, bool))
+                   ori_shape=(480, 640), gt_bboxes=GraspBoxes(grasps.copy()),
+                   gt_bboxes_labels=np.ones(20, np.int64), gt_ignore_flags=np.zeros(20, bool))
     for step in (dict(type='GraspResize', scale_factor=0.75),
                  dict(type='GraspCenterCrop', crop_size=300), dict(type='PackGraspInputs')):
         results = TRANSFORMS.build(step)(results)

@@ -11,6 +11,7 @@ from mmengine.structures import InstanceData, PixelData
 
 from mmgrasp.registry import TRANSFORMS
 from mmgrasp.structures import NUM_ORIENTATION_BINS, grasp_to_hbox
+from .grasp_geometry import get_grasps
 
 
 @TRANSFORMS.register_module()
@@ -101,10 +102,11 @@ class PackGraspInputs(BaseTransform):
                 packed['inputs'] = torch.cat([packed['inputs'].float(), depth[None]], dim=0)
 
         data_sample = DetDataSample()
-        if 'gt_grasps' in results:
-            grasps = results['gt_grasps']
+        if 'gt_bboxes' in results:
+            grasps = get_grasps(results)
             self._check_grasps(grasps, results)
-            obj_labels = results.get('gt_obj_labels', np.zeros(len(grasps), dtype=np.int64))
+            obj_labels = np.asarray(results.get('gt_bboxes_labels',
+                                                np.zeros(len(grasps), dtype=np.int64)))
             ignore = results.get('gt_ignore_flags', np.zeros(len(grasps), dtype=bool))
             ignore = np.asarray(ignore, dtype=bool)
             data_sample.gt_instances = self._instances(grasps[~ignore], obj_labels[~ignore])

@@ -6,7 +6,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmgrasp.registry import TRANSFORMS
-from .grasp_geometry import centres_inside, compose_homography, select_grasps
+from .grasp_geometry import (centres_inside, compose_homography, get_grasps, select_grasps,
+                             set_grasps)
 
 
 @TRANSFORMS.register_module()
@@ -16,13 +17,13 @@ class GraspCenterCrop(BaseTransform):
     The window starts at ``((W - cw) // 2, (H - ch) // 2)``; where the image is smaller than the
     window in a direction, the whole extent is kept in that direction (no padding). Grasps move
     with the window and those whose centre leaves it are dropped, together with their
-    ``gt_obj_labels`` and ``gt_ignore_flags``.
+    ``gt_bboxes_labels`` and ``gt_ignore_flags``.
 
     The crop does not change grasp sizes, so it cannot make a grasp smaller than the loaders'
     1 px rule. :meth:`transform_grasps` computes the same result for grasps alone; datasets use
     it to find the images whose grasps all lie outside the window (docs/bad_data.md).
 
-    Required keys: ``img``; optional ``gt_grasps``, ``gt_seg_map`` (or the keys in ``seg_fields``),
+    Required keys: ``img``; optional ``gt_bboxes``, ``gt_seg_map`` (or the keys in ``seg_fields``),
     ``depth`` (the keys in ``depth_fields``).
     Modified keys: ``img``, ``img_shape``, grasp fields, masks. Added key: ``crop_offset``
     ``(x0, y0)`` of the window in the input image.
@@ -80,9 +81,9 @@ class GraspCenterCrop(BaseTransform):
         for key in results.get('seg_fields', ['gt_seg_map']) + results.get('depth_fields', []):
             if key in results:
                 results[key] = results[key][y0:y0 + crop_h, x0:x0 + crop_w]
-        if 'gt_grasps' in results:
-            grasps, keep, _ = self.transform_grasps(results['gt_grasps'], (height, width))
-            results['gt_grasps'] = grasps
+        if 'gt_bboxes' in results:
+            grasps, keep, _ = self.transform_grasps(get_grasps(results), (height, width))
+            set_grasps(results, grasps)
             select_grasps(results, keep)
         return results
 

@@ -12,9 +12,24 @@ from typing import Tuple
 
 import numpy as np
 
-from mmgrasp.structures import affine_grasps  # noqa: F401 (re-exported for the steps)
+from mmgrasp.structures import GraspBoxes, affine_grasps  # noqa: F401 (re-exported)
 
-GRASP_KEYS = ('gt_grasps', 'gt_obj_labels', 'gt_ignore_flags')
+GRASP_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags')
+"""The per-grasp fields of a sample in the pipeline, mmdet's names: ``gt_bboxes``
+(:class:`~mmgrasp.structures.GraspBoxes`), ``gt_bboxes_labels`` (the class of each grasped
+object; the detector's orientation-bin labels are made by ``PackGraspInputs``) and
+``gt_ignore_flags``."""
+
+
+def get_grasps(results: dict):
+    """The sample's grasps as a ``(N, 5)`` float32 array, or None without ``gt_bboxes``."""
+    boxes = results.get('gt_bboxes')
+    return None if boxes is None else boxes.tensor.detach().cpu().numpy().reshape(-1, 5)
+
+
+def set_grasps(results: dict, grasps: np.ndarray) -> None:
+    """Store ``(N, 5)`` grasps as the sample's :class:`GraspBoxes` (float32)."""
+    results['gt_bboxes'] = GraspBoxes(np.asarray(grasps, dtype=np.float32).reshape(-1, 5))
 
 
 def compose_homography(results: dict, matrix: np.ndarray) -> None:
@@ -87,8 +102,8 @@ def select_grasps(results: dict, keep: np.ndarray) -> None:
     """Keep the grasps ``keep`` of ``results``, in every per-grasp field (in place).
 
     Args:
-        results (dict): Transform results with ``gt_grasps`` and optionally ``gt_obj_labels``
-            and ``gt_ignore_flags``.
+        results (dict): Transform results with ``gt_bboxes`` and optionally
+            ``gt_bboxes_labels`` and ``gt_ignore_flags``.
         keep (ndarray): ``(N,)`` bool mask or indices.
     """
     for key in GRASP_KEYS:

@@ -7,7 +7,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmgrasp.registry import TRANSFORMS
-from .grasp_geometry import affine_grasps, compose_homography
+from .grasp_geometry import compose_homography
 
 DIRECTIONS = ('horizontal', 'vertical', 'diagonal')
 
@@ -39,7 +39,7 @@ class GraspRandomFlip(BaseTransform):
     Not part of the paper's augmentation; available for experiments. When a flip happens its
     direction is drawn uniformly from ``direction``.
 
-    Required keys: ``img``; optional ``gt_grasps``, ``gt_seg_map`` (or the keys in
+    Required keys: ``img``; optional ``gt_bboxes``, ``gt_seg_map`` (or the keys in
     ``seg_fields``), ``depth`` (the keys in ``depth_fields``). Modified keys: those. Added
     keys: ``flip`` (bool), ``flip_direction`` (str or None).
 
@@ -81,8 +81,8 @@ class GraspRandomFlip(BaseTransform):
                 results[key] = mmcv.imflip(results[key], direction=direction)
         matrix = flip_matrix(direction, height, width)
         compose_homography(results, matrix)
-        if 'gt_grasps' in results:
-            results['gt_grasps'] = affine_grasps(results['gt_grasps'], matrix)
+        if 'gt_bboxes' in results:
+            results['gt_bboxes'].project_(np.vstack([matrix[:2], [0.0, 0.0, 1.0]]))
         results['flip'] = True
         results['flip_direction'] = direction
         return results

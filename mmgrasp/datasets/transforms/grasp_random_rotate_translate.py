@@ -9,8 +9,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmgrasp.registry import TRANSFORMS
-from .grasp_geometry import (affine_grasps, centres_inside, compose_homography, rotation_matrix,
-                             select_grasps, to_pixel_matrix)
+from .grasp_geometry import (affine_grasps, centres_inside, compose_homography, get_grasps,
+                             rotation_matrix, select_grasps, to_pixel_matrix)
 
 _INTERPOLATION = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR,
                   'bicubic': cv2.INTER_CUBIC}
@@ -26,7 +26,7 @@ class GraspRandomRotateTranslate(BaseTransform):
     ``seg_ignore_label`` in the masks. The rotation turns +x towards +y (clockwise on screen),
     the sense of grasp angles: a grasp's centre is moved with the image and its angle becomes
     ``wrap(theta + alpha)``; ``w`` and ``h`` are unchanged. Grasps whose centre leaves the image
-    are dropped (with their ``gt_obj_labels`` and ``gt_ignore_flags``).
+    are dropped (with their ``gt_bboxes_labels`` and ``gt_ignore_flags``).
 
     **When no grasp survives** (fallback): new parameters are drawn, up to ``max_retries`` times
     in all; if every draw loses all grasps, the sample is returned **un-augmented**. A sample that
@@ -35,7 +35,7 @@ class GraspRandomRotateTranslate(BaseTransform):
 
     Random numbers come from :mod:`numpy.random`, which mmengine seeds per worker.
 
-    Required keys: ``img``; optional ``gt_grasps``, ``gt_obj_labels``, ``gt_ignore_flags``,
+    Required keys: ``img``; optional ``gt_bboxes``, ``gt_bboxes_labels``, ``gt_ignore_flags``,
     ``gt_seg_map`` (or the keys in ``seg_fields``), ``depth`` (the keys in ``depth_fields``:
     nearest-neighbour, 0 outside the image). Modified keys: those. Added key:
     ``rotate_translate`` ``(angle_deg, tx, ty)`` that was applied, or None.
@@ -89,7 +89,7 @@ class GraspRandomRotateTranslate(BaseTransform):
     def _choose(self, results: dict, height: int,
                 width: int) -> Optional[Tuple[float, int, int, np.ndarray]]:
         """Draw parameters that keep at least one grasp; None means fall back to identity."""
-        grasps = results.get('gt_grasps')
+        grasps = get_grasps(results)
         centre = (width / 2, height / 2)
         for _ in range(self.max_retries):
             angle, tx, ty = self._draw()
@@ -138,10 +138,9 @@ class GraspRandomRotateTranslate(BaseTransform):
                                               flags=cv2.INTER_NEAREST,
                                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         compose_homography(results, matrix)
-        if 'gt_grasps' in results:
-            grasps = affine_grasps(results['gt_grasps'], matrix)
-            results['gt_grasps'] = grasps
-            select_grasps(results, centres_inside(grasps, height, width))
+        if 'gt_bboxes' in results:
+            results['gt_bboxes'].project_(np.vstack([matrix[:2], [0.0, 0.0, 1.0]]))
+            select_grasps(results, centres_inside(get_grasps(results), height, width))
         results['rotate_translate'] = (angle, tx, ty)
         return results
 

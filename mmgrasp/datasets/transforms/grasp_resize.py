@@ -8,7 +8,7 @@ from mmcv.transforms import BaseTransform
 
 from mmgrasp.registry import TRANSFORMS
 from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, small_grasps
-from .grasp_geometry import affine_grasps, compose_homography, select_grasps
+from .grasp_geometry import affine_grasps, compose_homography, get_grasps, select_grasps, set_grasps
 
 
 @TRANSFORMS.register_module()
@@ -25,15 +25,15 @@ class GraspResize(BaseTransform):
     The Jacquard configs use ``scale_factor=0.5`` (1024x1024 -> 512x512, paper VI-B).
 
     **Grasps shrunk below** ``min_grasp_size`` (opening or jaw, in output pixels) are dropped with
-    their ``gt_obj_labels`` and ``gt_ignore_flags``: the same 1 px rule as the loaders
+    their ``gt_bboxes_labels`` and ``gt_ignore_flags``: the same 1 px rule as the loaders
     (docs/bad_data.md), for grasps that were large enough in the file but not after a strong
     downscale (a zero-size box makes the detection loss NaN). The resize is deterministic, so
     :meth:`transform_grasps` replays it on a dataset's grasps when the dataset is built, and the
     dataset warns about the grasps and images this drops; the transform itself does not log.
 
-    Required keys: ``img``; optional ``gt_grasps``, ``gt_seg_map`` (or the keys in
+    Required keys: ``img``; optional ``gt_bboxes``, ``gt_seg_map`` (or the keys in
     ``seg_fields``), ``depth`` (the keys in ``depth_fields``, nearest-neighbour). Modified
-    keys: ``img``, ``img_shape``, ``gt_grasps``, the masks, the depth. Added keys:
+    keys: ``img``, ``img_shape``, ``gt_bboxes``, the masks, the depth. Added keys:
     ``scale_factor`` ``(sx, sy)`` (multiplied into an earlier one, so it always maps the loaded
     image to this one), ``keep_ratio``.
 
@@ -141,9 +141,9 @@ class GraspResize(BaseTransform):
                                              interpolation='nearest', backend=self.backend)
         matrix = np.array([[sx, 0.0, 0.0], [0.0, sy, 0.0]])
         compose_homography(results, matrix)
-        if 'gt_grasps' in results:
-            grasps, keep, _ = self.transform_grasps(results['gt_grasps'], (height, width))
-            results['gt_grasps'] = grasps
+        if 'gt_bboxes' in results:
+            grasps, keep, _ = self.transform_grasps(get_grasps(results), (height, width))
+            set_grasps(results, grasps)
             select_grasps(results, keep)
         return results
 

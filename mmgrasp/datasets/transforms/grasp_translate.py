@@ -22,7 +22,7 @@ class GraspTranslate(GraspRandomRotateTranslate):
     Placed before a crop (Cornell's ``GraspCenterCrop``), it moves the object inside the crop
     window with real image content around it rather than a filled border.
 
-    Required keys: ``img``; optional ``gt_grasps``, ``gt_obj_labels``, ``gt_ignore_flags``,
+    Required keys: ``img``; optional ``gt_bboxes``, ``gt_bboxes_labels``, ``gt_ignore_flags``,
     ``gt_seg_map``. Modified keys: those and ``homography_matrix``. Added key:
     ``rotate_translate`` ``(0.0, dx, dy)``.
 

@@ -8,6 +8,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.fileio import get
 
 from mmgrasp.registry import TRANSFORMS
+from mmgrasp.structures import GraspBoxes
 from ..utils import is_truncated_png
 
 IGNORE_INDEX = 255
@@ -34,8 +35,11 @@ class LoadGraspAnnotations(BaseTransform):
 
     Added keys:
 
-    - ``gt_grasps`` (ndarray): ``(N, 5)`` float32 grasps ``(x, y, w, h, theta)``.
-    - ``gt_obj_labels`` (ndarray): ``(N,)`` int64 semantic class of each grasped object.
+    - ``gt_bboxes`` (:class:`~mmgrasp.structures.GraspBoxes`): ``(N, 5)`` float32 grasps
+      ``(x, y, w, h, theta)``, an mmdet box type, so that mmdet's and mmrotate's transforms can
+      move them too.
+    - ``gt_bboxes_labels`` (ndarray): ``(N,)`` int64 semantic class of each grasped object (the
+      orientation bins, the detector's labels, are made by :class:`PackGraspInputs`).
     - ``gt_ignore_flags`` (ndarray): ``(N,)`` bool.
     - ``gt_seg_map`` (ndarray): ``(H, W)`` uint8 class ids, when ``with_seg``.
 
@@ -81,10 +85,10 @@ class LoadGraspAnnotations(BaseTransform):
 
     def _load_grasps(self, results: dict) -> None:
         instances = results.get('instances', [])
-        results['gt_grasps'] = np.array([inst['grasp'] for inst in instances],
-                                        dtype=np.float32).reshape(-1, 5)
-        results['gt_obj_labels'] = np.array([inst.get('obj_label', 0) for inst in instances],
-                                            dtype=np.int64)
+        results['gt_bboxes'] = GraspBoxes(np.array([inst['grasp'] for inst in instances],
+                                                   dtype=np.float32).reshape(-1, 5))
+        results['gt_bboxes_labels'] = np.array([inst.get('obj_label', 0) for inst in instances],
+                                               dtype=np.int64)
         results['gt_ignore_flags'] = np.array([inst.get('ignore_flag', 0) for inst in instances],
                                               dtype=bool)
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from mmgrasp.datasets.transforms import GraspRandomFlip
+from mmgrasp.structures import GraspBoxes
 
 
 def _results():
@@ -13,7 +14,7 @@ def _results():
     seg = np.zeros((40, 60), np.uint8)
     seg[10, 15] = 3
     return dict(img=img, gt_seg_map=seg,
-                gt_grasps=np.array([[15.5, 10.5, 8, 4, math.radians(30)]], np.float32))
+                gt_bboxes=GraspBoxes(np.array([[15.5, 10.5, 8, 4, math.radians(30)]], np.float32)))
 
 
 @pytest.mark.parametrize('direction, centre, theta, pixel', [
@@ -24,7 +25,7 @@ def _results():
 def test_flip_by_hand(direction, centre, theta, pixel):
     out = GraspRandomFlip(prob=1.0, direction=direction)(_results())
     assert out['flip'] and out['flip_direction'] == direction
-    np.testing.assert_allclose(out['gt_grasps'][0], [*centre, 8, 4, math.radians(theta)],
+    np.testing.assert_allclose(out['gt_bboxes'].numpy()[0], [*centre, 8, 4, math.radians(theta)],
                                atol=1e-5)
     assert out['img'][pixel][0] == 255 and out['gt_seg_map'][pixel] == 3
 
@@ -32,7 +33,7 @@ def test_flip_by_hand(direction, centre, theta, pixel):
 def test_no_flip():
     out = GraspRandomFlip(prob=0.0)(_results())
     assert out['flip'] is False and out['flip_direction'] is None
-    np.testing.assert_allclose(out['gt_grasps'][0, :2], [15.5, 10.5])
+    np.testing.assert_allclose(out['gt_bboxes'].numpy()[0, :2], [15.5, 10.5])
 
 
 def test_bad_direction():
@@ -50,8 +51,9 @@ def test_homography_is_the_mirror_and_maps_grasps_back(direction, matrix):
     undoes the flip to 1e-5, angle included."""
     from mmgrasp.structures import grasps_to_original
     results = _results()
-    original = results['gt_grasps'].copy()
+    original = results['gt_bboxes'].numpy().copy()
     out = GraspRandomFlip(prob=1.0, direction=direction)(results)
     np.testing.assert_allclose(out['homography_matrix'], matrix, atol=1e-12)
-    back = grasps_to_original(out['gt_grasps'], dict(homography_matrix=out['homography_matrix']))
+    back = grasps_to_original(out['gt_bboxes'].numpy(),
+                              dict(homography_matrix=out['homography_matrix']))
     np.testing.assert_allclose(back, original, atol=1e-5)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from mmgrasp.datasets.transforms import GraspRandomRotateTranslate
+from mmgrasp.structures import GraspBoxes
 
 
 def _results(h, w, grasps, marks=()):
@@ -19,8 +20,8 @@ def _results(h, w, grasps, marks=()):
         img[row, col] = 255
         seg[row, col] = 5
     grasps = np.asarray(grasps, np.float32).reshape(-1, 5)
-    return dict(img=img, gt_seg_map=seg, img_shape=(h, w), gt_grasps=grasps,
-                gt_obj_labels=np.arange(1, len(grasps) + 1, dtype=np.int64),
+    return dict(img=img, gt_seg_map=seg, img_shape=(h, w), gt_bboxes=GraspBoxes(grasps),
+                gt_bboxes_labels=np.arange(1, len(grasps) + 1, dtype=np.int64),
                 gt_ignore_flags=np.zeros(len(grasps), bool))
 
 
@@ -31,7 +32,8 @@ def test_rotate_90_by_hand():
     # opening direction turns by the same 90 degrees.
     results = _results(351, 351, [[225.5, 75.5, 30, 10, 0.1]], marks=[(75, 225)])
     out = GraspRandomRotateTranslate(rotate_range=(90, 90), max_translate=0)(results)
-    np.testing.assert_allclose(out['gt_grasps'], [[275.5, 225.5, 30, 10, 0.1 + math.pi / 2]],
+    np.testing.assert_allclose(out['gt_bboxes'].numpy(),
+                               [[275.5, 225.5, 30, 10, 0.1 + math.pi / 2]],
                                atol=1e-4)
     assert out['rotate_translate'] == (90.0, 0, 0)
     # the image and the mask moved the same way: pixel (row 75, col 225) -> (row 225, col 275)
@@ -47,23 +49,25 @@ def test_rotate_and_translate_by_hand():
     transform._draw = lambda: (180.0, 7, -3)
     out = transform(_results(100, 200, [[50, 25, 12, 4, 3.0]], marks=[(24, 49)]))
     assert out['rotate_translate'] == (180.0, 7, -3)
-    np.testing.assert_allclose(out['gt_grasps'], [[157, 72, 12, 4, 3.0]], atol=1e-4)
+    np.testing.assert_allclose(out['gt_bboxes'].numpy(), [[157, 72, 12, 4, 3.0]], atol=1e-4)
     assert out['img'][72, 157, 0] == 255 and out['gt_seg_map'][72, 157] == 5
 
 
 def test_angle_wraps_into_0_pi():
     out = GraspRandomRotateTranslate(rotate_range=(90, 90), max_translate=0)(
         _results(100, 100, [[50, 50, 10, 4, 3.0]]))
-    np.testing.assert_allclose(out['gt_grasps'][0, 4], 3.0 + math.pi / 2 - math.pi, atol=1e-5)
+    np.testing.assert_allclose(out['gt_bboxes'].numpy()[0, 4], 3.0 + math.pi / 2 - math.pi,
+                               atol=1e-5)
 
 
 def test_grasps_leaving_the_image_are_dropped():
     # On 100x100, 45 degrees about (50, 50): (5, 5) -> (50, -13.6) leaves; (50, 40) stays.
     results = _results(100, 100, [[5, 5, 4, 4, 0], [50, 40, 4, 4, 0]])
     out = GraspRandomRotateTranslate(rotate_range=(45, 45), max_translate=0)(results)
-    assert out['gt_obj_labels'].tolist() == [2] and len(out['gt_ignore_flags']) == 1
+    assert out['gt_bboxes_labels'].tolist() == [2] and len(out['gt_ignore_flags']) == 1
     s = math.sqrt(0.5)
-    np.testing.assert_allclose(out['gt_grasps'][0, :2], [50 + 10 * s, 50 - 10 * s], atol=1e-4)
+    np.testing.assert_allclose(out['gt_bboxes'].numpy()[0, :2], [50 + 10 * s, 50 - 10 * s],
+                               atol=1e-4)
     # uncovered corners are border: image 0, mask ignore (255)
     assert out['gt_seg_map'][0, 0] == 255 and out['img'][0, 0].tolist() == [0, 0, 0]
 
@@ -75,7 +79,7 @@ def test_fallback_returns_the_sample_unchanged():
     out = GraspRandomRotateTranslate(rotate_range=(45, 45), max_translate=0, max_retries=3)(results)
     assert out['rotate_translate'] is None
     np.testing.assert_array_equal(out['img'], img)
-    np.testing.assert_allclose(out['gt_grasps'], [[2, 2, 4, 4, 0.3]])
+    np.testing.assert_allclose(out['gt_bboxes'].numpy(), [[2, 2, 4, 4, 0.3]])
 
 
 def test_random_draws_keep_grasps_and_sizes():
@@ -84,11 +88,11 @@ def test_random_draws_keep_grasps_and_sizes():
     for _ in range(20):
         results = _results(351, 351, [[175, 175, 40, 10, 1.0], [200, 100, 20, 8, 2.0]])
         out = transform(results)
-        assert len(out['gt_grasps']) >= 1
+        assert len(out['gt_bboxes'].numpy()) >= 1
         angle, tx, ty = out['rotate_translate']
         assert 0 <= angle < 360 and abs(tx) <= 50 and abs(ty) <= 50
-        np.testing.assert_allclose(out['gt_grasps'][0, 2:4], [40, 10], atol=1e-4)
-        np.testing.assert_allclose(out['gt_grasps'][0, :2], [175.5 + tx - 0.5 * math.cos(
+        np.testing.assert_allclose(out['gt_bboxes'].numpy()[0, 2:4], [40, 10], atol=1e-4)
+        np.testing.assert_allclose(out['gt_bboxes'].numpy()[0, :2], [175.5 + tx - 0.5 * math.cos(
             math.radians(angle)) + 0.5 * math.sin(math.radians(angle)), 175.5 + ty - 0.5 * math.sin(
                 math.radians(angle)) - 0.5 * math.cos(math.radians(angle))], atol=1e-3)
 

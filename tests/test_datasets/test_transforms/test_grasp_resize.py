@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from mmgrasp.datasets.transforms import GraspResize
+from mmgrasp.structures import GraspBoxes
 
 
 def _results(h=80, w=100):
@@ -12,8 +13,8 @@ def _results(h=80, w=100):
     seg = np.zeros((h, w), np.uint8)
     seg[20:40, 30:60] = 7
     return dict(img=img, img_shape=(h, w), ori_shape=(h, w), gt_seg_map=seg,
-                gt_grasps=np.array([[40, 20, 10, 6, 0.3]], np.float32),
-                gt_obj_labels=np.array([1]), gt_ignore_flags=np.array([False]))
+                gt_bboxes=GraspBoxes(np.array([[40, 20, 10, 6, 0.3]], np.float32)),
+                gt_bboxes_labels=np.array([1]), gt_ignore_flags=np.array([False]))
 
 
 def test_half_scale():
@@ -21,8 +22,8 @@ def test_half_scale():
     assert out['img'].shape == (40, 50, 3) and out['img_shape'] == (40, 50)
     assert out['ori_shape'] == (80, 100)
     assert out['scale_factor'] == (0.5, 0.5)
-    np.testing.assert_allclose(out['gt_grasps'], [[20, 10, 5, 3, 0.3]], atol=1e-5)
-    assert out['gt_grasps'].dtype == np.float32
+    np.testing.assert_allclose(out['gt_bboxes'].numpy(), [[20, 10, 5, 3, 0.3]], atol=1e-5)
+    assert out['gt_bboxes'].numpy().dtype == np.float32
     seg = out['gt_seg_map']
     assert seg.shape == (40, 50) and set(np.unique(seg)) == {0, 7}  # nearest: no new labels
     assert seg[15, 22] == 7 and seg[5, 5] == 0
@@ -39,10 +40,11 @@ def test_scale_and_keep_ratio():
 
 def test_anisotropic_angle():
     results = _results()
-    results['gt_grasps'] = np.array([[10, 10, 4 * math.sqrt(2), 2, math.pi / 4]], np.float32)
+    results['gt_bboxes'] = GraspBoxes(
+        np.array([[10, 10, 4 * math.sqrt(2), 2, math.pi / 4]], np.float32))
     out = GraspResize(scale=(200, 80))(results)  # sx = 2, sy = 1
     # opening vector (4, 4) -> (8, 4)
-    np.testing.assert_allclose(out['gt_grasps'][0, [0, 1, 2, 4]],
+    np.testing.assert_allclose(out['gt_bboxes'].numpy()[0, [0, 1, 2, 4]],
                                [20, 10, math.hypot(8, 4), math.atan2(4, 8)], atol=1e-5)
 
 
@@ -60,20 +62,22 @@ def test_arguments():
 
 def test_grasps_shrunk_below_1px_are_dropped_with_their_fields():
     results = _results()
-    results['gt_grasps'] = np.array([[40, 20, 10, 6, 0.3], [10, 10, 30, 1.5, 0.0],
-                                     [12, 12, 1.9, 40, 1.0]], np.float32)
-    results['gt_obj_labels'] = np.array([1, 2, 3])
+    results['gt_bboxes'] = GraspBoxes(np.array([[40, 20, 10, 6, 0.3], [10, 10, 30, 1.5, 0.0],
+                                                [12, 12, 1.9, 40, 1.0]], np.float32))
+    results['gt_bboxes_labels'] = np.array([1, 2, 3])
     results['gt_ignore_flags'] = np.array([False, True, False])
     out = GraspResize(scale_factor=0.5)(results)  # jaw 1.5 -> 0.75, opening 1.9 -> 0.95
-    np.testing.assert_allclose(out['gt_grasps'], [[20, 10, 5, 3, 0.3]], atol=1e-5)
-    assert out['gt_obj_labels'].tolist() == [1] and out['gt_ignore_flags'].tolist() == [False]
+    np.testing.assert_allclose(out['gt_bboxes'].numpy(), [[20, 10, 5, 3, 0.3]], atol=1e-5)
+    assert out['gt_bboxes_labels'].tolist() == [1] and out['gt_ignore_flags'].tolist() == [False]
     # min_grasp_size=0 keeps every grasp
     results = _results()
-    results['gt_grasps'] = np.array([[10, 10, 30, 1.5, 0.0], [12, 12, 1.9, 40, 1.0]], np.float32)
-    results['gt_obj_labels'] = np.array([2, 3])
+    results['gt_bboxes'] = GraspBoxes(
+        np.array([[10, 10, 30, 1.5, 0.0], [12, 12, 1.9, 40, 1.0]], np.float32))
+    results['gt_bboxes_labels'] = np.array([2, 3])
     results['gt_ignore_flags'] = np.zeros(2, bool)
     out = GraspResize(scale_factor=0.5, min_grasp_size=0)(results)
-    np.testing.assert_allclose(out['gt_grasps'][:, 2:4], [[15, 0.75], [0.95, 20]], atol=1e-5)
+    np.testing.assert_allclose(out['gt_bboxes'].numpy()[:, 2:4], [[15, 0.75], [0.95, 20]],
+                               atol=1e-5)
     with pytest.raises(ValueError, match='min_grasp_size'):
         GraspResize(scale_factor=0.5, min_grasp_size=-1)
 
@@ -87,13 +91,13 @@ def test_transform_grasps_replays_transform(kwargs):
                        rng.uniform(0.5, 30, 20), rng.uniform(0, math.pi, 20)], 1).astype(np.float32)
     step = GraspResize(**kwargs)
     results = _results()
-    results.update(gt_grasps=grasps, gt_obj_labels=np.arange(20),
+    results.update(gt_bboxes=GraspBoxes(grasps), gt_bboxes_labels=np.arange(20),
                    gt_ignore_flags=np.zeros(20, bool))
     out = step(results)
     mapped, keep, shape = step.transform_grasps(grasps, (80, 100))
     assert shape == out['img_shape'] and keep.dtype == bool
-    np.testing.assert_array_equal(out['gt_grasps'], mapped[keep])
-    np.testing.assert_array_equal(out['gt_obj_labels'], np.flatnonzero(keep))
+    np.testing.assert_array_equal(out['gt_bboxes'].numpy(), mapped[keep])
+    np.testing.assert_array_equal(out['gt_bboxes_labels'], np.flatnonzero(keep))
 
 
 def test_homography_is_the_resize_and_maps_grasps_back():
@@ -103,13 +107,15 @@ def test_homography_is_the_resize_and_maps_grasps_back():
     length, docs of affine_grasps)."""
     from mmgrasp.structures import grasps_to_original
     results = _results()
-    original = results['gt_grasps'].copy()
+    original = results['gt_bboxes'].numpy().copy()
     out = GraspResize(scale=(50, 20))(results)  # (0.5, 0.25)
     np.testing.assert_allclose(out['homography_matrix'], np.diag([0.5, 0.25, 1.0]), atol=1e-12)
-    back = grasps_to_original(out['gt_grasps'], dict(homography_matrix=out['homography_matrix']))
+    back = grasps_to_original(out['gt_bboxes'].numpy(),
+                              dict(homography_matrix=out['homography_matrix']))
     np.testing.assert_allclose(back[:, [0, 1, 2, 4]], original[:, [0, 1, 2, 4]], atol=1e-5)
     out = GraspResize(scale_factor=0.4)(_results())
-    back = grasps_to_original(out['gt_grasps'], dict(homography_matrix=out['homography_matrix']))
+    back = grasps_to_original(out['gt_bboxes'].numpy(),
+                              dict(homography_matrix=out['homography_matrix']))
     np.testing.assert_allclose(back, original, atol=1e-5)
     shifted = _results()
     shifted['homography_matrix'] = np.array([[1., 0, 10], [0, 1, -4], [0, 0, 1]])

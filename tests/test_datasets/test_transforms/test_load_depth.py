@@ -11,6 +11,7 @@ from mmgrasp.datasets.transforms import (GraspCenterCrop, GraspRandomFlip,
                                          LoadDepthFromFile, PackGraspInputs)
 from mmgrasp.datasets.transforms.load_depth import fill_invalid_depth
 from mmgrasp.registry import TRANSFORMS
+from mmgrasp.structures import GraspBoxes
 
 
 def test_holes_take_the_nearest_valid_depth():
@@ -68,7 +69,7 @@ def _sample(height=40, width=60, seed=0):
     img = np.repeat((depth * 1000)[..., None], 3, axis=2).astype(np.float32)
     grasps = np.array([[30, 20, 10, 4, 0.3]], np.float32)
     return dict(img=img, depth=depth, depth_fields=['depth'], img_shape=(height, width),
-                gt_grasps=grasps, gt_obj_labels=np.ones(1, np.int64),
+                gt_bboxes=GraspBoxes(grasps), gt_bboxes_labels=np.ones(1, np.int64),
                 gt_ignore_flags=np.zeros(1, bool))
 
 

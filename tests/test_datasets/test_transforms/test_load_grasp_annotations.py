@@ -19,16 +19,16 @@ def _results(tmp_path, mask_value=255, shape=(20, 30)):
 
 def test_grasps_and_labels(tmp_path):
     out = LoadGraspAnnotations()(_results(tmp_path))
-    assert out['gt_grasps'].dtype == np.float32 and out['gt_grasps'].shape == (2, 5)
-    np.testing.assert_allclose(out['gt_grasps'][0], [7, 7, 6, 2, 0.5])
-    assert out['gt_obj_labels'].dtype == np.int64 and out['gt_obj_labels'].tolist() == [1, 3]
+    assert out['gt_bboxes'].numpy().dtype == np.float32 and out['gt_bboxes'].numpy().shape == (2, 5)
+    np.testing.assert_allclose(out['gt_bboxes'].numpy()[0], [7, 7, 6, 2, 0.5])
+    assert out['gt_bboxes_labels'].dtype == np.int64 and out['gt_bboxes_labels'].tolist() == [1, 3]
     assert out['gt_ignore_flags'].tolist() == [False, True]
     assert 'gt_seg_map' not in out
 
 
 def test_empty_instances():
     out = LoadGraspAnnotations()(dict(instances=[]))
-    assert out['gt_grasps'].shape == (0, 5) and out['gt_obj_labels'].shape == (0, )
+    assert out['gt_bboxes'].numpy().shape == (0, 5) and out['gt_bboxes_labels'].shape == (0, )
 
 
 def test_seg_map_with_label_map(tmp_path):

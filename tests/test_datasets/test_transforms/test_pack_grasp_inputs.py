@@ -8,13 +8,14 @@ from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import HorizontalBoxes
 
 from mmgrasp.datasets.transforms import PackGraspInputs
+from mmgrasp.structures import GraspBoxes
 
 
 def test_pack():
     grasps = np.array([[50, 40, 20, 10, math.radians(95)], [10, 10, 4, 2, 0.0],
                        [30, 30, 6, 6, math.radians(179.9)]], np.float32)
-    results = dict(img=np.zeros((60, 80, 3), np.uint8), gt_grasps=grasps,
-                   gt_obj_labels=np.array([2, 5, 7]),
+    results = dict(img=np.zeros((60, 80, 3), np.uint8), gt_bboxes=GraspBoxes(grasps),
+                   gt_bboxes_labels=np.array([2, 5, 7]),
                    gt_ignore_flags=np.array([False, True, False]),
                    gt_seg_map=np.ones((60, 80), np.uint8), img_id='a', img_path='a.png',
                    ori_shape=(60, 80), img_shape=(60, 80), scale_factor=(1.0, 1.0),
@@ -40,8 +41,8 @@ def test_pack():
 
 def test_pack_without_grasps_or_mask():
     packed = PackGraspInputs()(dict(img=np.zeros((8, 8, 3), np.uint8),
-                                    gt_grasps=np.zeros((0, 5), np.float32),
-                                    gt_obj_labels=np.zeros(0, np.int64)))
+                                    gt_bboxes=GraspBoxes(np.zeros((0, 5), np.float32)),
+                                    gt_bboxes_labels=np.zeros(0, np.int64)))
     sample = packed['data_samples']
     assert len(sample.gt_instances) == 0 and sample.gt_instances.bboxes.tensor.shape == (0, 4)
     assert 'gt_sem_seg' not in sample
@@ -53,5 +54,5 @@ def test_zero_size_or_nan_grasp_is_an_error_naming_the_image(bad):
     """Such a grasp makes the detection loss NaN; it must not reach the model."""
     grasps = np.array([[20, 20, 8, 4, 0.3], bad], np.float32)
     with pytest.raises(ValueError, match=r'pcd0100r.png: 1 ground-truth grasp.*grasp 1: \['):
-        PackGraspInputs()(dict(img=np.zeros((8, 8, 3), np.uint8), gt_grasps=grasps,
-                               gt_obj_labels=np.zeros(2, np.int64), img_path='01/pcd0100r.png'))
+        PackGraspInputs()(dict(img=np.zeros((8, 8, 3), np.uint8), gt_bboxes=GraspBoxes(grasps),
+                               gt_bboxes_labels=np.zeros(2, np.int64), img_path='01/pcd0100r.png'))
