@@ -31,6 +31,8 @@ def parse_args():
     parser.add_argument('--weights', help='checkpoint file (random weights without it)')
     parser.add_argument('--out-dir', default='outputs', help='output folder')
     parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
+    parser.add_argument('--threads', type=int, help='CPU threads (default: one per core; fewer '
+                        'on a busy machine)')
     parser.add_argument('--backend', default='pytorch', choices=['pytorch', 'onnxruntime'],
                         help='onnxruntime: --weights is a model exported by '
                         'tools/deployment/pytorch2onnx.py (docs/deployment.md)')
@@ -55,7 +57,8 @@ def main() -> int:
     model = None if args.model.lower() == 'none' else args.model
     try:
         inferencer = GraspInferencer(model, args.weights, device=args.device,
-                                     object_mode=args.object_mode, backend=args.backend)
+                                     object_mode=args.object_mode, backend=args.backend,
+                                     num_threads=args.threads)
     except (ValueError, FileNotFoundError) as e:  # e.g. a checkpoint of another config
         print(f'error: {e}', file=sys.stderr)
         return 2

@@ -44,6 +44,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Un
 import mmcv
 import mmengine
 import numpy as np
+import torch
 import torch.nn as nn
 from mmdet.apis import DetInferencer
 from mmdet.structures import DetDataSample
@@ -225,8 +226,11 @@ class GraspInferencer(DetInferencer):
             ``tools/deployment/pytorch2onnx.py``: ``weights`` is then the ``.onnx`` file and
             ``model`` may be None (the config saved in the file). Needs ``onnxruntime``
             (``requirements/deploy.txt``). Defaults to ``'pytorch'``.
-        num_threads (int, optional): onnxruntime's threads (``backend='onnxruntime'``); None
-            leaves its default. Defaults to None.
+        num_threads (int, optional): CPU threads of the backend: ``torch.set_num_threads`` for
+            PyTorch (process-wide), the session's intra-op threads for onnxruntime. None keeps
+            the backend's default (one per core), which is right on an idle machine; on cores
+            that other work keeps busy, fewer threads can be many times faster (docs/speed.md).
+            The choice is logged. Defaults to None.
     """
 
     preprocess_kwargs: set = set()
@@ -278,6 +282,11 @@ class GraspInferencer(DetInferencer):
             from mmgrasp.deployment import ORTGraspDetector
             self.model = ORTGraspDetector(self.model, onnx_file, num_threads=num_threads)
             self._weights = onnx_file
+        elif num_threads:
+            torch.set_num_threads(int(num_threads))
+        threads = num_threads or (torch.get_num_threads() if onnx_file is None else 'default')
+        print_log(f'GraspInferencer: {backend} on {threads} CPU thread(s) (num_threads= to '
+                  'change; fewer threads help on a busy machine)', logger='current')
 
     # ---------------------------------------------------------------------------- building
     @staticmethod
