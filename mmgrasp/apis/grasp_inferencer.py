@@ -39,7 +39,7 @@ import copy
 import math
 import os.path as osp
 import warnings
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import mmcv
 import mmengine
@@ -54,7 +54,6 @@ from mmengine.logging import print_log
 from mmengine.registry import FUNCTIONS
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from mmengine.visualization import Visualizer
-from rich.progress import track
 
 from mmgrasp.registry import DATASETS, VISUALIZERS
 from mmgrasp.structures import best_grasp_per_object, grasp_centre_labels, grasps_to_corners
@@ -63,6 +62,19 @@ BACKENDS = ('pytorch', 'onnxruntime')
 """What runs the network: PyTorch, or onnxruntime on a model exported to ONNX."""
 InputType = Union[str, np.ndarray, dict]
 InputsType = Union[InputType, Sequence[InputType]]
+
+
+class _Item(NamedTuple):
+    """An input of a chunk: its place in the call, itself, its output file stem."""
+    index: int
+    input: InputType
+    name: str
+
+
+class _Failed(NamedTuple):
+    """An input that could not be loaded or predicted, and why."""
+    item: _Item
+    error: Exception
 
 
 def colour_of(single_input: InputType) -> Union[str, np.ndarray]:
@@ -234,7 +246,7 @@ class GraspInferencer(DetInferencer):
     """
 
     preprocess_kwargs: set = set()
-    forward_kwargs: set = set()
+    forward_kwargs: set = {'best_per_object'}
     visualize_kwargs: set = {
         'return_vis', 'show', 'wait_time', 'draw_pred', 'pred_score_thr', 'img_out_dir',
         'no_save_vis'
@@ -377,37 +389,69 @@ class GraspInferencer(DetInferencer):
         return single_input, self.pipeline(single_input)
 
     def preprocess(self, inputs: list, batch_size: int = 1, **kwargs
-                   ) -> Iterator[List[Tuple[int, InputType, Union[dict, Exception]]]]:
+                   ) -> Iterator[Tuple[List['_Item'], list]]:
         """Load the inputs through the test pipeline, ``batch_size`` at a time.
+
+        Overrides ``DetInferencer.preprocess`` so that an input that cannot be loaded does not
+        stop the others: its data is the exception, reported by :meth:`postprocess`.
 
         Args:
             inputs (list): From :meth:`_inputs_to_list`.
             batch_size (int): Images per chunk. Defaults to 1.
 
         Yields:
-            list[tuple]: ``(index, input, data)`` per image; ``data`` is the exception raised
-            while loading an image that could not be loaded.
+            tuple[list, list]: The chunk's inputs (``_Item``: index, input, output file stem)
+            and their packed data (or the exception raised while loading).
         """
-        chunk = []
-        for index, single_input in enumerate(inputs):
+        names = self._names(inputs)
+        items: List[_Item] = []
+        datas: list = []
+        for index, (single_input, name) in enumerate(zip(inputs, names)):
             try:
-                chunk.append((index, *self._load_one(single_input)))
+                single_input, data = self._load_one(single_input)
             except Exception as e:  # an unreadable image must not stop the others
-                chunk.append((index, single_input, e))
-            if len(chunk) == batch_size:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+                data = e
+            items.append(_Item(index, single_input, name))
+            datas.append(data)
+            if len(items) == batch_size:
+                yield items, datas
+                items, datas = [], []
+        if items:
+            yield items, datas
 
-    def _forward_safe(self, items: list) -> list:
-        """Forward a chunk; when it fails, each image alone, so that one bad image fails alone."""
+    @torch.no_grad()
+    def forward(self, inputs: list, best_per_object: bool = False, **kwargs) -> list:
+        """Predict a chunk; an image that fails fails alone.
+
+        Overrides ``BaseInferencer.forward``: the chunk is forwarded as one batch and, if that
+        fails, image by image; with ``best_per_object`` each prediction keeps its best grasp per
+        object (:meth:`select_best_per_object`).
+
+        Args:
+            inputs (list): Packed data (or loading exceptions) of the chunk.
+            best_per_object (bool): See :meth:`__call__`. Defaults to False.
+
+        Returns:
+            list: Per input, its :class:`DetDataSample` or the exception that stopped it.
+        """
+        outs = list(inputs)
+        loaded = [i for i, d in enumerate(inputs) if not isinstance(d, Exception)]
+        for i, out in zip(loaded, self._forward_safe([inputs[i] for i in loaded])):
+            if best_per_object and not isinstance(out, Exception):
+                self.select_best_per_object(out)
+            outs[i] = out
+        return outs
+
+    def _forward_safe(self, datas: list) -> list:
+        """Forward packed data; when the batch fails, each image alone."""
+        if not datas:
+            return []
         try:
-            return list(self.forward(self.collate_fn([data for _, _, data in items])))
+            return list(self.model.test_step(self.collate_fn(datas)))
         except Exception as e:
-            if len(items) == 1:
+            if len(datas) == 1:
                 return [e]
-            return [out for item in items for out in self._forward_safe([item])]
+            return [out for data in datas for out in self._forward_safe([data])]
 
     def _names(self, inputs: list) -> List[str]:
         """Output file stems: the file name without extension, made unique; array numbers."""
@@ -466,41 +510,12 @@ class GraspInferencer(DetInferencer):
             dict: ``predictions`` (one entry per input, in input order) and ``visualization``
             (the RGB drawings with ``return_vis``, else an empty list).
         """
-        if kwargs:
-            self._dispatch_kwargs(**kwargs)  # raises on unknown arguments
-        ori_inputs = self._inputs_to_list(inputs)
-        if not ori_inputs:
-            raise ValueError(f'no image to process in {inputs!r}')
-        names = self._names(ori_inputs)
-        predictions: list = [None] * len(ori_inputs)
-        visualization: list = [None] * len(ori_inputs)
-        chunks = self.preprocess(ori_inputs, batch_size=batch_size)
-        if self.show_progress:
-            chunks = track(chunks, total=math.ceil(len(ori_inputs) / batch_size),
-                           description='Inference')
-        for chunk in chunks:
-            loaded = [item for item in chunk if not isinstance(item[2], Exception)]
-            outputs = dict(zip([item[0] for item in loaded], self._forward_safe(loaded)))
-            for index, single_input, data in chunk:
-                pred = outputs.get(index, data)
-                if isinstance(pred, Exception):
-                    predictions[index] = self._error_result(single_input, pred, names[index],
-                                                            '' if no_save_pred else out_dir)
-                    continue
-                if best_per_object:
-                    self.select_best_per_object(pred)
-                vis = self.visualize([single_input], [pred], return_vis=return_vis, show=show,
-                                     wait_time=wait_time, draw_pred=draw_pred,
-                                     pred_score_thr=pred_score_thr, no_save_vis=no_save_vis,
-                                     img_out_dir=out_dir, img_names=[names[index]])
-                result = self.postprocess([pred], vis, return_datasamples=return_datasamples,
-                                          print_result=print_result, no_save_pred=no_save_pred,
-                                          pred_out_dir=out_dir, img_names=[names[index]])
-                predictions[index] = result['predictions'][0]
-                if vis:
-                    visualization[index] = vis[0]
-        return dict(predictions=predictions,
-                    visualization=[v for v in visualization if v is not None])
+        return super().__call__(
+            inputs, batch_size=batch_size, return_vis=return_vis, show=show,
+            wait_time=wait_time, no_save_vis=no_save_vis, draw_pred=draw_pred,
+            pred_score_thr=pred_score_thr, return_datasamples=return_datasamples,
+            print_result=print_result, no_save_pred=no_save_pred, out_dir=out_dir,
+            best_per_object=best_per_object, **kwargs)
 
     def _error_result(self, single_input, error: Exception, name: str, pred_out_dir: str) -> dict:
         colour = colour_of(single_input) if isinstance(single_input, (dict, str)) else None
@@ -575,14 +590,22 @@ class GraspInferencer(DetInferencer):
         Returns:
             list[ndarray] | None: RGB drawings, or None when nothing is drawn.
         """
+        items = [x if isinstance(x, _Item) else _Item(i, x, n) for i, (x, n) in
+                 enumerate(zip(inputs, img_names or self._names(inputs)))]
+        for i, (item, pred) in enumerate(zip(items, preds)):  # for postprocess: names, errors
+            if isinstance(pred, Exception):
+                preds[i] = _Failed(item, pred)
+            elif isinstance(pred, DetDataSample):
+                pred.set_metainfo(dict(img_name=item.name))
         if no_save_vis:
             img_out_dir = ''
         if not show and not img_out_dir and not return_vis:
             return None
-        img_names = img_names or self._names(inputs)
         results = []
-        for single_input, pred, name in zip(inputs, preds, img_names):
-            single_input = colour_of(single_input)
+        for item, pred in zip(items, preds):
+            if isinstance(pred, _Failed):
+                continue
+            single_input, name = colour_of(item.input), item.name
             if isinstance(single_input, str):
                 img = mmcv.imread(single_input, channel_order='rgb')
             else:
@@ -621,12 +644,17 @@ class GraspInferencer(DetInferencer):
         """
         if no_save_pred:
             pred_out_dir = ''
-        if return_datasamples:
-            results = preds
-        else:
-            img_names = img_names or [f'{self.num_predicted_imgs + i:08d}'
-                                      for i in range(len(preds))]
-            results = [self.pred2dict(p, pred_out_dir, n) for p, n in zip(preds, img_names)]
+        results = []
+        for i, pred in enumerate(preds):
+            if isinstance(pred, _Failed):
+                results.append(self._error_result(pred.item.input, pred.error, pred.item.name,
+                                                  pred_out_dir))
+            elif return_datasamples:
+                results.append(pred)
+            else:
+                name = (img_names[i] if img_names else pred.metainfo.get('img_name')
+                        or f'{self.num_predicted_imgs + i:08d}')
+                results.append(self.pred2dict(pred, pred_out_dir, name))
         self.num_predicted_imgs += len(preds)
         if print_result:
             print(results)
