@@ -1,19 +1,27 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Resize the image, its masks and its grasps together."""
+"""Resize the image, its masks, its depth and its grasps together: mmdet's ``Resize`` with the
+grasp rule that a grasp shrunk below 1 px is dropped."""
 from typing import Optional, Tuple, Union
 
 import mmcv
 import numpy as np
-from mmcv.transforms import BaseTransform
+from mmdet.datasets.transforms import Resize
 
 from mmgrasp.registry import TRANSFORMS
 from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, small_grasps
-from .grasp_geometry import affine_grasps, compose_homography, get_grasps, select_grasps, set_grasps
+from .grasp_geometry import affine_grasps, get_grasps, select_grasps
 
 
 @TRANSFORMS.register_module()
-class GraspResize(BaseTransform):
-    """Resize image, masks (nearest) and grasps.
+class GraspResize(Resize):
+    """mmdet's ``Resize`` for grasps: image, masks (nearest), depth (nearest) and ``gt_bboxes``
+    (:class:`~mmgrasp.structures.GraspBoxes`, whose ``rescale_`` is the exact affine map).
+
+    What differs from mmdet's, each in one override: :meth:`_resize_bboxes` drops the grasps
+    the resize shrinks below ``min_grasp_size`` (mmdet keeps a zero-size box, whose regression
+    target is ``log(0)``); :meth:`transform` also resizes the depth (``depth_fields``, which
+    mmdet does not know) and keeps ``scale_factor`` cumulative over several resizes (mmdet's is
+    the last step's only), so that it always maps the loaded image to this one.
 
     The target size is ``scale`` or, if that is None, the image size times ``scale_factor``.
     With ``keep_ratio`` the image is rescaled as large as possible inside ``scale`` (mmcv
@@ -59,17 +67,14 @@ class GraspResize(BaseTransform):
                  min_grasp_size: float = MIN_GRASP_SIZE) -> None:
         if (scale is None) == (scale_factor is None):
             raise ValueError('GraspResize needs exactly one of scale and scale_factor')
-        self.scale = (scale, scale) if isinstance(scale, int) else scale
         if isinstance(scale_factor, (int, float)):
             scale_factor = (float(scale_factor), float(scale_factor))
         if scale_factor is not None and min(scale_factor) <= 0:
             raise ValueError(f'scale_factor must be positive, got {scale_factor}')
-        self.scale_factor = scale_factor
-        self.keep_ratio = keep_ratio
-        self.interpolation = interpolation
-        self.backend = backend
         if min_grasp_size < 0:
             raise ValueError(f'min_grasp_size must be >= 0, got {min_grasp_size}')
+        super().__init__(scale=scale, scale_factor=scale_factor, keep_ratio=keep_ratio,
+                         clip_object_border=False, backend=backend, interpolation=interpolation)
         self.min_grasp_size = float(min_grasp_size)
 
     def _target(self, width: int, height: int) -> Tuple[int, int]:
@@ -110,8 +115,18 @@ class GraspResize(BaseTransform):
         keep = ~np.asarray(small_grasps(resized, self.min_grasp_size), dtype=bool)
         return resized, keep, (new_h, new_w)
 
+    def _resize_bboxes(self, results: dict) -> None:
+        """mmdet's rescale of ``gt_bboxes``, then the grasps below ``min_grasp_size`` dropped
+        with their labels and ignore flags (the one rule mmdet's ``Resize`` does not have)."""
+        super()._resize_bboxes(results)
+        grasps = get_grasps(results)
+        if grasps is not None:
+            keep = ~np.asarray(small_grasps(grasps, self.min_grasp_size), dtype=bool)
+            if not keep.all():
+                select_grasps(results, keep)
+
     def transform(self, results: dict) -> dict:
-        """Resize.
+        """mmdet's resize, then the depth and the cumulative ``scale_factor``.
 
         Args:
             results (dict): Transform results.
@@ -119,32 +134,15 @@ class GraspResize(BaseTransform):
         Returns:
             dict: The resized results.
         """
-        img = results['img']
-        height, width = img.shape[:2]
-        img = mmcv.imresize(img, self._new_size(height, width), interpolation=self.interpolation,
-                            backend=self.backend)
-        new_h, new_w = img.shape[:2]
-        sx, sy = new_w / width, new_h / height
-        results['img'] = img
-        results['img_shape'] = (new_h, new_w)
         old = results.get('scale_factor', (1.0, 1.0))
+        results = super().transform(results)
+        sx, sy = results['scale_factor']
         results['scale_factor'] = (float(old[0]) * sx, float(old[1]) * sy)
-        results['keep_ratio'] = self.keep_ratio
-
-        for key in results.get('seg_fields', ['gt_seg_map']):
-            if key in results:
-                results[key] = mmcv.imresize(results[key], (new_w, new_h),
-                                             interpolation='nearest', backend=self.backend)
+        new_h, new_w = results['img_shape'][:2]
         for key in results.get('depth_fields', []):  # nearest: no depth between two surfaces
             if key in results:
                 results[key] = mmcv.imresize(results[key], (new_w, new_h),
                                              interpolation='nearest', backend=self.backend)
-        matrix = np.array([[sx, 0.0, 0.0], [0.0, sy, 0.0]])
-        compose_homography(results, matrix)
-        if 'gt_bboxes' in results:
-            grasps, keep, _ = self.transform_grasps(get_grasps(results), (height, width))
-            set_grasps(results, grasps)
-            select_grasps(results, keep)
         return results
 
     def __repr__(self) -> str:
