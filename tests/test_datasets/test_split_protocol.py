@@ -45,6 +45,16 @@ def ocid_two_sequences(ocid_root, tmp_path_factory):
     return root
 
 
+def _own_json(ocid_root: str) -> str:
+    """The OCID fixture in the grasp JSON format, training and test lists as image splits."""
+    out = osp.join(ocid_root, 'grasps.json')
+    if not osp.isfile(out):
+        from mmgrasp.datasets.converters import ocid_to_grasp_json
+        ocid_to_grasp_json(ocid_root, out, {'train': 'data_split/training_0.txt',
+                                            'test': 'data_split/validation_0.txt'})
+    return out
+
+
 def _root_for(dataset_cfg, roots):
     if dataset_cfg.type == 'CornellGraspDataset':
         return roots['cornell']
@@ -57,7 +67,11 @@ def _root_for(dataset_cfg, roots):
 
 def _image_paths(cfg, phase, roots):
     dataset_cfg = cfg[f'{phase}_dataloader'].dataset.copy()
-    dataset_cfg.data_root = _root_for(dataset_cfg, roots)
+    if dataset_cfg.type == 'GraspJsonDataset':  # one's own images: the OCID fixture converted
+        dataset_cfg.ann_file = roots['own']
+        dataset_cfg.data_root = None
+    else:
+        dataset_cfg.data_root = _root_for(dataset_cfg, roots)
     dataset_cfg.pipeline = []
     dataset = DATASETS.build(dataset_cfg)
     return {dataset.get_data_info(i)['img_path'] for i in range(len(dataset))}
@@ -67,7 +81,7 @@ def _image_paths(cfg, phase, roots):
 def test_validation_is_never_test_data(config, cornell_root, jacquard_root, synthetic_root,
                                        ocid_two_sequences):
     roots = dict(cornell=cornell_root, jacquard=jacquard_root, synthetic=synthetic_root,
-                 ocid=ocid_two_sequences)
+                 ocid=ocid_two_sequences, own=_own_json(ocid_two_sequences))
     cfg = Config.fromfile(config)
     save_best = cfg.default_hooks.checkpoint.get('save_best')
     assert save_best, 'the configs rank checkpoints on validation: save_best is expected'
