@@ -8,7 +8,7 @@ import numpy as np
 from mmgrasp.registry import DATASETS
 from .base_grasp_dataset import BaseGraspDataset
 from .grasp_json import GraspJson, load_grasp_json
-from .utils import holdout_indices, image_size, kfold_indices, select_split
+from .utils import group_kfold_indices, holdout_indices, image_size, kfold_indices, select_split
 
 FOLD_UNITS = ('image', 'group')
 """What a cross-validation fold is made of: single images, or whole groups (an image's
@@ -131,11 +131,8 @@ class GraspJsonDataset(BaseGraspDataset):
                 raise ValueError(f'{self.ann_file}: {len(distinct)} group(s) cannot make '
                                  f'{self.num_folds} group-wise folds; use fewer folds or '
                                  "fold_by='image'")
-            _, test_groups = kfold_indices(len(distinct), self.num_folds, self.fold,
-                                           self.split_seed)
-            held = {distinct[i] for i in test_groups}
-            test = np.array([i for i, g in enumerate(groups) if g in held], np.int64)
-            train = np.array([i for i, g in enumerate(groups) if g not in held], np.int64)
+            train, test = group_kfold_indices(groups, self.num_folds, self.fold,
+                                              self.split_seed)
         val = None
         if self.val_ratio and self.split in ('train', 'val'):  # the test side needs none
             val = train[holdout_indices([groups[i] for i in train], self.val_ratio,

@@ -27,8 +27,8 @@ import numpy as np
 
 from mmgrasp.registry import DATASETS
 from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
-from .utils import (holdout_indices, image_size, kfold_indices, parse_floats, ratio_split_indices,
-                    read_text_lines, select_split)
+from .utils import (group_kfold_indices, holdout_indices, image_size, kfold_indices, parse_floats,
+                    ratio_split_indices, read_text_lines, select_split)
 
 _SUFFIXES = {'img': '_RGB.png', 'mask': '_mask.png', 'grasps': '_grasps.txt'}
 DEPTH_SUFFIX = '_perfect_depth.tiff'
@@ -176,12 +176,8 @@ class JacquardGraspDataset(BaseGraspDataset):
                 raise ValueError(f'{self.data_root}: {len(distinct)} object(s) cannot make '
                                  f'{self.num_folds} object-wise folds; use fewer folds or '
                                  "fold_by='image'")
-            _, test_obj = kfold_indices(len(distinct), self.num_folds, self.fold,
-                                        self.split_seed)
-            test_objects = {distinct[i] for i in test_obj}
-            test = np.array([i for i, o in enumerate(objects) if o in test_objects], np.int64)
-            train = np.array([i for i, o in enumerate(objects) if o not in test_objects],
-                             np.int64)
+            train, test = group_kfold_indices(objects, self.num_folds, self.fold,
+                                              self.split_seed)
         val = None
         if self.val_ratio:
             val = train[holdout_indices([groups[i] for i in train], self.val_ratio,

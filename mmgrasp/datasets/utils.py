@@ -220,6 +220,28 @@ def kfold_indices(n: int, num_folds: int, fold: int, seed: int) -> Tuple[np.ndar
     return train, test
 
 
+def group_kfold_indices(groups: Sequence, num_folds: int, fold: int,
+                        seed: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Seeded k-fold split of items by group: the sorted distinct groups are cut into folds
+    (:func:`kfold_indices`), so that no group has items on both sides.
+
+    Args:
+        groups (Sequence): ``(n,)`` the group of each item (hashable, sortable).
+        num_folds (int): Number of folds (at most the number of groups).
+        fold (int): The test fold, in ``[0, num_folds)``.
+        seed (int): Seed of the shuffle of the groups.
+
+    Returns:
+        tuple[ndarray, ndarray]: Sorted indices of the training and the test side.
+    """
+    distinct = sorted(set(groups))
+    _, test_groups = kfold_indices(len(distinct), num_folds, fold, seed)
+    held = {distinct[i] for i in test_groups}
+    test = np.array([i for i, g in enumerate(groups) if g in held], np.int64)
+    train = np.array([i for i, g in enumerate(groups) if g not in held], np.int64)
+    return train, test
+
+
 def ratio_split_indices(n: int, test_ratio: float, seed: int) -> Tuple[np.ndarray, np.ndarray]:
     """Seeded split of ``n`` items into a training and a test side.
 
