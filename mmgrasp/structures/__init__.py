@@ -6,6 +6,7 @@ from .grasp_angles import (NUM_ORIENTATION_BINS, angle_diff, angle_to_bin, bin_t
 from .grasp_boxes import GraspBoxes
 from .grasp_camera_frame import GraspPoses, depth_in_metres, grasps_to_camera_frame
 from .grasp_convert import corners_to_grasps, grasp_to_hbox, grasps_to_corners, hbox_to_grasp
+from .grasp_detection_targets import detection_target_samples, grasp_detection_targets
 from .grasp_iou import grasp_iou, grasp_iou_shapely
 from .grasp_per_object import (best_grasp_per_object, centre_pixels, grasp_centre_labels,
                                object_map, resolve_object_mode)
@@ -17,5 +18,5 @@ __all__ = [
     'grasp_iou', 'grasp_iou_shapely', 'affine_grasps', 'grasps_to_original',
     'input_to_original_matrix', 'best_grasp_per_object', 'centre_pixels', 'grasp_centre_labels',
     'object_map', 'resolve_object_mode', 'CameraIntrinsics', 'GraspPoses', 'depth_in_metres',
-    'grasps_to_camera_frame', 'GraspBoxes'
+    'grasps_to_camera_frame', 'GraspBoxes', 'grasp_detection_targets', 'detection_target_samples'
 ]

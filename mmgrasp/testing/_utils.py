@@ -13,7 +13,7 @@ from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.structures import InstanceData, PixelData
 
-from mmgrasp.structures import grasp_to_hbox
+from mmgrasp.structures import GraspBoxes
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -69,9 +69,10 @@ def demo_grasp_inputs(batch_size: int = 2,
                       seed: int = 0) -> dict:
     """A fake batch as the data preprocessor receives it, with consistent grasp annotations.
 
-    Each image holds ``num_grasps`` grasps; ``gt_instances`` carries ``grasps`` ``(N, 5)``, their
-    unrotated-frame ``bboxes`` ``(N, 4)``, bin ``labels`` and ``obj_labels``; ``gt_sem_seg`` is a
-    mask of a disc under each grasp centre (class 1..num_sem_classes-1).
+    Each image holds ``num_grasps`` grasps; ``gt_instances`` carries them as ``bboxes``
+    (:class:`GraspBoxes` ``(N, 5)``) with object ``labels`` (all 1), as :class:`PackGraspInputs`
+    packs them; ``gt_sem_seg`` is a mask of a disc under each grasp centre (class
+    1..num_sem_classes-1).
 
     Args:
         batch_size (int): Images in the batch. Defaults to 2.
@@ -95,13 +96,14 @@ def demo_grasp_inputs(batch_size: int = 2,
             rng.uniform(12, 30, num_grasps), rng.uniform(6, 16, num_grasps),
             rng.uniform(0, math.pi, num_grasps)
         ], axis=1).astype(np.float32)
-        hboxes, bins = grasp_to_hbox(torch.from_numpy(grasps))
         sample = DetDataSample(metainfo=dict(
             img_id=len(samples), img_path=f'fake_{len(samples)}.png', ori_shape=(h, w),
             img_shape=(h, w), scale_factor=(1.0, 1.0), pad_shape=(h, w)))
         sample.gt_instances = InstanceData(
-            bboxes=hboxes, labels=bins, grasps=torch.from_numpy(grasps),
-            obj_labels=torch.ones(num_grasps, dtype=torch.long))
+            bboxes=GraspBoxes(grasps), labels=torch.ones(num_grasps, dtype=torch.long))
+        sample.ignored_instances = InstanceData(
+            bboxes=GraspBoxes(np.zeros((0, 5), np.float32)),
+            labels=torch.zeros(0, dtype=torch.long))
         if num_sem_classes:
             yy, xx = np.mgrid[0:h, 0:w]
             seg = np.zeros((h, w), dtype=np.uint8)

@@ -6,6 +6,7 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import get_box_tensor
 from mmengine.dist import master_only
 from mmengine.structures import InstanceData, PixelData
 from mmrotate.visualization import RotLocalVisualizer
@@ -33,8 +34,8 @@ class GraspLocalVisualizer(RotLocalVisualizer):
 
     Coordinates: ``pred_instances.bboxes`` and ``pred_sem_seg`` are expected at the size of the
     image drawn (the original image, as :class:`mmgrasp.models.GraspDetSeg` returns them);
-    ``gt_instances.grasps`` and ``gt_sem_seg`` are in the frame of the network input and are
-    mapped back with the sample's ``scale_factor`` when the image has another size.
+    ``gt_instances.bboxes`` (grasps) and ``gt_sem_seg`` are in the frame of the network input and
+    are mapped back with the sample's ``scale_factor`` when the image has another size.
 
     Args:
         name (str): Instance name. Defaults to ``'visualizer'``.
@@ -139,7 +140,7 @@ class GraspLocalVisualizer(RotLocalVisualizer):
     @staticmethod
     def _gt_grasps(data_sample: DetDataSample, image: np.ndarray) -> torch.Tensor:
         """Ground-truth grasps mapped from the network input to the drawn image."""
-        grasps = data_sample.gt_instances.grasps.float().clone()
+        grasps = get_box_tensor(data_sample.gt_instances.bboxes).reshape(-1, 5).float().clone()
         img_shape = data_sample.metainfo.get('img_shape')
         scale = data_sample.metainfo.get('scale_factor')
         if img_shape is not None and scale is not None and tuple(img_shape[:2]) != image.shape[:2]:
@@ -167,8 +168,8 @@ class GraspLocalVisualizer(RotLocalVisualizer):
         with a class label: a grasp is drawn with its two plates blue and its opening sides red
         (paper Fig. 1), best score on top, and, for a best-per-object selection, labelled with
         its object class (the detector's ``classes`` are orientation bins, not objects).
-        ``gt_instances`` carry their grasps in ``grasps`` (``bboxes`` holds the unrotated-frame
-        detection targets), ``pred_instances`` in ``bboxes``.
+        Both ``gt_instances`` (:class:`GraspBoxes`) and ``pred_instances`` (a ``(N, 5)``
+        tensor) carry their grasps in ``bboxes``.
 
         Args:
             image (ndarray): ``(H, W, 3)`` RGB image (not modified).
@@ -178,8 +179,7 @@ class GraspLocalVisualizer(RotLocalVisualizer):
         Returns:
             ndarray: The drawing.
         """
-        grasps = instances.grasps if 'grasps' in instances else instances.bboxes
-        grasps = torch.as_tensor(grasps).float()
+        grasps = torch.as_tensor(get_box_tensor(instances.bboxes)).reshape(-1, 5).float()
         if 'obj_ids' in instances:
             def redraw(img: np.ndarray) -> np.ndarray:
                 return self._draw_objects(img, instances)
@@ -257,9 +257,9 @@ class GraspLocalVisualizer(RotLocalVisualizer):
             if draw_pred and 'pred_instances' in data_sample:
                 data_sample.pred_instances = self.select_predictions(
                     data_sample, pred_score_thr, best_per_object)
-            if 'gt_instances' in data_sample and 'grasps' in data_sample.gt_instances:
+            if 'gt_instances' in data_sample and 'bboxes' in data_sample.gt_instances:
                 gt = data_sample.gt_instances.clone()
-                gt.grasps = self._gt_grasps(data_sample, image)
+                gt.bboxes = self._gt_grasps(data_sample, image)
                 data_sample.gt_instances = gt
         super().add_datasample(name, image, data_sample, draw_gt, draw_pred, show, wait_time,
                                out_file, pred_score_thr, step)

@@ -145,7 +145,8 @@ def test_jacquard_trains_without_augmentation(name):
     a, b = items
     assert a['inputs'].shape == (3, 512, 512)  # halved from 1024 (paper VI-B)
     assert torch.equal(a['inputs'], b['inputs'])
-    assert torch.equal(a['data_samples'].gt_instances.grasps, b['data_samples'].gt_instances.grasps)
+    assert torch.equal(a['data_samples'].gt_instances.bboxes.tensor,
+                       b['data_samples'].gt_instances.bboxes.tensor)
 
 
 def test_loss_weights_batches_and_learning_rates():

@@ -9,6 +9,7 @@ from mmengine.config import Config
 
 from mmgrasp.datasets import generate_synthetic_dataset
 from mmgrasp.registry import DATASETS
+from mmgrasp.structures import GraspBoxes
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
@@ -27,8 +28,8 @@ def check_sample(item, shape, with_seg):
     assert sample.img_shape == shape
     gt = sample.gt_instances
     assert len(gt) > 0
-    assert gt.bboxes.tensor.shape == (len(gt), 4) and gt.labels.max() < 18
-    assert gt.grasps.shape == (len(gt), 5) and gt.obj_labels.shape == (len(gt), )
+    assert isinstance(gt.bboxes, GraspBoxes) and gt.bboxes.tensor.shape == (len(gt), 5)
+    assert gt.labels.shape == (len(gt), ) and gt.labels.dtype == torch.int64
     assert ('gt_sem_seg' in sample) == with_seg
     if with_seg:
         assert sample.gt_sem_seg.sem_seg.shape == (1, *shape)
@@ -62,7 +63,7 @@ def test_ocid(ocid_root):
     np.random.seed(0)
     check_sample(train[0], (48, 64), True)
     sample = check_sample(val[0], (48, 64), True)
-    assert sample.gt_instances.obj_labels.tolist() == [1]
+    assert sample.gt_instances.labels.tolist() == [1]
     assert cfg.val_evaluator.mode == 'per_class'
 
 

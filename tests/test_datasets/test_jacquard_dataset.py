@@ -60,7 +60,7 @@ def test_convention_through_the_loader(jacquard_root):
         sample = ds[i]['data_samples']
         mask = sample.gt_sem_seg.sem_seg[0].numpy()
         assert set(np.unique(mask)) <= {0, 1}
-        g = sample.gt_instances.grasps.numpy().astype(np.float64)
+        g = sample.gt_instances.bboxes.numpy().astype(np.float64)
         h, w = mask.shape
 
         def value(x, y):

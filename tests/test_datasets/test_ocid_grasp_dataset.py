@@ -63,9 +63,9 @@ def test_pipeline_masks_and_classes(ocid_root):
     for i in range(len(ds)):
         sample = ds[i]['data_samples']
         mask = sample.gt_sem_seg.sem_seg[0].numpy()
-        g = sample.gt_instances.grasps.numpy()
+        g = sample.gt_instances.bboxes.numpy()
         at_centre = mask[np.floor(g[:, 1]).astype(int), np.floor(g[:, 0]).astype(int)]
-        np.testing.assert_array_equal(at_centre, sample.gt_instances.obj_labels.numpy())
+        np.testing.assert_array_equal(at_centre, sample.gt_instances.labels.numpy())
 
 
 @pytest.fixture

@@ -64,8 +64,8 @@ def test_grasps_are_antipodal_on_their_object(synthetic_root):
     for i in range(len(ds)):
         sample = ds[i]['data_samples']
         mask = sample.gt_sem_seg.sem_seg[0].numpy()
-        g = sample.gt_instances.grasps.numpy().astype(np.float64)
-        labels = sample.gt_instances.obj_labels.numpy()
+        g = sample.gt_instances.bboxes.numpy().astype(np.float64)
+        labels = sample.gt_instances.labels.numpy()
         u = np.stack([np.cos(g[:, 4]), np.sin(g[:, 4])], 1)
         v = np.stack([-u[:, 1], u[:, 0]], 1)
         at = lambda p: mask[np.floor(p[:, 1]).astype(int), np.floor(p[:, 0]).astype(int)]  # noqa

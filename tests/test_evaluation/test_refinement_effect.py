@@ -74,7 +74,7 @@ def test_metric_on_data_samples_maps_ground_truth_back():
         s.pred_instances = InstanceData(**{k: torch.as_tensor(v) for k, v in pred.items()})
         gt = GT.copy()
         gt[:, :4] *= 0.5  # the pipeline halved the image; the metric maps back
-        s.gt_instances = InstanceData(grasps=torch.as_tensor(gt))
+        s.gt_instances = InstanceData(bboxes=torch.as_tensor(gt))
         samples.append(s)
     metric.process({}, samples)
     out = metric.compute_metrics(metric.results)
@@ -85,6 +85,6 @@ def test_metric_on_data_samples_maps_ground_truth_back():
 def test_refusing_a_model_without_refinement():
     s = DetDataSample(metainfo=dict(img_path='x.png'))
     s.pred_instances = InstanceData(bboxes=torch.zeros(1, 5), scores=torch.ones(1))
-    s.gt_instances = InstanceData(grasps=torch.as_tensor(GT))
+    s.gt_instances = InstanceData(bboxes=torch.as_tensor(GT))
     with pytest.raises(ValueError, match='bboxes_unrefined'):
         RefinementEffectMetric().process({}, [s])

@@ -63,8 +63,8 @@ def test_brightness_on_a_real_image(cornell_sample):
         img = out['inputs'].numpy().astype(np.float64)
         expected = np.clip(plain * factor, 0, 255)
         assert np.abs(img - expected).max() <= 1.0  # rounding to uint8
-        np.testing.assert_allclose(out['data_samples'].gt_instances.grasps,
-                                   _run(pipeline, info)['data_samples'].gt_instances.grasps)
+        np.testing.assert_allclose(out['data_samples'].gt_instances.bboxes.tensor,
+                                   _run(pipeline, info)['data_samples'].gt_instances.bboxes.tensor)
 
 
 def test_shift_before_the_crop_keeps_real_content_and_maps_back(cornell_sample):
@@ -77,8 +77,8 @@ def test_shift_before_the_crop_keeps_real_content_and_maps_back(cornell_sample):
     a, b = plain['inputs'].numpy(), out['inputs'].numpy()
     np.testing.assert_array_equal(b[:, :, 30:], a[:, :, :-30])
     assert (b[:, :, :30] > 0).any()
-    gt_plain = plain['data_samples'].gt_instances.grasps
-    gt = out['data_samples'].gt_instances.grasps
+    gt_plain = plain['data_samples'].gt_instances.bboxes.tensor
+    gt = out['data_samples'].gt_instances.bboxes.tensor
     np.testing.assert_allclose(gt[:, 0], gt_plain[:, 0] + 30, atol=1e-4)
     # both map back to the same original annotation, which is what the metric compares with
     original = np.array([inst['grasp'] for inst in info['instances']])

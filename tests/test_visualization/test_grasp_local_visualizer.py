@@ -22,7 +22,7 @@ def _sample(h=60, w=80):
     sample = DetDataSample(metainfo=dict(img_shape=(h // 2, w // 2), ori_shape=(h, w),
                                          scale_factor=(0.5, 0.5), img_path='x.png'))
     # ground truth in the frame of the network input (half size)
-    sample.gt_instances = InstanceData(grasps=torch.tensor([[10.0, 10.0, 8.0, 4.0, 0.0]]))
+    sample.gt_instances = InstanceData(bboxes=torch.tensor([[10.0, 10.0, 8.0, 4.0, 0.0]]))
     seg = torch.zeros(1, h, w, dtype=torch.long)
     seg[0, 10:30, 10:30] = 1
     seg[0, 35:55, 45:75] = 2

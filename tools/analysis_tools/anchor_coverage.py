@@ -19,6 +19,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
 from mmgrasp.registry import DATASETS, TASK_UTILS
+from mmgrasp.structures import grasp_detection_targets
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,8 +56,7 @@ def anchor_coverage(cfg: Config, split: str = 'test', max_images: int = 200,
     best, sizes = [], []
     for i in range(min(len(dataset), max_images)):
         sample = dataset[i]['data_samples']
-        boxes = sample.gt_instances.bboxes.tensor if hasattr(sample.gt_instances.bboxes, 'tensor') \
-            else sample.gt_instances.bboxes
+        boxes = grasp_detection_targets(sample.gt_instances).bboxes  # unrotated frames (N, 4)
         if len(boxes) == 0:
             continue
         h, w = sample.img_shape

@@ -53,7 +53,7 @@ def main() -> None:
             img = np.repeat(img, 3, axis=2)
         if 'gt_sem_seg' in sample:
             img = overlay_sem_seg(img, sample.gt_sem_seg.sem_seg[0].numpy(), palette, args.alpha)
-        draw_grasps(img, sample.gt_instances.grasps.numpy(), auto_line_width(*img.shape[:2]))
+        draw_grasps(img, sample.gt_instances.bboxes.numpy(), auto_line_width(*img.shape[:2]))
         name = re.sub(r'[^A-Za-z0-9_.-]+', '_', str(sample.metainfo.get('img_id', i)))
         path = osp.join(args.output_dir, f'{i:04d}_{name}.png')
         cv2.imwrite(path, img)

@@ -1,74 +1,50 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Pack a grasp sample into ``inputs`` and a ``DetDataSample`` (the grasp ``PackDetInputs``)."""
+"""Pack a grasp sample into ``inputs`` and a ``DetDataSample``: mmdet's ``PackDetInputs``."""
 from typing import Sequence
 
 import numpy as np
 import torch
-from mmcv.transforms import BaseTransform
-from mmdet.structures import DetDataSample
-from mmdet.structures.bbox import HorizontalBoxes
-from mmengine.structures import InstanceData, PixelData
+from mmdet.datasets.transforms import PackDetInputs
 
 from mmgrasp.registry import TRANSFORMS
-from mmgrasp.structures import NUM_ORIENTATION_BINS, grasp_to_hbox
 from .grasp_geometry import get_grasps
 
 
 @TRANSFORMS.register_module()
-class PackGraspInputs(BaseTransform):
-    """Pack the image and the annotations for a grasp detector.
+class PackGraspInputs(PackDetInputs):
+    """mmdet's ``PackDetInputs`` with a depth channel, int64 semantic maps and a last check of
+    the grasps.
 
-    The detection targets are made here, after all geometric augmentations (docs/conventions.md
-    section 2): each grasp's box in its own unrotated frame ``(x - w/2, y - h/2, x + w/2, y + h/2)``
-    and its orientation bin, from :func:`mmgrasp.structures.grasp_to_hbox`.
+    The grasps travel as they are, in ``gt_bboxes`` (:class:`GraspBoxes`), packed by mmdet into
+    ``gt_instances.bboxes`` with the grasped object's class (``gt_bboxes_labels``) as
+    ``gt_instances.labels``; grasps with ``gt_ignore_flags`` go to ``ignored_instances``. The
+    detection targets (unrotated-frame boxes and orientation bins) are not packed: the detector
+    derives them (:func:`mmgrasp.structures.detection_target_samples`, docs/conventions.md
+    section 2).
 
-    The packed dict has:
+    What differs from mmdet's:
 
-    - ``inputs`` (Tensor): ``(3, H, W)`` uint8 image, channel order as loaded (BGR from
-      ``LoadImageFromFile``), as in mmdet ``PackDetInputs``; with a ``depth``
-      (:class:`LoadDepthFromFile`), ``(4, H, W)`` float32: the colour channels, then the depth
-      in metres.
-    - ``data_samples`` (:obj:`DetDataSample`):
-
-      - ``gt_instances`` (grasps not ignored) and ``ignored_instances`` (grasps with
-        ``ignore_flag``), each an :obj:`InstanceData` with ``bboxes`` (:obj:`HorizontalBoxes`,
-        ``(N, 4)`` unrotated-frame boxes), ``labels`` (``(N,)`` int64 bins in ``[0, 18)``),
-        ``grasps`` (``(N, 5)`` float32 ``(x, y, w, h, theta)``) and ``obj_labels``
-        (``(N,)`` int64 semantic class of the grasped object);
-      - ``gt_sem_seg`` (:obj:`PixelData`), when the sample has a mask: ``sem_seg`` ``(1, H, W)``
-        int64;
-      - metainfo: the ``meta_keys`` present in the results.
-
-    A grasp with a NaN or infinite value or a zero (or negative) opening or jaw would make the
-    detection loss NaN; the loaders and :class:`GraspResize` drop grasps below 1 px
-    (docs/bad_data.md), so such a grasp here comes from a custom step: it is an error that names
-    the image and the values, raised before the model sees the sample.
+    - with a ``depth`` (:class:`LoadDepthFromFile`), ``inputs`` is ``(4, H, W)`` float32: the
+      colour channels as loaded, then the depth in metres (mmdet packs the image only);
+    - ``gt_sem_seg.sem_seg`` is ``(1, H, W)`` int64 (the class ids the semantic head's loss and
+      the metrics index with), not the map's own dtype;
+    - ``gt_bboxes_labels`` (0) and ``gt_ignore_flags`` (False) are filled in when a step left
+      them out, so ``gt_instances`` and ``ignored_instances`` always have both fields;
+    - a grasp with a NaN or infinite value or a zero (or negative) opening or jaw would make the
+      detection loss NaN; the loaders and :class:`GraspResize` drop grasps below 1 px
+      (docs/bad_data.md), so such a grasp here comes from a custom step: it is an error that
+      names the image and the values, raised before the model sees the sample.
 
     Args:
         meta_keys (Sequence[str]): Keys copied into the data sample's metainfo when present.
-            Defaults to ``('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
-            'flip', 'flip_direction', 'homography_matrix', 'pad_shape')``.
-        num_bins (int): Number of orientation bins. Defaults to 18.
+            Defaults to mmdet's and ``homography_matrix``, ``pad_shape``.
     """
 
     def __init__(self,
                  meta_keys: Sequence[str] = ('img_id', 'img_path', 'ori_shape', 'img_shape',
                                              'scale_factor', 'flip', 'flip_direction',
-                                             'homography_matrix',
-                                             'pad_shape'),
-                 num_bins: int = NUM_ORIENTATION_BINS) -> None:
-        self.meta_keys = tuple(meta_keys)
-        self.num_bins = num_bins
-
-    def _instances(self, grasps: np.ndarray, obj_labels: np.ndarray) -> InstanceData:
-        grasps_t = torch.as_tensor(np.asarray(grasps, dtype=np.float32).reshape(-1, 5))
-        hboxes, bins = grasp_to_hbox(grasps_t, self.num_bins)  # (N, 4), (N,)
-        instances = InstanceData()
-        instances.bboxes = HorizontalBoxes(hboxes.float())
-        instances.labels = bins.long()
-        instances.grasps = grasps_t
-        instances.obj_labels = torch.as_tensor(np.asarray(obj_labels, dtype=np.int64))
-        return instances
+                                             'homography_matrix', 'pad_shape')) -> None:
+        super().__init__(meta_keys=tuple(meta_keys))
 
     @staticmethod
     def _check_grasps(grasps: np.ndarray, results: dict) -> None:
@@ -91,33 +67,21 @@ class PackGraspInputs(BaseTransform):
         Returns:
             dict: ``dict(inputs=Tensor, data_samples=DetDataSample)``.
         """
-        packed = {}
-        if 'img' in results:
-            img = results['img']
-            if img.ndim < 3:
-                img = img[..., None]
-            packed['inputs'] = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
-            if results.get('depth') is not None:  # RGB-D: (4, H, W) float32, depth in metres
-                depth = torch.from_numpy(np.ascontiguousarray(results['depth'], np.float32))
-                packed['inputs'] = torch.cat([packed['inputs'].float(), depth[None]], dim=0)
-
-        data_sample = DetDataSample()
         if 'gt_bboxes' in results:
-            grasps = get_grasps(results)
-            self._check_grasps(grasps, results)
-            obj_labels = np.asarray(results.get('gt_bboxes_labels',
-                                                np.zeros(len(grasps), dtype=np.int64)))
-            ignore = results.get('gt_ignore_flags', np.zeros(len(grasps), dtype=bool))
-            ignore = np.asarray(ignore, dtype=bool)
-            data_sample.gt_instances = self._instances(grasps[~ignore], obj_labels[~ignore])
-            data_sample.ignored_instances = self._instances(grasps[ignore], obj_labels[ignore])
-        if 'gt_seg_map' in results:
-            sem_seg = torch.from_numpy(np.ascontiguousarray(results['gt_seg_map'])[None]).long()
-            data_sample.gt_sem_seg = PixelData(sem_seg=sem_seg)
-
-        data_sample.set_metainfo({k: results[k] for k in self.meta_keys if k in results})
-        packed['data_samples'] = data_sample
+            num = len(results['gt_bboxes'])
+            self._check_grasps(get_grasps(results), results)
+            results.setdefault('gt_bboxes_labels', np.zeros(num, dtype=np.int64))
+            results.setdefault('gt_ignore_flags', np.zeros(num, dtype=bool))
+            results['gt_bboxes_labels'] = np.asarray(results['gt_bboxes_labels'], np.int64)
+            results['gt_ignore_flags'] = np.asarray(results['gt_ignore_flags'], bool)
+        packed = super().transform(results)
+        if 'inputs' in packed and results.get('depth') is not None:
+            depth = torch.from_numpy(np.ascontiguousarray(results['depth'], np.float32))
+            packed['inputs'] = torch.cat([packed['inputs'].float(), depth[None]], dim=0)
+        data_sample = packed['data_samples']
+        if 'gt_sem_seg' in data_sample:
+            data_sample.gt_sem_seg.sem_seg = data_sample.gt_sem_seg.sem_seg.long()
         return packed
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(meta_keys={self.meta_keys}, num_bins={self.num_bins})'
+        return f'{type(self).__name__}(meta_keys={self.meta_keys})'

@@ -1,10 +1,10 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Random flips of the image with its masks and grasps."""
+"""Random flips of the image with its masks, depth and grasps: mmdet's ``RandomFlip``."""
 from typing import Sequence, Union
 
 import mmcv
 import numpy as np
-from mmcv.transforms import BaseTransform
+from mmdet.datasets.transforms import RandomFlip
 
 from mmgrasp.registry import TRANSFORMS
 from .grasp_geometry import compose_homography
@@ -33,59 +33,52 @@ def flip_matrix(direction: str, height: int, width: int) -> np.ndarray:
 
 
 @TRANSFORMS.register_module()
-class GraspRandomFlip(BaseTransform):
-    """Flip image, masks and grasps with probability ``prob``.
+class GraspRandomFlip(RandomFlip):
+    """mmdet's ``RandomFlip`` that also flips depth and every segmentation field.
 
-    Not part of the paper's augmentation; available for experiments. When a flip happens its
-    direction is drawn uniformly from ``direction``.
+    Not part of the paper's augmentation; the Jacquard configs use it. The flip decision and
+    direction are mmcv's (``prob`` and ``direction`` as in ``RandomFlip``; one random draw a
+    sample); the grasps move through :meth:`GraspBoxes.flip_`, which keeps the opening and wraps
+    ``theta`` into ``[0, pi)``. Two methods differ from mmdet's:
 
-    Required keys: ``img``; optional ``gt_bboxes``, ``gt_seg_map`` (or the keys in
-    ``seg_fields``), ``depth`` (the keys in ``depth_fields``). Modified keys: those. Added
-    keys: ``flip`` (bool), ``flip_direction`` (str or None).
+    - :meth:`_flip` also flips the keys in ``seg_fields`` other than ``gt_seg_map`` and the depth
+      maps in ``depth_fields`` (:class:`LoadDepthFromFile`), which mmdet does not know;
+    - :meth:`_record_homography_matrix` composes in float64 like every other grasp step
+      (mmdet's is float32), so ``homography_matrix`` keeps one dtype along the pipeline.
+
+    Required keys: ``img``; optional ``gt_bboxes`` (:class:`GraspBoxes`), ``gt_seg_map`` (or the
+    keys in ``seg_fields``), ``depth`` (the keys in ``depth_fields``). Modified keys: those and
+    ``homography_matrix``. Added keys: ``flip`` (bool), ``flip_direction`` (str or None).
 
     Args:
-        prob (float): Probability of a flip. Defaults to 0.5.
+        prob (float | list[float]): Probability of a flip (of each direction, for a list).
+            Defaults to 0.5.
         direction (str | Sequence[str]): Direction(s) among ``'horizontal'``, ``'vertical'``,
             ``'diagonal'``. Defaults to ``'horizontal'``.
     """
 
-    def __init__(self, prob: float = 0.5,
+    def __init__(self, prob: Union[float, Sequence[float]] = 0.5,
                  direction: Union[str, Sequence[str]] = 'horizontal') -> None:
         directions = [direction] if isinstance(direction, str) else list(direction)
         if not directions or any(d not in DIRECTIONS for d in directions):
             raise ValueError(f'direction must be in {DIRECTIONS}, got {direction!r}')
-        if not 0 <= prob <= 1:
-            raise ValueError(f'prob must be in [0, 1], got {prob}')
-        self.prob = prob
-        self.directions = directions
+        if isinstance(prob, (int, float)) and not isinstance(prob, bool):
+            if not 0 <= prob <= 1:
+                raise ValueError(f'prob must be in [0, 1], got {prob}')
+            prob = float(prob)
+        super().__init__(prob=prob, direction=direction)
 
-    def transform(self, results: dict) -> dict:
-        """Flip, or record that no flip happened.
-
-        Args:
-            results (dict): Transform results.
-
-        Returns:
-            dict: The (possibly) flipped results.
-        """
-        if np.random.rand() >= self.prob:
-            results['flip'] = False
-            results['flip_direction'] = None
-            return results
-        direction = self.directions[np.random.randint(len(self.directions))]
-        img = results['img']
-        height, width = img.shape[:2]
-        results['img'] = mmcv.imflip(img, direction=direction)
-        for key in results.get('seg_fields', ['gt_seg_map']) + results.get('depth_fields', []):
-            if key in results:
+    def _flip(self, results: dict) -> None:
+        """Flip with mmdet (image, ``gt_bboxes``, ``gt_seg_map``, homography), then the other
+        segmentation fields and the depth maps."""
+        super()._flip(results)
+        direction = results['flip_direction']
+        extra = [k for k in results.get('seg_fields', []) if k != 'gt_seg_map']
+        for key in extra + list(results.get('depth_fields', [])):
+            if results.get(key) is not None:
                 results[key] = mmcv.imflip(results[key], direction=direction)
-        matrix = flip_matrix(direction, height, width)
-        compose_homography(results, matrix)
-        if 'gt_bboxes' in results:
-            results['gt_bboxes'].project_(np.vstack([matrix[:2], [0.0, 0.0, 1.0]]))
-        results['flip'] = True
-        results['flip_direction'] = direction
-        return results
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(prob={self.prob}, direction={self.directions})'
+    def _record_homography_matrix(self, results: dict) -> None:
+        """Compose the flip into ``homography_matrix`` in float64 (mmdet's is float32)."""
+        height, width = results['img'].shape[:2]
+        compose_homography(results, flip_matrix(results['flip_direction'], height, width))

@@ -34,10 +34,10 @@ ground truth) is an error, never a silent 0.
 Data sample fields read (see docs/conventions.md, "Data sample fields"):
 ``pred_instances.bboxes`` ``(P, 5)`` grasps ``(x, y, w, h, theta)`` (tensor or RotatedBoxes) in the
 frame of the original image resolution, ``pred_instances.scores`` ``(P,)``,
-``gt_instances.grasps`` ``(G, 5)`` in the pipeline's frame (mapped back to the original image
-with the sample's ``homography_matrix``, or ``scale_factor`` when there is none),
-``gt_instances.obj_labels`` ``(G,)`` (per_class mode), ``pred_sem_seg.sem_seg`` ``(1, H, W)`` and
-``gt_sem_seg.sem_seg`` ``(1, H', W')``.
+``gt_instances.bboxes`` ``(G, 5)`` grasps (:class:`GraspBoxes` or tensor) in the pipeline's frame
+(mapped back to the original image with the sample's ``homography_matrix``, or ``scale_factor``
+when there is none), ``gt_instances.labels`` ``(G,)`` grasped objects' classes (per_class mode),
+``pred_sem_seg.sem_seg`` ``(1, H, W)`` and ``gt_sem_seg.sem_seg`` ``(1, H', W')``.
 """
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -159,7 +159,7 @@ class GraspJaccardMetric(BaseMetric):
                 keep = scores > self.score_thr
                 pred_grasps, scores = pred_grasps[keep], scores[keep]
             gt = sample['gt_instances']
-            gt_grasps = _to_numpy(gt['grasps']).reshape(-1, 5).astype(np.float64)
+            gt_grasps = _to_numpy(gt['bboxes']).reshape(-1, 5).astype(np.float64)
             gt_grasps = np.asarray(grasps_to_original(gt_grasps, sample), dtype=np.float64)
             pred_seg = sample.get('pred_sem_seg', {}).get('sem_seg')
             gt_seg = sample.get('gt_sem_seg', {}).get('sem_seg')
@@ -170,7 +170,7 @@ class GraspJaccardMetric(BaseMetric):
                 if pred_seg is None:
                     raise ValueError('GraspJaccardMetric(mode="per_class") needs pred_sem_seg in '
                                      f'the predictions of {sample.get("img_path")}')
-                obj_labels = _to_numpy(gt['obj_labels']).reshape(-1)
+                obj_labels = _to_numpy(gt['labels']).reshape(-1)
                 result['correct'] = self._per_class(pred_grasps, scores, gt_grasps, obj_labels,
                                                     _to_numpy(pred_seg)[0], sample.get('ori_shape'))
             if pred_seg is not None and gt_seg is not None:

@@ -19,7 +19,7 @@ class RefinementEffectMetric(BaseMetric):
     """Per image, the top candidate before and after refinement, scored on the same ground truth.
 
     Reads ``pred_instances.bboxes`` (refined), ``pred_instances.bboxes_unrefined`` and
-    ``pred_instances.scores`` of a Det_Seg_Refine model, and ``gt_instances.grasps`` (mapped back
+    ``pred_instances.scores`` of a Det_Seg_Refine model, and ``gt_instances.bboxes`` (mapped back
     to the original image like :class:`GraspJaccardMetric` does).
 
     Keys (prefix ``refine``): ``num_images``; for each angle ``a``: ``a{a}_before``,
@@ -54,7 +54,7 @@ class RefinementEffectMetric(BaseMetric):
             scores = _to_numpy(pred['scores']).reshape(-1)
             top = top_grasp_index(scores)
             keep = slice(top, top + 1) if top >= 0 else slice(0, 0)
-            gts = _to_numpy(sample['gt_instances']['grasps']).reshape(-1, 5).astype(np.float64)
+            gts = _to_numpy(sample['gt_instances']['bboxes']).reshape(-1, 5).astype(np.float64)
             self.results.append(dict(
                 bboxes=_to_numpy(pred['bboxes']).reshape(-1, 5)[keep].astype(np.float64),
                 bboxes_unrefined=_to_numpy(pred['bboxes_unrefined']).reshape(-1, 5)[keep]

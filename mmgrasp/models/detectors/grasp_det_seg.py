@@ -23,7 +23,7 @@ from torch import Tensor
 
 from mmgrasp.models.utils import check_pretrained_files, warp_to_original  # noqa: F401
 from mmgrasp.registry import MODELS
-from mmgrasp.structures import grasps_to_original
+from mmgrasp.structures import detection_target_samples, grasps_to_original
 
 
 @MODELS.register_module()
@@ -108,32 +108,35 @@ class GraspDetSeg(TwoStageDetector):
 
         Args:
             batch_inputs (Tensor): ``(B, 3, H, W)`` normalised images.
-            batch_data_samples (list[DetDataSample]): ``gt_instances`` (``bboxes`` unrotated-
-                frame boxes, ``labels`` bins, ``grasps``) and ``gt_sem_seg`` with a semantic head.
+            batch_data_samples (list[DetDataSample]): ``gt_instances`` (``bboxes``
+                :class:`GraspBoxes` ``(N, 5)``, ``labels`` object classes), ``ignored_instances``
+                likewise, and ``gt_sem_seg`` with a semantic head.
 
         Returns:
             dict: Loss components (and ``acc``, ``refine_pos_frac`` for the log).
         """
         x = self.extract_feat(batch_inputs)
         losses: Dict[str, Tensor] = {}
+        # The grasps' detection targets (unrotated-frame boxes, bins), derived here and not
+        # stored in the samples (mmgrasp/structures/grasp_detection_targets.py).
+        num_bins = self.roi_head.bbox_head.num_classes
+        det_samples = detection_target_samples(batch_data_samples, num_bins)
+        rpn_samples = detection_target_samples(batch_data_samples, num_bins, class_agnostic=True)
 
         proposal_cfg = self.train_cfg.get('rpn_proposal', self.test_cfg.rpn)
-        rpn_data_samples = copy.deepcopy(batch_data_samples)
-        for data_sample in rpn_data_samples:  # the RPN is class-agnostic
-            data_sample.gt_instances.labels = torch.zeros_like(data_sample.gt_instances.labels)
         rpn_losses, rpn_results_list = self.rpn_head.loss_and_predict(
-            x, rpn_data_samples, proposal_cfg=proposal_cfg)
+            x, rpn_samples, proposal_cfg=proposal_cfg)
         for key in list(rpn_losses):  # mmdet's loss_rpn_cls -> rpn_loss_cls, loss_x -> rpn_loss_x
             if key.startswith('loss_'):
                 rpn_losses['rpn_' + key.replace('loss_rpn_', 'loss_')] = rpn_losses.pop(key)
         losses.update(rpn_losses)
-        losses.update(self.roi_head.loss(x, rpn_results_list, batch_data_samples))
+        losses.update(self.roi_head.loss(x, rpn_results_list, det_samples))
 
         if self.with_semantic_head:
             seg_logits = self.semantic_head(x)['seg_preds']  # (B, C, H/4, W/4)
             losses.update(self.semantic_head.loss_by_feat(seg_logits, batch_data_samples))
             if self.with_refine_head:
-                candidates = self._training_candidates(x, rpn_results_list, batch_data_samples)
+                candidates = self._training_candidates(x, rpn_results_list, det_samples)
                 seg_in = seg_logits.detach() if self.refine_detach_seg else seg_logits
                 losses.update(self.refine_head.loss(seg_in, candidates, batch_data_samples))
         return losses

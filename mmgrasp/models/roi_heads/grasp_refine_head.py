@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmcv.ops import RoIAlignRotated
 from mmdet.structures import SampleList
+from mmdet.structures.bbox import get_box_tensor
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
@@ -232,7 +233,8 @@ class GraspRefineHead(BaseModule):
                 if the segmentation branch should not learn from this loss).
             candidates (list[InstanceData]): Per image, ``bboxes`` ``(K_i, 5)`` candidate grasps
                 in input pixels and ``scores``; the ``max_candidates`` best are used.
-            batch_data_samples (list[DetDataSample]): With ``gt_instances.grasps``.
+            batch_data_samples (list[DetDataSample]): With ``gt_instances.bboxes``
+                (:class:`GraspBoxes`, ``(G, 5)``).
 
         Returns:
             dict: ``loss_refine`` and ``refine_pos_frac`` (not a loss: the fraction of matched
@@ -242,7 +244,8 @@ class GraspRefineHead(BaseModule):
         for cand, sample in zip(candidates, batch_data_samples):
             order = cand.scores.argsort(descending=True)[:self.max_candidates]
             cand = cand[order]
-            pos, targets = self.match(cand, sample.gt_instances.grasps.to(cand.bboxes))
+            gts = get_box_tensor(sample.gt_instances.bboxes).reshape(-1, 5)
+            pos, targets = self.match(cand, gts.to(cand.bboxes))
             kept.append(cand)
             pos_list.append(pos)
             target_list.append(targets)

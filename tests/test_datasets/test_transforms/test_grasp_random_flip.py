@@ -57,3 +57,29 @@ def test_homography_is_the_mirror_and_maps_grasps_back(direction, matrix):
     back = grasps_to_original(out['gt_bboxes'].numpy(),
                               dict(homography_matrix=out['homography_matrix']))
     np.testing.assert_allclose(back, original, atol=1e-5)
+
+
+def test_draws_as_mmdet_random_flip():
+    """The same decisions and directions as mmdet's RandomFlip under one seed (it is one)."""
+    from mmdet.datasets.transforms import RandomFlip
+    for prob, direction in [(0.5, 'horizontal'), (0.9, ['horizontal', 'vertical', 'diagonal'])]:
+        ours, theirs = GraspRandomFlip(prob=prob, direction=direction), RandomFlip(prob, direction)
+        assert isinstance(ours, RandomFlip)
+        np.random.seed(7)
+        a = [ours(_results())['flip_direction'] for _ in range(200)]
+        np.random.seed(7)
+        b = [theirs(dict(img=np.zeros((4, 6, 3), np.uint8)))['flip_direction'] for _ in range(200)]
+        assert a == b
+        assert abs(sum(d is not None for d in a) / 200 - prob) < 0.1
+
+
+def test_depth_and_every_seg_field_flip_and_homography_is_float64():
+    results = _results()
+    depth = np.zeros((40, 60), np.float32)
+    depth[10, 15] = 0.7
+    results.update(depth=depth, depth_fields=['depth'], gt_obj_map=results['gt_seg_map'].copy(),
+                   seg_fields=['gt_seg_map', 'gt_obj_map'])
+    out = GraspRandomFlip(prob=1.0, direction='horizontal')(results)
+    assert out['depth'][10, 44] == np.float32(0.7) and out['depth'][10, 15] == 0
+    assert out['gt_obj_map'][10, 44] == 3 and out['gt_seg_map'][10, 44] == 3
+    assert out['homography_matrix'].dtype == np.float64

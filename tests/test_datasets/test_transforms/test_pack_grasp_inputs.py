@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 import torch
 from mmdet.structures import DetDataSample
-from mmdet.structures.bbox import HorizontalBoxes
 
 from mmgrasp.datasets.transforms import PackGraspInputs
-from mmgrasp.structures import GraspBoxes
+from mmgrasp.structures import GraspBoxes, detection_target_samples
 
 
 def test_pack():
@@ -25,14 +24,25 @@ def test_pack():
     assert inputs.shape == (3, 60, 80) and inputs.dtype == torch.uint8
     assert isinstance(sample, DetDataSample)
     gt = sample.gt_instances
-    assert isinstance(gt.bboxes, HorizontalBoxes)
-    torch.testing.assert_close(gt.bboxes.tensor,
-                               torch.tensor([[40., 35, 60, 45], [27, 27, 33, 33]]))
-    assert gt.labels.tolist() == [9, 17] and gt.labels.dtype == torch.int64
-    assert gt.grasps.dtype == torch.float32 and gt.grasps.shape == (2, 5)
-    assert gt.obj_labels.tolist() == [2, 7] and gt.obj_labels.dtype == torch.int64
+    assert set(gt.keys()) == {'bboxes', 'labels'}  # the grasps once, no targets beside them
+    assert isinstance(gt.bboxes, GraspBoxes) and gt.bboxes.tensor.dtype == torch.float32
+    torch.testing.assert_close(gt.bboxes.tensor, torch.from_numpy(grasps[[0, 2]]))
+    assert gt.labels.tolist() == [2, 7] and gt.labels.dtype == torch.int64
     assert len(sample.ignored_instances) == 1
-    assert sample.ignored_instances.obj_labels.tolist() == [5]
+    assert sample.ignored_instances.labels.tolist() == [5]
+    torch.testing.assert_close(sample.ignored_instances.bboxes.tensor,
+                               torch.from_numpy(grasps[[1]]))
+
+    # The detector derives the detection targets: unrotated-frame boxes and bins, by hand.
+    targets = detection_target_samples([sample])[0]
+    torch.testing.assert_close(targets.gt_instances.bboxes,
+                               torch.tensor([[40., 35, 60, 45], [27, 27, 33, 33]]))
+    assert targets.gt_instances.labels.tolist() == [9, 17]
+    torch.testing.assert_close(targets.ignored_instances.bboxes, torch.tensor([[8., 9, 12, 11]]))
+    assert targets.ignored_instances.labels.tolist() == [0]
+    rpn = detection_target_samples([sample], class_agnostic=True)[0]
+    assert rpn.gt_instances.labels.tolist() == [0, 0] and 'gt_sem_seg' not in rpn
+    assert gt.labels.tolist() == [2, 7]  # the sample itself untouched
     assert sample.gt_sem_seg.sem_seg.shape == (1, 60, 80)
     assert sample.gt_sem_seg.sem_seg.dtype == torch.int64
     assert sample.metainfo['img_id'] == 'a' and sample.metainfo['scale_factor'] == (1.0, 1.0)
@@ -44,7 +54,9 @@ def test_pack_without_grasps_or_mask():
                                     gt_bboxes=GraspBoxes(np.zeros((0, 5), np.float32)),
                                     gt_bboxes_labels=np.zeros(0, np.int64)))
     sample = packed['data_samples']
-    assert len(sample.gt_instances) == 0 and sample.gt_instances.bboxes.tensor.shape == (0, 4)
+    assert len(sample.gt_instances) == 0 and sample.gt_instances.bboxes.tensor.shape == (0, 5)
+    assert len(sample.ignored_instances) == 0 and 'labels' in sample.ignored_instances
+    assert detection_target_samples([sample])[0].gt_instances.bboxes.shape == (0, 4)
     assert 'gt_sem_seg' not in sample
 
 

@@ -9,7 +9,7 @@ from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData, PixelData
 
 from mmgrasp.evaluation import GraspJaccardMetric
-from mmgrasp.structures import grasp_iou_shapely
+from mmgrasp.structures import GraspBoxes, grasp_iou_shapely
 
 GT = [100., 100., 40., 20., 0.]
 
@@ -19,9 +19,9 @@ def sample(preds, scores, gts, obj_labels=None, pred_seg=None, gt_seg=None, scal
         metainfo=dict(img_path='x.png', scale_factor=scale_factor, ori_shape=(200, 200)))
     s.pred_instances = InstanceData(bboxes=torch.tensor(preds, dtype=torch.float32).reshape(-1, 5),
                                     scores=torch.tensor(scores, dtype=torch.float32))
-    gt = InstanceData(grasps=torch.tensor(gts, dtype=torch.float32).reshape(-1, 5))
+    gt = InstanceData(bboxes=GraspBoxes(torch.tensor(gts, dtype=torch.float32).reshape(-1, 5)))
     if obj_labels is not None:
-        gt.obj_labels = torch.tensor(obj_labels)
+        gt.labels = torch.tensor(obj_labels)
     s.gt_instances = gt
     if pred_seg is not None:
         s.pred_sem_seg = PixelData(sem_seg=torch.as_tensor(pred_seg)[None])

@@ -41,7 +41,7 @@ def test_loss_matches_by_rotated_iou_and_predict_replaces_candidates():
     samples = []
     for _ in range(2):
         s = DetDataSample(metainfo=dict(img_shape=(64, 64)))
-        s.gt_instances = InstanceData(grasps=gt.clone())
+        s.gt_instances = InstanceData(bboxes=gt.clone())
         samples.append(s)
     cands = [
         InstanceData(bboxes=torch.tensor([[31., 29., 22., 9., 0.35], [5., 5., 4., 4., 1.0]]),
@@ -71,7 +71,7 @@ def test_refinement_learns_to_move_a_candidate():
     logits[0, 1, 6:10, 4:12] = 5.0  # an object
     gt = torch.tensor([[32., 32., 40., 10., 0.]])
     s = DetDataSample(metainfo=dict(img_shape=(64, 64)))
-    s.gt_instances = InstanceData(grasps=gt)
+    s.gt_instances = InstanceData(bboxes=gt)
     cand = InstanceData(bboxes=torch.tensor([[36., 30., 30., 12., 0.2], [28., 33., 46., 9., 3.0]]),
                         scores=torch.ones(2))
     opt = torch.optim.Adam(head.parameters(), lr=1e-2)
@@ -136,7 +136,7 @@ def test_loss_sums_the_five_terms_per_candidate():
                                               [5., 5., 4., 4., 1.0]]),
                          scores=torch.tensor([0.9, 0.8, 0.7]))
     s = DetDataSample(metainfo=dict(img_shape=(64, 64)))
-    s.gt_instances = InstanceData(grasps=gt)
+    s.gt_instances = InstanceData(bboxes=gt)
     loss = head.loss(torch.randn(1, 2, 16, 16), [cands], [s])['loss_refine']
     target = head.bbox_coder.encode(cands.bboxes[:2], gt.expand(2, 5))  # (2, 5), both matched
     beta = 1.0 / 9.0

@@ -128,7 +128,7 @@ def toy_problem():
     cands = gt.repeat(len(shifts), 1)
     cands[:, :2] += shifts
     sample = DetDataSample(metainfo=dict(img_shape=(128, 128)))
-    sample.gt_instances = InstanceData(grasps=gt)
+    sample.gt_instances = InstanceData(bboxes=gt)
     return logits, gt, cands, sample
 
 

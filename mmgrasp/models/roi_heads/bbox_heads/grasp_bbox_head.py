@@ -32,7 +32,8 @@ class GraspBBoxHead(BBoxHead):
 
     Training is mmdet's ``BBoxHead``: softmax cross-entropy over the 19 logits (Eq. 4) and
     class-specific smooth-L1 on the unrotated-frame box deltas (Eq. 5), against
-    ``gt_instances.bboxes`` (unrotated-frame boxes) and ``gt_instances.labels`` (bins).
+    the unrotated-frame boxes and bins that ``GraspDetSeg.loss`` derives from the ground-truth
+    grasps (:func:`mmgrasp.structures.detection_target_samples`).
     Prediction runs mmdet's class-wise NMS (one NMS per orientation bin, as the paper's code does)
     and returns rotated grasps ``(x, y, w, h, theta)`` with ``theta`` the bin centre.
 

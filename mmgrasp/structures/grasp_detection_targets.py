@@ -1,0 +1,73 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""The detection branch's targets, derived from ground-truth grasps inside the model.
+
+A data sample carries its grasps once, as ``gt_instances.bboxes`` (:class:`GraspBoxes`) with the
+grasped object's class in ``gt_instances.labels``, the way mmdet and mmrotate pack boxes. The
+detection branch (paper IV-B, after Chu et al.) learns something else from them: each grasp's box
+in its own unrotated frame and its orientation bin (docs/conventions.md section 2). Those are
+derived here, in the detector's loss, the way mmrotate derives its horizontal targets from rotated
+boxes in its heads, rather than stored beside the grasps in the sample.
+"""
+from typing import List
+
+import torch
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import get_box_tensor
+from mmengine.structures import InstanceData
+
+from .grasp_angles import NUM_ORIENTATION_BINS
+from .grasp_convert import grasp_to_hbox
+
+
+def grasp_detection_targets(instances: InstanceData,
+                            num_bins: int = NUM_ORIENTATION_BINS) -> InstanceData:
+    """Unrotated-frame boxes and orientation bins of a set of ground-truth grasps.
+
+    Args:
+        instances (InstanceData): ``bboxes`` :class:`GraspBoxes` (or a tensor) ``(N, 5)``
+            ``(x, y, w, h, theta)``; may be empty or lack ``bboxes`` (no grasps).
+        num_bins (int): Orientation bins over ``[0, pi)``. Defaults to 18.
+
+    Returns:
+        InstanceData: ``bboxes`` (``(N, 4)`` float32 tensor ``(x - w/2, y - h/2, x + w/2,
+        y + h/2)``, a plain tensor as mmdet's ``DetDataPreprocessor`` leaves boxes with its
+        default ``boxtype2tensor=True``) and ``labels`` (``(N,)`` int64 bins in
+        ``[0, num_bins)``).
+    """
+    if 'bboxes' in instances:
+        grasps = get_box_tensor(instances.bboxes).reshape(-1, 5)
+    else:
+        grasps = torch.zeros((0, 5))
+    hboxes, bins = grasp_to_hbox(grasps.float(), num_bins)
+    return InstanceData(bboxes=hboxes.float(), labels=bins.long())
+
+
+def detection_target_samples(batch_data_samples: List[DetDataSample],
+                             num_bins: int = NUM_ORIENTATION_BINS,
+                             class_agnostic: bool = False) -> List[DetDataSample]:
+    """Light copies of data samples whose ``gt_instances`` and ``ignored_instances`` are the
+    detection targets of their grasps (:func:`grasp_detection_targets`).
+
+    The copies hold the metainfo and the two instance sets only (what mmdet's RPN and RoI heads
+    read through ``unpack_gt_instances``); the originals are left untouched for the semantic
+    and refinement heads.
+
+    Args:
+        batch_data_samples (list[DetDataSample]): Samples with ``gt_instances.bboxes`` grasps.
+        num_bins (int): Orientation bins. Defaults to 18.
+        class_agnostic (bool): Labels all 0 (the RPN's targets). Defaults to False.
+
+    Returns:
+        list[DetDataSample]: One copy a sample.
+    """
+    out = []
+    for sample in batch_data_samples:
+        target = DetDataSample(metainfo=sample.metainfo)
+        for key in ('gt_instances', 'ignored_instances'):
+            if key in sample:
+                instances = grasp_detection_targets(sample.get(key), num_bins)
+                if class_agnostic:
+                    instances.labels = torch.zeros_like(instances.labels)
+                setattr(target, key, instances)
+        out.append(target)
+    return out
