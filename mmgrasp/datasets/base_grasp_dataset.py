@@ -80,7 +80,8 @@ class BaseGraspDataset(BaseDataset):
     (docs/conventions.md section 2; bin ``k`` holds ``[k*10, (k+1)*10)`` degrees), not object
     classes: mmdet code that reads ``classes`` (samplers, visualizers) then sees the detector's
     classes. The semantic classes of the segmentation branch live under ``sem_classes`` /
-    ``sem_palette``.
+    ``sem_palette``; the ground-truth ``gt_instances.labels`` of a packed sample are indices into
+    ``sem_classes`` (the grasped objects), while the detector's predicted ``labels`` are bins.
 
     Subclasses implement ``load_data_list()`` with the layout of the module docstring, building the
     instances with :meth:`make_instances`.

@@ -25,7 +25,10 @@ def grasp_detection_targets(instances: InstanceData,
 
     Args:
         instances (InstanceData): ``bboxes`` :class:`GraspBoxes` (or a tensor) ``(N, 5)``
-            ``(x, y, w, h, theta)``; may be empty or lack ``bboxes`` (no grasps).
+            ``(x, y, w, h, theta)``; may be empty (N = 0).
+
+    Raises:
+        ValueError: Without ``bboxes``, or with boxes that are not ``(N, 5)``.
         num_bins (int): Orientation bins over ``[0, pi)``. Defaults to 18.
 
     Returns:
@@ -34,11 +37,15 @@ def grasp_detection_targets(instances: InstanceData,
         default ``boxtype2tensor=True``) and ``labels`` (``(N,)`` int64 bins in
         ``[0, num_bins)``).
     """
-    if 'bboxes' in instances:
-        grasps = get_box_tensor(instances.bboxes).reshape(-1, 5)
-    else:
-        grasps = torch.zeros((0, 5))
-    hboxes, bins = grasp_to_hbox(grasps.float(), num_bins)
+    if 'bboxes' not in instances:
+        raise ValueError('a training sample has no ground-truth grasps (gt_instances.bboxes): its '
+                         'pipeline needs LoadGraspAnnotations before PackGraspInputs')
+    grasps = get_box_tensor(instances.bboxes)
+    if grasps.shape[-1] != 5:
+        raise ValueError(f'ground-truth grasps must be (N, 5) (x, y, w, h, theta), got '
+                         f'{tuple(grasps.shape)} (a pipeline step turned the GraspBoxes into '
+                         f'other boxes?)')
+    hboxes, bins = grasp_to_hbox(grasps.reshape(-1, 5).float(), num_bins)
     return InstanceData(bboxes=hboxes.float(), labels=bins.long())
 
 
@@ -64,8 +71,8 @@ def detection_target_samples(batch_data_samples: List[DetDataSample],
     for sample in batch_data_samples:
         target = DetDataSample(metainfo=sample.metainfo)
         for key in ('gt_instances', 'ignored_instances'):
-            if key in sample:
-                instances = grasp_detection_targets(sample.get(key), num_bins)
+            if key in sample or key == 'gt_instances':
+                instances = grasp_detection_targets(sample.get(key, InstanceData()), num_bins)
                 if class_agnostic:
                     instances.labels = torch.zeros_like(instances.labels)
                 setattr(target, key, instances)

@@ -12,7 +12,7 @@ from mmengine.structures import InstanceData, PixelData
 from mmrotate.visualization import RotLocalVisualizer
 
 from mmgrasp.registry import VISUALIZERS
-from mmgrasp.structures import best_grasp_per_object
+from mmgrasp.structures import best_grasp_per_object, grasps_to_original
 from .grasp_drawing import (OPENING_RGB, PLATE_RGB, auto_line_width, default_sem_palette,
                             draw_grasps, draw_label, overlay_sem_seg)
 
@@ -139,15 +139,13 @@ class GraspLocalVisualizer(RotLocalVisualizer):
 
     @staticmethod
     def _gt_grasps(data_sample: DetDataSample, image: np.ndarray) -> torch.Tensor:
-        """Ground-truth grasps mapped from the network input to the drawn image."""
+        """Ground-truth grasps mapped from the network input to the drawn image: through the
+        sample's ``homography_matrix`` (crops included; ``scale_factor`` without one), as the
+        metric maps them, when the drawn image is not the network input."""
         grasps = get_box_tensor(data_sample.gt_instances.bboxes).reshape(-1, 5).float().clone()
         img_shape = data_sample.metainfo.get('img_shape')
-        scale = data_sample.metainfo.get('scale_factor')
-        if img_shape is not None and scale is not None and tuple(img_shape[:2]) != image.shape[:2]:
-            sx, sy = float(scale[0]), float(scale[1])
-            grasps[:, 0] /= sx
-            grasps[:, 1] /= sy
-            grasps[:, 2:4] /= (sx * sy)**0.5
+        if img_shape is not None and tuple(img_shape[:2]) != image.shape[:2]:
+            grasps = torch.as_tensor(grasps_to_original(grasps, data_sample.metainfo)).float()
         return grasps
 
     def _overlay(self, image: np.ndarray, sem_seg: torch.Tensor) -> np.ndarray:
@@ -179,6 +177,8 @@ class GraspLocalVisualizer(RotLocalVisualizer):
         Returns:
             ndarray: The drawing.
         """
+        if 'bboxes' not in instances:  # e.g. an image without annotations
+            return image.copy()
         grasps = torch.as_tensor(get_box_tensor(instances.bboxes)).reshape(-1, 5).float()
         if 'obj_ids' in instances:
             def redraw(img: np.ndarray) -> np.ndarray:
@@ -233,7 +233,7 @@ class GraspLocalVisualizer(RotLocalVisualizer):
 
         What is added to mmdet's: the predictions drawn are :meth:`select_predictions` (best
         per object, ``max_grasps``), and the ground-truth grasps, which are in the network
-        input's frame, are mapped into the drawn image's (``scale_factor``).
+        input's frame, are mapped into the drawn image's (``homography_matrix``).
 
         Args:
             name (str): Image identifier.

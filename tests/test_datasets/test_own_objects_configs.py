@@ -39,8 +39,8 @@ def test_cornell_json_feeds_the_model_what_the_native_loader_does(cornell_root, 
             a, b = _seeded(native, idx, seed=idx), _seeded(converted, idx, seed=idx)
             torch.testing.assert_close(a['inputs'], b['inputs'], rtol=0, atol=0)
             ga, gb = a['data_samples'].gt_instances, b['data_samples'].gt_instances
-            assert set(ga.keys()) == set(gb.keys()) and 'bboxes' in ga.keys()
-            for key in ga.keys():  # boxes, orientation bins, grasps, object labels, ...
+            assert set(ga.keys()) == set(gb.keys()) == {'bboxes', 'labels'}
+            for key in ga.keys():  # the grasps (GraspBoxes) and their objects' classes
                 va, vb = ga.get(key), gb.get(key)
                 torch.testing.assert_close(getattr(va, 'tensor', va), getattr(vb, 'tensor', vb),
                                            rtol=0, atol=0)

@@ -101,3 +101,15 @@ def test_registry_runtime_and_hook(tmp_path):
     hook.after_test_iter(runner, 0, {}, [sample])
     drawn = cv2.imread(osp.join(tmp_path, 'ts', 'show', 'scene.png'))
     assert drawn.shape == (60, 160, 3)
+
+
+def test_ground_truth_is_mapped_back_through_the_crop():
+    """A centre crop at (15, 5) then x0.5: the drawn grasp lands where the metric maps it."""
+    sample = DetDataSample(metainfo=dict(
+        img_shape=(20, 30), ori_shape=(60, 80), scale_factor=(0.5, 0.5),
+        homography_matrix=np.array([[0.5, 0, -7.5], [0, 0.5, -2.5], [0, 0, 1]])))
+    sample.gt_instances = InstanceData(bboxes=torch.tensor([[10.0, 10.0, 8.0, 4.0, 0.3]]))
+    grasps = GraspLocalVisualizer._gt_grasps(sample, np.zeros((60, 80, 3), np.uint8))
+    torch.testing.assert_close(grasps, torch.tensor([[35.0, 25.0, 16.0, 8.0, 0.3]]))
+    same = GraspLocalVisualizer._gt_grasps(sample, np.zeros((20, 30, 3), np.uint8))
+    torch.testing.assert_close(same, sample.gt_instances.bboxes)  # drawn on the input itself

@@ -75,10 +75,13 @@ class PackGraspInputs(PackDetInputs):
             results['gt_bboxes_labels'] = np.asarray(results['gt_bboxes_labels'], np.int64)
             results['gt_ignore_flags'] = np.asarray(results['gt_ignore_flags'], bool)
         packed = super().transform(results)
+        data_sample = packed['data_samples']
+        if 'gt_bboxes' not in results:  # an image to predict on: no ground truth to pack
+            del data_sample.gt_instances
+            del data_sample.ignored_instances
         if 'inputs' in packed and results.get('depth') is not None:
             depth = torch.from_numpy(np.ascontiguousarray(results['depth'], np.float32))
             packed['inputs'] = torch.cat([packed['inputs'].float(), depth[None]], dim=0)
-        data_sample = packed['data_samples']
         if 'gt_sem_seg' in data_sample:
             data_sample.gt_sem_seg.sem_seg = data_sample.gt_sem_seg.sem_seg.long()
         return packed

@@ -17,8 +17,7 @@ from mmgrasp.structures import GraspBoxes, affine_grasps  # noqa: F401 (re-expor
 GRASP_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags')
 """The per-grasp fields of a sample in the pipeline, mmdet's names: ``gt_bboxes``
 (:class:`~mmgrasp.structures.GraspBoxes`), ``gt_bboxes_labels`` (the class of each grasped
-object; the detector's orientation-bin labels are made by ``PackGraspInputs``) and
-``gt_ignore_flags``."""
+object; the detector derives its orientation-bin labels in its loss) and ``gt_ignore_flags``."""
 
 
 def get_grasps(results: dict):

@@ -38,13 +38,13 @@ class LoadGraspAnnotations(BaseTransform):
     - ``gt_bboxes`` (:class:`~mmgrasp.structures.GraspBoxes`): ``(N, 5)`` float32 grasps
       ``(x, y, w, h, theta)``, an mmdet box type, so that mmdet's and mmrotate's transforms can
       move them too.
-    - ``gt_bboxes_labels`` (ndarray): ``(N,)`` int64 semantic class of each grasped object (the
-      orientation bins, the detector's labels, are made by :class:`PackGraspInputs`).
+    - ``gt_bboxes_labels`` (ndarray): ``(N,)`` int64 semantic class of each grasped object.
     - ``gt_ignore_flags`` (ndarray): ``(N,)`` bool.
     - ``gt_seg_map`` (ndarray): ``(H, W)`` uint8 class ids, when ``with_seg``.
 
-    The orientation bins and unrotated-frame boxes of the detection head are not made here but
-    in :class:`PackGraspInputs`, after the geometric augmentations.
+    The orientation bins and unrotated-frame boxes of the detection head are not made in the
+    pipeline: the detector derives them from the grasps in its loss
+    (:func:`mmgrasp.structures.detection_target_samples`).
 
     **Inference.** A data info that carries no annotation at all (neither ``instances`` nor
     ``seg_map_path``) is an image to predict on, as :func:`mmdet.apis.inference_detector` and

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
 
 from mmgrasp.datasets.transforms import PackGraspInputs
 from mmgrasp.structures import GraspBoxes, detection_target_samples
@@ -68,3 +69,19 @@ def test_zero_size_or_nan_grasp_is_an_error_naming_the_image(bad):
     with pytest.raises(ValueError, match=r'pcd0100r.png: 1 ground-truth grasp.*grasp 1: \['):
         PackGraspInputs()(dict(img=np.zeros((8, 8, 3), np.uint8), gt_bboxes=GraspBoxes(grasps),
                                gt_bboxes_labels=np.zeros(2, np.int64), img_path='01/pcd0100r.png'))
+
+
+def test_image_without_annotations_packs_no_ground_truth():
+    """As the inference APIs build it (LoadGraspAnnotations passes it through)."""
+    sample = PackGraspInputs()(dict(img=np.zeros((8, 8, 3), np.uint8), img_path='a.png'))
+    sample = sample['data_samples']
+    assert 'gt_instances' not in sample and 'ignored_instances' not in sample
+    with pytest.raises(ValueError, match='no ground-truth grasps'):
+        detection_target_samples([sample])
+
+
+def test_targets_refuse_boxes_that_are_not_grasps():
+    sample = DetDataSample()
+    sample.gt_instances = InstanceData(bboxes=torch.zeros((2, 4)), labels=torch.zeros(2).long())
+    with pytest.raises(ValueError, match=r'must be \(N, 5\)'):
+        detection_target_samples([sample])
