@@ -12,6 +12,7 @@ from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData, PixelData
 from torch import nn
 
+from mmgrasp.models.utils import channel_argmax
 from mmgrasp.structures import grasps_to_original
 from .onnx_export import META_CONFIG, META_DATASET, META_INPUT_SHAPE
 
@@ -138,7 +139,7 @@ class ORTGraspDetector(nn.Module):
                 seg_meta = dict(meta, batch_input_shape=self.input_shape)
                 logits = self.model.semantic_head.predict_by_feat(out['seg_logits'], [seg_meta],
                                                                   rescale)[0]
-                sample.pred_sem_seg = PixelData(sem_seg=logits.argmax(dim=0, keepdim=True))
+                sample.pred_sem_seg = PixelData(sem_seg=channel_argmax(logits))
         return data_samples
 
     def test_step(self, data: dict) -> List[DetDataSample]:

@@ -44,6 +44,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
+from mmgrasp.models.utils import channel_argmax
 from mmgrasp.registry import MODELS
 
 HEAD_STAGES = ('RPN', 'grasp head', 'semantic head', 'refinement head', 'post-processing')
@@ -193,7 +194,7 @@ def staged_predict(model: torch.nn.Module, batch: dict, timer: StageTimer) -> No
             results = timer('refinement head', model.refine_head.predict, seg_logits, results,
                             metas)
         timer('post-processing/semantic map',
-              lambda: [m.argmax(dim=0, keepdim=True)
+              lambda: [channel_argmax(m)
                        for m in model.semantic_head.predict_by_feat(seg_logits, metas, True)])
 
     def rescale():

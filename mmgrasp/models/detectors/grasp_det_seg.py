@@ -21,7 +21,8 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
-from mmgrasp.models.utils import check_pretrained_files, warp_to_original  # noqa: F401
+from mmgrasp.models.utils import (channel_argmax, check_pretrained_files,  # noqa: F401
+                                  warp_to_original)
 from mmgrasp.registry import MODELS
 from mmgrasp.structures import detection_target_samples, grasps_to_original
 
@@ -186,7 +187,7 @@ class GraspDetSeg(TwoStageDetector):
                 results = self.refine_head.predict(seg_logits, results, batch_img_metas)
             seg_maps = self.semantic_head.predict_by_feat(seg_logits, batch_img_metas, rescale)
             for sample, logits in zip(batch_data_samples, seg_maps):
-                sample.pred_sem_seg = PixelData(sem_seg=logits.argmax(dim=0, keepdim=True))
+                sample.pred_sem_seg = PixelData(sem_seg=channel_argmax(logits))
 
         for sample, res in zip(batch_data_samples, results):
             if rescale and len(res) > 0:  # undo the pipeline's resize and crop

@@ -1,9 +1,10 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
+from .channel_argmax import channel_argmax
 from .pretrained_files import PRETRAINED_FETCH_COMMANDS, check_pretrained_files
 from .roi_align_rotated_grid import roi_align_rotated_grid
 from .warp_to_original import warp_to_original
 
 __all__ = [
-    'PRETRAINED_FETCH_COMMANDS', 'check_pretrained_files', 'roi_align_rotated_grid',
-    'warp_to_original'
+    'channel_argmax', 'PRETRAINED_FETCH_COMMANDS', 'check_pretrained_files',
+    'roi_align_rotated_grid', 'warp_to_original'
 ]
