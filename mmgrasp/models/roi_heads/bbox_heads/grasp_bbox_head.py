@@ -22,6 +22,7 @@ from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from mmgrasp.models.layers import prefix_multiclass_nms
 from mmgrasp.registry import MODELS
 from mmgrasp.structures import bin_to_angle, hbox_to_grasp
 
@@ -34,8 +35,10 @@ class GraspBBoxHead(BBoxHead):
     class-specific smooth-L1 on the unrotated-frame box deltas (Eq. 5), against
     the unrotated-frame boxes and bins that ``GraspDetSeg.loss`` derives from the ground-truth
     grasps (:func:`mmgrasp.structures.detection_target_samples`).
-    Prediction runs mmdet's class-wise NMS (one NMS per orientation bin, as the paper's code does)
-    and returns rotated grasps ``(x, y, w, h, theta)`` with ``theta`` the bin centre.
+    Prediction runs mmdet's class-wise NMS (one NMS per orientation bin, as the paper's code does),
+    through :func:`~mmgrasp.models.layers.prefix_multiclass_nms` (mmdet's output, on the best
+    candidates first), and returns rotated grasps ``(x, y, w, h, theta)`` with ``theta`` the bin
+    centre.
 
     Args:
         roi_feat_size (int): Side of the RoIAlign output. Defaults to 14.
@@ -136,9 +139,18 @@ class GraspBBoxHead(BBoxHead):
         """
         if rcnn_test_cfg is None:
             raise ValueError('GraspBBoxHead needs a test_cfg (score_thr, nms, max_per_img)')
-        results = super()._predict_by_feat_single(roi, cls_score, bbox_pred, img_meta, rescale,
-                                                  rcnn_test_cfg)
-        hboxes = results.bboxes.reshape(-1, 4)
-        theta = bin_to_angle(results.labels).to(hboxes)
+        if roi.size(0) == 0:
+            results = super()._predict_by_feat_single(roi, cls_score, bbox_pred, img_meta,
+                                                      rescale, rcnn_test_cfg)
+            hboxes, scores, labels = results.bboxes.reshape(-1, 4), results.scores, results.labels
+        else:
+            # mmdet's decoding without its NMS (its test_cfg=None path), then the same NMS run
+            # on the best candidates first (prefix_multiclass_nms: mmdet's output, faster).
+            raw = super()._predict_by_feat_single(roi, cls_score, bbox_pred, img_meta, rescale,
+                                                  None)
+            dets, labels = prefix_multiclass_nms(raw.bboxes, raw.scores, rcnn_test_cfg.score_thr,
+                                                 rcnn_test_cfg.nms, rcnn_test_cfg.max_per_img)
+            hboxes, scores = dets[:, :-1], dets[:, -1]
+        theta = bin_to_angle(labels).to(hboxes)
         grasps = hbox_to_grasp(hboxes, theta)
-        return InstanceData(bboxes=grasps, scores=results.scores, labels=results.labels)
+        return InstanceData(bboxes=grasps, scores=scores, labels=labels)

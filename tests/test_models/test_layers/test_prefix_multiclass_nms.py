@@ -1,0 +1,59 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+from unittest.mock import patch
+
+import pytest
+import torch
+from mmdet.models.layers import multiclass_nms
+
+from mmgrasp.models.layers import prefix_multiclass_nms
+
+NMS = dict(type='nms', iou_threshold=0.3)
+
+
+def _candidates(seed, num_rois=300, num_classes=18, spread=200.0, offset=0.0):
+    """Grasp-head-like candidates: clustered boxes (many overlaps), softmax scores."""
+    g = torch.Generator().manual_seed(seed)
+    centres = torch.rand(num_rois, 1, 2, generator=g) * spread + offset
+    centres = centres + torch.randn(num_rois, num_classes, 2, generator=g) * 3
+    sizes = torch.rand(num_rois, num_classes, 2, generator=g) * 30 + 4
+    boxes = torch.cat([centres - sizes / 2, centres + sizes / 2], dim=-1).reshape(num_rois, -1)
+    scores = torch.randn(num_rois, num_classes + 1, generator=g).mul(3).softmax(dim=-1)
+    return boxes, scores
+
+
+def _same(a, b):
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+@pytest.mark.parametrize('seed', range(12))
+@pytest.mark.parametrize('max_num', [1, 100, 3000])
+def test_equals_mmdet(seed, max_num):
+    boxes, scores = _candidates(seed, offset=-20.0 if seed % 3 == 0 else 0.0)
+    _same(prefix_multiclass_nms(boxes, scores, 0.0, NMS, max_num),
+          multiclass_nms(boxes, scores, 0.0, NMS, max_num))
+
+
+def test_fast_path_is_taken_and_falls_back_when_few_survive():
+    boxes, scores = _candidates(0)
+    fallback = 'mmgrasp.models.layers.prefix_multiclass_nms.multiclass_nms'
+    with patch(fallback, side_effect=AssertionError('fell back')):
+        prefix_multiclass_nms(boxes, scores, 0.0, NMS, 100)
+    # everything on one spot: few boxes survive the prefix, the search grows, then mmdet's
+    boxes = torch.tensor([[10.0, 10.0, 30.0, 30.0]]).repeat(300, 18)
+    _same(prefix_multiclass_nms(boxes, scores, 0.0, NMS, 100),
+          multiclass_nms(boxes, scores, 0.0, NMS, 100))
+
+
+def test_ties_score_threshold_and_other_configs_equal_mmdet():
+    boxes, scores = _candidates(5)
+    tied = (scores * 50).round() / 50  # many equal scores: mmdet's own path
+    for s, thr, cfg, num in [(tied, 0.0, NMS, 100), (scores, 0.05, NMS, 100),
+                             (scores, 0.0, dict(NMS, class_agnostic=True), 100),
+                             (scores, 0.0, NMS, -1), (scores, 0.99, NMS, 100)]:
+        _same(prefix_multiclass_nms(boxes, s, thr, cfg, num),
+              multiclass_nms(boxes, s, thr, cfg, num))
+
+
+def test_no_candidates():
+    dets, labels = prefix_multiclass_nms(torch.zeros(0, 72), torch.zeros(0, 19), 0.0, NMS, 100)
+    assert dets.shape == (0, 5) and labels.shape == (0, )
