@@ -57,7 +57,9 @@ model = dict(
     roi_head=dict(
         type='mmdet.StandardRoIHead',
         bbox_roi_extractor=dict(
-            type='mmdet.SingleRoIExtractor',
+            # mmdet's SingleRoIExtractor, its RoIAlign split over the CPU threads at inference
+            # (the same features, tests/test_models/test_heads/test_parallel_roi_extractor.py)
+            type='ParallelRoIExtractor',
             # INI:82. mmcv's RoIAlign computed by torchvision's kernel (use_torchvision): the
             # same values (tests/test_models/test_roi_align_backend.py), 2-3x faster on the CPU
             roi_layer=dict(type='RoIAlign', output_size=14, sampling_ratio=0,
