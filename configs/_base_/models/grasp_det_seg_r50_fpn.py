@@ -33,7 +33,9 @@ model = dict(
         out_channels=256,
         num_outs=5),
     rpn_head=dict(
-        type='mmdet.RPNHead',
+        # mmdet's RPNHead; its proposals found with top-k and NMS on the best candidates first
+        # (the same proposals, tests/test_models/test_heads/test_fast_rpn_head.py)
+        type='FastRPNHead',
         in_channels=256,
         feat_channels=256,
         # Grasp boxes are small and elongated (Cornell: opening 32 px, jaw 23 px median at 351 px;
@@ -43,7 +45,7 @@ model = dict(
         # (tools/analysis_tools/anchor_coverage.py). A deviation from AUTH, which uses one scale
         # (2 x stride) and ratios 1, 0.1, 0.4, 0.7, 1.2 on P2-P4 only (INI:60-61, 76-77).
         anchor_generator=dict(
-            type='mmdet.AnchorGenerator',
+            type='CachedAnchorGenerator',  # mmdet's, anchors of an input size computed once
             scales=[2.83, 4, 5.66],
             ratios=[0.25, 0.5, 1.0, 2.0],
             strides=[4, 8, 16, 32, 64]),
