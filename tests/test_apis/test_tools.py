@@ -65,13 +65,29 @@ def test_benchmark_cli(tiny_cfg, tmp_path, capsys):
     config = str(tmp_path / 'tiny.py')
     tiny_cfg.dump(config)
     bench = load_script('tools/analysis_tools/benchmark.py')
-    argv = ['benchmark.py', config, '--shape', '64', '--warmup', '1', '--num-iters', '1']
+    argv = ['benchmark.py', config, '--shape', '64', '--warmup', '1', '--num-iters', '1',
+            '--flops', '--versus', config]
     with patch.object(sys, 'argv', argv):
         bench.main()
     printed = capsys.readouterr().out
     for word in ('backbone+FPN', 'RPN', 'grasp head', 'semantic head', 'refinement head',
-                 'post-processing', 'images per second', 'peak memory', 'target'):
-        assert word in printed
+                 'post-processing', 'images per second', 'peak memory', 'GFLOP/s',
+                 'dense 3x3 conv rate', 'versus: model.predict',
+                 'target (heads <= 100 % of backbone+FPN, Det_Seg(_Refine))',
+                 'target (each operation without multiply-adds <= 15 %)'):
+        assert word in printed, word
+
+
+def test_benchmark_dense_rate_and_targets(tiny_cfg):
+    bench = load_script('tools/analysis_tools/benchmark.py')
+    rate = bench.dense_conv_rate(torch.device('cpu'), channels=32, size=16, num_iters=2)
+    assert 0.01 < rate < 1e5  # GFLOP/s: a CPU core does 1-200
+    model = bench.build_model(tiny_cfg)
+    assert bench.default_target(model) == (100.0, 'Det_Seg(_Refine)')
+    model.backbone.depth = 101
+    assert bench.default_target(model) == (70.0, 'ResNet-101 Det_Seg(_Refine)')
+    model.semantic_head = None
+    assert bench.default_target(model) == (50.0, 'Detection')
     with pytest.raises(SystemExit):
         with patch.object(sys, 'argv', ['benchmark.py']):
             bench.main()
