@@ -112,3 +112,41 @@ def test_cross_validation_without_validation_never_touches_val():
     parsed = parser.parse_args(['--cfg-options'] + opts + cv.NO_VALIDATION).cfg_options
     assert parsed['val_dataloader'] is None and parsed['val_cfg'] is None
     assert parsed['val_evaluator'] is None and parsed['train_dataloader.dataset.val_ratio'] == 0
+
+
+def test_cross_validation_test_sweep(tmp_path):
+    """--test-sweep tests the final checkpoint once per value, on the training images with
+    --sweep-split train, and reads earlier results instead of testing again."""
+    cv = load_script('tools/analysis_tools/cornell_cross_validation.py')
+    argv = ['cv.py', 'cfg.py', '--folds', '5', '--test-sweep', 'model.test_cfg.rpn.max_per_img',
+            '300', '100', '--sweep-split', 'train']
+    with patch.object(sys, 'argv', argv):
+        args = cv.parse_args()
+    fold_dir = tmp_path / 'fold2'
+    fold_dir.mkdir()
+    (fold_dir / 'last_checkpoint').write_text(str(fold_dir / 'epoch_30.pth'))
+    commands = []
+
+    def fake_run(cmd):
+        commands.append(cmd)
+        out = cmd[cmd.index('--metrics-out') + 1]
+        value = int(cmd[-1].split('=')[-1])
+        json.dump({'grasp/acc_a30_iou25': value / 1000}, open(out, 'w'))
+
+    with patch.object(cv, 'run', fake_run):
+        results = cv.run_fold_sweep(args, 2, str(tmp_path))
+        assert list(results) == ['300', '100']
+        assert results['100']['grasp/acc_a30_iou25'] == 0.1
+        assert len(commands) == 2
+        assert cv.run_fold_sweep(args, 2, str(tmp_path)) == results
+        assert len(commands) == 2  # read back, not tested again
+    cmd = commands[1]
+    assert cmd[1].endswith('test.py') and cmd[2] == 'cfg.py'
+    assert str(fold_dir / 'epoch_30.pth') in cmd
+    for opt in ('test_dataloader.dataset.fold=2', 'test_dataloader.dataset.split=train',
+                'test_dataloader.dataset.val_ratio=0', 'model.test_cfg.rpn.max_per_img=100'):
+        assert opt in cmd, opt
+    assert (fold_dir / 'sweep' / 'train_model.test_cfg.rpn.max_per_img=100.json').is_file()
+    with patch.object(sys, 'argv', ['cv.py', 'cfg.py', '--test-sweep', 'key']):
+        with pytest.raises(SystemExit, match='needs a config key'):
+            cv.main()

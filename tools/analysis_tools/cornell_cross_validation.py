@@ -3,7 +3,8 @@
 
     python tools/analysis_tools/cornell_cross_validation.py CONFIG \
         [--data-root data/cornell/] [--folders 01 02 ...] [--folds 5] \
-        [--minutes-per-fold 30] [--work-dir DIR] [--baseline] [--robustness] [--cfg-options ...]
+        [--minutes-per-fold 30] [--work-dir DIR] [--baseline] [--robustness]
+        [--test-sweep KEY V1 V2 ... [--sweep-split test|train]] [--cfg-options ...]
 
 Each fold runs ``tools/train.py`` and ``tools/test.py`` in a subprocess with
 ``fold=K`` on the three dataloaders. A fold whose metrics file exists is not run again, so an
@@ -26,6 +27,13 @@ last checkpoint.
 -20 % and +20 %) and a 30 px shift in four directions (``robustness.py`` beside this file,
 results in ``fold<K>/robustness.json``, also resumable) and adds the main accuracy per condition
 to the summary.
+
+``--test-sweep KEY V1 V2 ...`` tests each fold's final checkpoint again with a test-time setting
+set to each value, e.g. ``--test-sweep model.test_cfg.rpn.max_per_img 300 200 100 50`` (the
+accuracy against the number of proposals), and adds the metrics per value to the summary
+(results in ``fold<K>/sweep/``, resumable). ``--sweep-split train`` runs the sweep on the fold's
+own training images instead of its test images: a curve that may be used to choose a setting,
+where the test fold's may not (the model has seen those images, so the curve is optimistic).
 """
 import argparse
 import json
@@ -65,6 +73,12 @@ def parse_args() -> argparse.Namespace:
                         '(default: train on the whole training side, no validation loop)')
     parser.add_argument('--robustness', action='store_true',
                         help='also test each fold under brightness +-20 %% and 30 px shifts')
+    parser.add_argument('--test-sweep', nargs='+', metavar='KEY V',
+                        help='test the final checkpoints again with config KEY set to each '
+                        'value V, e.g. model.test_cfg.rpn.max_per_img 300 200 100 50')
+    parser.add_argument('--sweep-split', choices=['test', 'train'], default='test',
+                        help="the images of the sweep: the fold's test images (default) or its "
+                        'training images (a curve to choose a setting on)')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='passed on to train.py and test.py')
     return parser.parse_args()
@@ -148,6 +162,32 @@ def run_fold_baseline(args: argparse.Namespace, fold: int, work_dir: str) -> Dic
         return json.load(f)
 
 
+def run_fold_sweep(args: argparse.Namespace, fold: int,
+                   work_dir: str) -> Dict[str, Dict[str, float]]:
+    """Test one trained fold once per ``--test-sweep`` value (results of earlier runs are read).
+
+    Returns:
+        dict: ``{value: metrics}`` in the order of the values.
+    """
+    key, values = args.test_sweep[0], args.test_sweep[1:]
+    fold_dir = osp.join(work_dir, f'fold{fold}')
+    sweep_dir = osp.join(fold_dir, 'sweep')
+    os.makedirs(sweep_dir, exist_ok=True)
+    opts = fold_options(args, fold) + list(args.cfg_options)
+    if args.sweep_split == 'train':  # the images the fold trained on (all of them)
+        opts += ['test_dataloader.dataset.split=train', 'test_dataloader.dataset.val_ratio=0']
+    results = {}
+    for value in values:
+        out = osp.join(sweep_dir, f'{args.sweep_split}_{key}={value}.json')
+        if not osp.exists(out):
+            run([sys.executable, osp.join(TOOLS, 'test.py'), args.config,
+                 last_checkpoint(fold_dir), '--work-dir', sweep_dir, '--metrics-out', out,
+                 '--cfg-options'] + opts + [f'{key}={value}'])
+        with open(out) as f:
+            results[value] = json.load(f)
+    return results
+
+
 def summarise_robustness(per_fold: Dict[int, Dict[str, Dict[str, float]]],
                          key: str = MAIN_KEY) -> Dict[str, Dict[str, float]]:
     """Mean, std and per-fold values of ``key`` per robustness condition, in percent."""
@@ -161,13 +201,18 @@ def main() -> None:
     work_dir = args.work_dir or osp.join('work_dirs', f'{name}_cv')
     os.makedirs(work_dir, exist_ok=True)
     folds = args.only_folds if args.only_folds else list(range(args.folds))
-    per_fold, robustness, baseline = {}, {}, {}
+    if args.test_sweep is not None and len(args.test_sweep) < 2:
+        raise SystemExit('--test-sweep needs a config key and at least one value, e.g. '
+                         '--test-sweep model.test_cfg.rpn.max_per_img 300 100')
+    per_fold, robustness, baseline, sweep = {}, {}, {}, {}
     for k in folds:
         per_fold[k] = run_fold(args, k, work_dir)
         if args.baseline:
             baseline[k] = run_fold_baseline(args, k, work_dir)
         if args.robustness:
             robustness[k] = run_fold_robustness(args, k, work_dir)
+        if args.test_sweep:
+            sweep[k] = run_fold_sweep(args, k, work_dir)
     summary = summarise(per_fold)
     print_summary(f'{len(folds)}-fold cross-validation of {name} (percent):', summary)
     result = dict(config=args.config, folds=folds, summary=summary,
@@ -179,6 +224,14 @@ def main() -> None:
         result['robustness'] = summarise_robustness(robustness)
         print_summary(f'{MAIN_KEY.split("/", 1)[-1]} under perturbations (percent):',
                       result['robustness'])
+    if sweep:
+        key = args.test_sweep[0]
+        result['sweep'] = dict(key=key, split=args.sweep_split, values={})
+        for value in args.test_sweep[1:]:
+            result['sweep']['values'][value] = summarise(
+                {k: runs[value] for k, runs in sweep.items()})
+            print_summary(f'{key}={value}, {args.sweep_split} images of each fold (percent):',
+                          result['sweep']['values'][value])
     out = osp.join(work_dir, 'cross_validation.json')
     tmp = out + '.tmp'
     with open(tmp, 'w') as f:
