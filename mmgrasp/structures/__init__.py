@@ -10,7 +10,8 @@ from .grasp_detection_targets import detection_target_samples, grasp_detection_t
 from .grasp_iou import grasp_iou, grasp_iou_shapely
 from .grasp_per_object import (best_grasp_per_object, centre_pixels, grasp_centre_labels,
                                object_map, resolve_object_mode)
-from .grasp_transform import affine_grasps, grasps_to_original, input_to_original_matrix
+from .grasp_transform import (FLIP_DIRECTIONS, affine_grasps, flip_matrix, grasps_to_original,
+                              input_to_original_matrix)
 
 __all__ = [
     'NUM_ORIENTATION_BINS', 'wrap_angle', 'wrap_angle_half', 'angle_diff', 'angle_to_bin',
@@ -18,5 +19,6 @@ __all__ = [
     'grasp_iou', 'grasp_iou_shapely', 'affine_grasps', 'grasps_to_original',
     'input_to_original_matrix', 'best_grasp_per_object', 'centre_pixels', 'grasp_centre_labels',
     'object_map', 'resolve_object_mode', 'CameraIntrinsics', 'GraspPoses', 'depth_in_metres',
-    'grasps_to_camera_frame', 'GraspBoxes', 'grasp_detection_targets', 'detection_target_samples'
+    'grasps_to_camera_frame', 'GraspBoxes', 'grasp_detection_targets', 'detection_target_samples',
+    'FLIP_DIRECTIONS', 'flip_matrix'
 ]

@@ -29,7 +29,7 @@ from torch import Tensor
 
 from .grasp_angles import wrap_angle
 from .grasp_convert import corners_to_grasps, grasps_to_corners
-from .grasp_transform import affine_grasps
+from .grasp_transform import affine_grasps, flip_matrix
 
 
 @register_box('grasp')
@@ -72,12 +72,7 @@ class GraspBoxes(RotatedBoxes):
             img_shape (tuple[int, int]): ``(H, W)``.
             direction (str): Flip direction. Defaults to ``'horizontal'``.
         """
-        h, w = img_shape[:2]
-        maps = {'horizontal': [[-1, 0, w], [0, 1, 0]], 'vertical': [[1, 0, 0], [0, -1, h]],
-                'diagonal': [[-1, 0, w], [0, -1, h]]}
-        if direction not in maps:
-            raise ValueError(f'direction must be one of {tuple(maps)}, got {direction!r}')
-        self._affine_(np.array(maps[direction], dtype=np.float64))
+        self._affine_(flip_matrix(direction, img_shape[0], img_shape[1]))
 
     def rotate_(self, center: Tuple[float, float], angle: float) -> None:
         """Rotate in place by ``angle`` degrees clockwise on screen about ``center`` (mmdet's

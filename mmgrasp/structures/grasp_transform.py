@@ -13,6 +13,34 @@ import torch
 
 from .grasp_angles import ArrayLike, _as_tensor, _like, wrap_angle
 
+FLIP_DIRECTIONS = ('horizontal', 'vertical', 'diagonal')
+
+
+def flip_matrix(direction: str, height: int, width: int) -> np.ndarray:
+    """Affine map (continuous coordinates) of an image flip, the one definition of it.
+
+    ``'horizontal'``: ``x -> W - x``; ``'vertical'``: ``y -> H - y``; ``'diagonal'``: both. A
+    grasp's angle becomes ``pi - theta`` (mod pi) for the first two and stays for ``'diagonal'``
+    (a rotation by pi). Used by :meth:`GraspBoxes.flip_` and for the ``homography_matrix`` of
+    :class:`~mmgrasp.datasets.transforms.GraspRandomFlip`.
+
+    Args:
+        direction (str): One of :data:`FLIP_DIRECTIONS`.
+        height (int): Image height.
+        width (int): Image width.
+
+    Returns:
+        ndarray: ``(2, 3)`` float64 matrix.
+
+    Raises:
+        ValueError: For another direction.
+    """
+    if direction not in FLIP_DIRECTIONS:
+        raise ValueError(f'direction must be one of {FLIP_DIRECTIONS}, got {direction!r}')
+    sx = -1.0 if direction in ('horizontal', 'diagonal') else 1.0
+    sy = -1.0 if direction in ('vertical', 'diagonal') else 1.0
+    return np.array([[sx, 0.0, width if sx < 0 else 0.0], [0.0, sy, height if sy < 0 else 0.0]])
+
 
 def affine_grasps(grasps: ArrayLike, matrix: ArrayLike) -> ArrayLike:
     """Map grasps through an affine transform ``p' = A p + t`` of the image plane.

@@ -10,9 +10,8 @@ from mmdet.structures.bbox import get_box_type
 from mmengine.registry import init_default_scope
 from mmrotate.structures.bbox import RotatedBoxes
 
-from mmgrasp.datasets.transforms.grasp_random_flip import flip_matrix
 from mmgrasp.registry import TRANSFORMS
-from mmgrasp.structures import GraspBoxes, affine_grasps, grasps_to_corners
+from mmgrasp.structures import GraspBoxes, affine_grasps, flip_matrix, grasps_to_corners
 
 
 def test_registered_as_an_mmdet_box_type():
@@ -55,8 +54,18 @@ def test_flip_rotate_regularize_keep_theta_in_range_and_edges():
     data = torch.tensor([[10.0, 20.0, 8.0, 30.0, 0.3], [40.0, 5.0, 30.0, 8.0, 3.0]])
     grasp = GraspBoxes(data.clone())
     grasp.flip_((50, 100), 'horizontal')
-    expected = affine_grasps(data, flip_matrix('horizontal', 50, 100))
+    # by hand: x -> 100 - x, theta -> pi - theta, sizes kept
+    expected = torch.tensor([[90.0, 20.0, 8.0, 30.0, math.pi - 0.3],
+                             [60.0, 5.0, 30.0, 8.0, math.pi - 3.0]])
     torch.testing.assert_close(grasp.tensor, expected)
+    torch.testing.assert_close(affine_grasps(data, flip_matrix('horizontal', 50, 100)), expected)
+    flipped = GraspBoxes(data.clone())
+    flipped.flip_((50, 100), 'diagonal')  # a rotation by pi about the centre: theta stays
+    torch.testing.assert_close(flipped.tensor, torch.tensor(
+        [[90.0, 30.0, 8.0, 30.0, 0.3], [60.0, 45.0, 30.0, 8.0, 3.0]]))
+    assert flip_matrix('vertical', 50, 100).tolist() == [[1, 0, 0], [0, -1, 50]]
+    with pytest.raises(ValueError, match='direction must be one of'):
+        grasp.flip_((50, 100), 'sideways')
     assert (grasp.tensor[:, 4] >= 0).all() and (grasp.tensor[:, 4] < math.pi).all()
     grasp.rotate_((0.0, 0.0), 90)
     assert (grasp.tensor[:, 4] >= 0).all() and (grasp.tensor[:, 4] < math.pi).all()

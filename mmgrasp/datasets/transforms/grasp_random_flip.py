@@ -3,33 +3,13 @@
 from typing import Sequence, Union
 
 import mmcv
-import numpy as np
 from mmdet.datasets.transforms import RandomFlip
 
 from mmgrasp.registry import TRANSFORMS
+from mmgrasp.structures.grasp_transform import FLIP_DIRECTIONS, flip_matrix
 from .grasp_geometry import compose_homography
 
-DIRECTIONS = ('horizontal', 'vertical', 'diagonal')
-
-
-def flip_matrix(direction: str, height: int, width: int) -> np.ndarray:
-    """Affine map (continuous coordinates) of a flip.
-
-    ``'horizontal'``: ``x -> W - x``; ``'vertical'``: ``y -> H - y``; ``'diagonal'``: both. A
-    grasp's angle becomes ``pi - theta`` (mod pi) for the first two and stays for ``'diagonal'``
-    (a rotation by pi).
-
-    Args:
-        direction (str): One of :data:`DIRECTIONS`.
-        height (int): Image height.
-        width (int): Image width.
-
-    Returns:
-        ndarray: ``(2, 3)`` matrix.
-    """
-    sx = -1.0 if direction in ('horizontal', 'diagonal') else 1.0
-    sy = -1.0 if direction in ('vertical', 'diagonal') else 1.0
-    return np.array([[sx, 0.0, width if sx < 0 else 0.0], [0.0, sy, height if sy < 0 else 0.0]])
+DIRECTIONS = FLIP_DIRECTIONS
 
 
 @TRANSFORMS.register_module()
