@@ -6,7 +6,8 @@ from .grasp_angles import (NUM_ORIENTATION_BINS, angle_diff, angle_to_bin, bin_t
 from .grasp_boxes import GraspBoxes
 from .grasp_camera_frame import GraspPoses, depth_in_metres, grasps_to_camera_frame
 from .grasp_convert import corners_to_grasps, grasp_to_hbox, grasps_to_corners, hbox_to_grasp
-from .grasp_detection_targets import detection_target_samples, grasp_detection_targets
+from .grasp_detection_targets import (class_agnostic_samples, detection_target_samples,
+                                      grasp_detection_targets)
 from .grasp_iou import grasp_iou, grasp_iou_shapely
 from .grasp_per_object import (best_grasp_per_object, centre_pixels, grasp_centre_labels,
                                object_map, resolve_object_mode)
@@ -20,5 +21,5 @@ __all__ = [
     'input_to_original_matrix', 'best_grasp_per_object', 'centre_pixels', 'grasp_centre_labels',
     'object_map', 'resolve_object_mode', 'CameraIntrinsics', 'GraspPoses', 'depth_in_metres',
     'grasps_to_camera_frame', 'GraspBoxes', 'grasp_detection_targets', 'detection_target_samples',
-    'FLIP_DIRECTIONS', 'flip_matrix'
+    'class_agnostic_samples', 'FLIP_DIRECTIONS', 'flip_matrix'
 ]

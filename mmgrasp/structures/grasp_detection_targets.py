@@ -26,9 +26,6 @@ def grasp_detection_targets(instances: InstanceData,
     Args:
         instances (InstanceData): ``bboxes`` :class:`GraspBoxes` (or a tensor) ``(N, 5)``
             ``(x, y, w, h, theta)``; may be empty (N = 0).
-
-    Raises:
-        ValueError: Without ``bboxes``, or with boxes that are not ``(N, 5)``.
         num_bins (int): Orientation bins over ``[0, pi)``. Defaults to 18.
 
     Returns:
@@ -36,6 +33,9 @@ def grasp_detection_targets(instances: InstanceData,
         y + h/2)``, a plain tensor as mmdet's ``DetDataPreprocessor`` leaves boxes with its
         default ``boxtype2tensor=True``) and ``labels`` (``(N,)`` int64 bins in
         ``[0, num_bins)``).
+
+    Raises:
+        ValueError: Without ``bboxes``, or with boxes that are not ``(N, 5)``.
     """
     if 'bboxes' not in instances:
         raise ValueError('a training sample has no ground-truth grasps (gt_instances.bboxes): its '
@@ -72,9 +72,31 @@ def detection_target_samples(batch_data_samples: List[DetDataSample],
         target = DetDataSample(metainfo=sample.metainfo)
         for key in ('gt_instances', 'ignored_instances'):
             if key in sample or key == 'gt_instances':
-                instances = grasp_detection_targets(sample.get(key, InstanceData()), num_bins)
-                if class_agnostic:
-                    instances.labels = torch.zeros_like(instances.labels)
-                setattr(target, key, instances)
+                setattr(target, key, grasp_detection_targets(sample.get(key, InstanceData()),
+                                                             num_bins))
+        out.append(target)
+    return class_agnostic_samples(out) if class_agnostic else out
+
+
+def class_agnostic_samples(target_samples: List[DetDataSample]) -> List[DetDataSample]:
+    """Copies of detection-target samples with every label 0 (the RPN's targets).
+
+    The boxes are shared with ``target_samples``, not copied: the RPN's targets are the RoI
+    head's, without the bins, and are derived once.
+
+    Args:
+        target_samples (list[DetDataSample]): Output of :func:`detection_target_samples`.
+
+    Returns:
+        list[DetDataSample]: One copy a sample, ``labels`` all 0.
+    """
+    out = []
+    for sample in target_samples:
+        target = DetDataSample(metainfo=sample.metainfo)
+        for key in ('gt_instances', 'ignored_instances'):
+            if key in sample:
+                instances = sample.get(key)
+                setattr(target, key, InstanceData(bboxes=instances.bboxes,
+                                                  labels=torch.zeros_like(instances.labels)))
         out.append(target)
     return out

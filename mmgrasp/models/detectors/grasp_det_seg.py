@@ -24,7 +24,7 @@ from torch import Tensor
 from mmgrasp.models.utils import (channel_argmax, check_pretrained_files,  # noqa: F401
                                   warp_to_original)
 from mmgrasp.registry import MODELS
-from mmgrasp.structures import detection_target_samples, grasps_to_original
+from mmgrasp.structures import class_agnostic_samples, detection_target_samples, grasps_to_original
 
 
 @MODELS.register_module()
@@ -122,7 +122,7 @@ class GraspDetSeg(TwoStageDetector):
         # stored in the samples (mmgrasp/structures/grasp_detection_targets.py).
         num_bins = self.roi_head.bbox_head.num_classes
         det_samples = detection_target_samples(batch_data_samples, num_bins)
-        rpn_samples = detection_target_samples(batch_data_samples, num_bins, class_agnostic=True)
+        rpn_samples = class_agnostic_samples(det_samples)
 
         proposal_cfg = self.train_cfg.get('rpn_proposal', self.test_cfg.rpn)
         rpn_losses, rpn_results_list = self.rpn_head.loss_and_predict(

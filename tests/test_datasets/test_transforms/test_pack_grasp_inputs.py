@@ -8,7 +8,7 @@ from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
 from mmgrasp.datasets.transforms import PackGraspInputs
-from mmgrasp.structures import GraspBoxes, detection_target_samples
+from mmgrasp.structures import GraspBoxes, class_agnostic_samples, detection_target_samples
 
 
 def test_pack():
@@ -43,6 +43,13 @@ def test_pack():
     assert targets.ignored_instances.labels.tolist() == [0]
     rpn = detection_target_samples([sample], class_agnostic=True)[0]
     assert rpn.gt_instances.labels.tolist() == [0, 0] and 'gt_sem_seg' not in rpn
+    torch.testing.assert_close(rpn.gt_instances.bboxes, targets.gt_instances.bboxes)
+    assert rpn.ignored_instances.labels.tolist() == [0]
+    # the detector's copy for the RPN: the RoI head's boxes, shared, labels 0, bins untouched
+    shared = class_agnostic_samples([targets])[0]
+    assert shared.gt_instances.bboxes is targets.gt_instances.bboxes
+    assert shared.gt_instances.labels.tolist() == [0, 0]
+    assert targets.gt_instances.labels.tolist() == [9, 17]
     assert gt.labels.tolist() == [2, 7]  # the sample itself untouched
     assert sample.gt_sem_seg.sem_seg.shape == (1, 60, 80)
     assert sample.gt_sem_seg.sem_seg.dtype == torch.int64
