@@ -95,7 +95,6 @@ class FastRPNHead(RPNHead):
         for level_idx, (cls_score, bbox_pred, priors) in enumerate(
                 zip(cls_score_list, bbox_pred_list, mlvl_priors)):
             assert cls_score.size()[-2:] == bbox_pred.size()[-2:]
-            bbox_pred = bbox_pred.permute(1, 2, 0).reshape(-1, reg_dim)
             cls_score = cls_score.permute(1, 2, 0).reshape(-1, self.cls_out_channels)
             if self.use_sigmoid_cls:
                 scores = cls_score.sigmoid()
@@ -104,8 +103,14 @@ class FastRPNHead(RPNHead):
             scores = torch.squeeze(scores)
             if 0 < nms_pre < scores.shape[0]:
                 scores, topk_inds = top_scores(scores, nms_pre)
-                bbox_pred = bbox_pred[topk_inds, :]
+                # the deltas of the kept anchors only (mmdet permutes all of them first):
+                # anchor i is (y, x, a) = (i // (W * A), i // A % W, i % A), A anchors a place
+                num_anchors = bbox_pred.size(0) // reg_dim
+                deltas = bbox_pred.reshape(num_anchors, reg_dim, -1)
+                bbox_pred = deltas[topk_inds % num_anchors, :, topk_inds // num_anchors]
                 priors = priors[topk_inds]
+            else:
+                bbox_pred = bbox_pred.permute(1, 2, 0).reshape(-1, reg_dim)
             mlvl_bbox_preds.append(bbox_pred)
             mlvl_valid_priors.append(priors)
             mlvl_scores.append(scores)
