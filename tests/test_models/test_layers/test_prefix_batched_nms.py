@@ -53,13 +53,25 @@ def test_fast_path_taken_and_growing_prefix():
 
 
 @pytest.mark.parametrize('cfg,max_num', [(NMS, -1), (dict(NMS, class_agnostic=True), 300),
-                                         (dict(NMS, split_thr=100), 300), (None, 300)])
+                                         (None, 300)])
 def test_other_configs_run_mmcv(cfg, max_num):
     boxes, scores, idxs = _proposals(3)
     dets, keep = prefix_batched_nms(boxes, scores, idxs, cfg, max_num)
     ref_dets, ref_keep = batched_nms(boxes, scores, idxs, cfg)
     if max_num > 0:
         ref_dets, ref_keep = ref_dets[:max_num], ref_keep[:max_num]
+    assert torch.equal(dets, ref_dets) and torch.equal(keep, ref_keep)
+
+
+@pytest.mark.parametrize('ties', ['mmcv', 'stable'])
+def test_beyond_split_thr_equals_mmcv_per_group_nms(ties):
+    """mmcv runs one NMS per group beyond ``split_thr`` boxes: the same result, fast path."""
+    boxes, scores, idxs = _proposals(6)
+    cfg = dict(NMS, split_thr=500)
+    with patch('mmgrasp.models.layers.prefix_batched_nms.batched_nms',
+               side_effect=AssertionError('fell back')):
+        dets, keep = prefix_batched_nms(boxes, scores, idxs, cfg, 300, ties=ties)
+    ref_dets, ref_keep = _mmcv(boxes, scores, idxs, cfg, 300)
     assert torch.equal(dets, ref_dets) and torch.equal(keep, ref_keep)
 
 
