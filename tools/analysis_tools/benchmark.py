@@ -81,7 +81,8 @@ def parse_args() -> argparse.Namespace:
                         'semantic map) may take at most this percentage of backbone+FPN')
     parser.add_argument('--versus', nargs='+', metavar='CONFIG [CHECKPOINT]',
                         help='another model (e.g. the Detection variant of the same backbone): '
-                        'its end-to-end time is measured in the same passes and the ratio printed')
+                        'its end-to-end time is measured in the same passes and the ratio '
+                        'printed; --cfg-options apply to it as well')
     parser.add_argument('--seed', type=int, default=0, help='seed of the weights and the image')
     parser.add_argument('--flops', action='store_true',
                         help='also count the multiply-adds of each stage (mmengine.analysis)')
@@ -315,7 +316,8 @@ MAC_PARTS = {'RPN': 'RPN/forward', 'grasp head': 'grasp head/fcs'}
 def dense_conv_rate(device: torch.device, channels: int = 256, size: int = 44,
                     num_iters: int = 5) -> float:
     """GFLOP/s of a dense 3x3 convolution on this machine, now: the practical limit of the
-    network layers (``channels`` in and out, ``size`` x ``size``, one image, 1.14 GMACs).
+    network layers (``channels`` in and out, ``size`` x ``size``, 1.14 GMACs an image; one image
+    on the CPU, 16 on a GPU, where one would measure the launch overhead).
 
     Args:
         device (torch.device): Where to run.
@@ -327,7 +329,8 @@ def dense_conv_rate(device: torch.device, channels: int = 256, size: int = 44,
         float: 2 x multiply-adds per second, in 10^9.
     """
     conv = torch.nn.Conv2d(channels, channels, 3, padding=1, bias=False).to(device).eval()
-    x = torch.randn(1, channels, size, size, device=device)
+    batch = 16 if device.type == 'cuda' else 1
+    x = torch.randn(batch, channels, size, size, device=device)
     times = []
     with torch.no_grad():
         for i in range(num_iters + 1):
@@ -337,7 +340,7 @@ def dense_conv_rate(device: torch.device, channels: int = 256, size: int = 44,
             _sync(device)
             if i:
                 times.append(time.perf_counter() - start)
-    return 2 * channels * channels * 9 * size * size / statistics.median(times) / 1e9
+    return 2 * batch * channels * channels * 9 * size * size / statistics.median(times) / 1e9
 
 
 def default_target(model: torch.nn.Module) -> Tuple[float, str]:
@@ -453,14 +456,16 @@ def main() -> None:
     if macs:
         print(f'\ndense 3x3 conv rate measured now (256 channels, 44x44, the practical limit '
               f'of the layers): {rate:.1f} GFLOP/s; the stages\' GFLOP/s count their layers\' '
-              'time only (RPN: its forward, grasp head: its fcs)')
+              'time only for the RPN (its forward) and the grasp head (its fcs), the whole '
+              'stage otherwise')
     print(f'\nimages per second: {1000.0 * args.batch_size / total:.2f}; '
           f'latency per batch: {total:.1f} ms')
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     print(f'machine load (1 min average): {load:.1f} on {os.cpu_count()} CPUs; other work on the '
           'machine slows the passes unevenly, compare splits taken under similar load')
     print(f'peak memory: {peak_memory_mb(device):.0f} MiB '
-          f'({"CUDA allocated" if device.type == "cuda" else "process peak RSS"})')
+          f'({"CUDA allocated" if device.type == "cuda" else "process peak RSS"}'
+          f'{", with the --versus model" if versus is not None else ""})')
     target, what = (args.target, 'given') if args.target is not None else default_target(model)
     verdict = 'met' if 100 * heads / base <= target else 'NOT met'
     print(f'target (heads <= {target:g} % of backbone+FPN, {what}): {verdict} '

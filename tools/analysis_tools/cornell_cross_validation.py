@@ -174,8 +174,10 @@ def run_fold_sweep(args: argparse.Namespace, fold: int,
     sweep_dir = osp.join(fold_dir, 'sweep')
     os.makedirs(sweep_dir, exist_ok=True)
     opts = fold_options(args, fold) + list(args.cfg_options)
-    if args.sweep_split == 'train':  # the images the fold trained on (all of them)
-        opts += ['test_dataloader.dataset.split=train', 'test_dataloader.dataset.val_ratio=0']
+    if args.sweep_split == 'train':  # the images the fold trained on
+        opts.append('test_dataloader.dataset.split=train')
+        if not args.validate:  # (with --validate, its validation hold-out stays out)
+            opts.append('test_dataloader.dataset.val_ratio=0')
     results = {}
     for value in values:
         out = osp.join(sweep_dir, f'{args.sweep_split}_{key}={value}.json')

@@ -148,6 +148,8 @@ class FastRPNHead(RPNHead):
             InstanceData: ``bboxes``, ``scores`` and ``labels`` (all 0) of the proposals.
         """
         assert with_nms, '`with_nms` must be True in RPNHead'
+        if cfg.max_per_img <= 0:  # mmdet slices [:max_per_img]; nothing for the prefix to cut
+            return super()._bbox_post_process(results, cfg, rescale, with_nms, img_meta)
         if rescale:
             assert img_meta.get('scale_factor') is not None
             scale_factor = [1 / s for s in img_meta['scale_factor']]

@@ -34,9 +34,11 @@ def prefix_batched_nms(boxes: Tensor,
 
     mmcv's function runs instead whenever the result could differ otherwise: ``max_num <= 0``,
     an NMS other than plain ``'nms'`` with only ``iou_threshold``, class-agnostic NMS, rotated
-    boxes or an ONNX export. Beyond ``split_thr`` boxes mmcv runs one NMS per group and sorts
+    boxes, scores other than float32 / float64 (the ranks of ``'stable'`` must be exact) or an
+    ONNX export. Beyond ``split_thr`` boxes mmcv runs one NMS per group and sorts
     the survivors by score; the offsets make boxes of different groups disjoint (IoU exactly 0),
-    so one NMS over the prefix makes the same decisions, and the fast path stays.
+    so one NMS over the prefix makes the same decisions, and the fast path stays (unless a
+    coordinate is negative: the offsets separate the groups only above -1).
 
     Used by the grasp head (5,400 candidates of 300 RoIs in 18 bins, 100 kept;
     ``ties='mmcv'``) and the RPN (about 2,400 candidates of 5 levels, 300 kept;
@@ -56,6 +58,7 @@ def prefix_batched_nms(boxes: Tensor,
         indices of the kept boxes, ``K <= max_num``.
     """
     assert ties in ('mmcv', 'stable'), f"ties must be 'mmcv' or 'stable', not {ties!r}"
+    assert first_size >= 1, f'first_size must be at least 1, got {first_size}'
 
     def mmcv_result() -> Tuple[Tensor, Tensor]:
         dets, keep = batched_nms(boxes, scores, idxs, nms_cfg)
@@ -64,11 +67,16 @@ def prefix_batched_nms(boxes: Tensor,
     cfg = dict(nms_cfg or {})
     nms_type = cfg.pop('type', 'nms')
     iou_threshold = cfg.pop('iou_threshold', None)
-    cfg.pop('split_thr', None)
+    split_thr = cfg.pop('split_thr', 10000)
     num = scores.numel()
     simple = (nms_cfg is not None and max_num > 0 and nms_type == 'nms'
               and iou_threshold is not None and not cfg.pop('class_agnostic', False)
-              and not cfg and boxes.size(-1) == 4 and num > 0)
+              and not cfg and boxes.size(-1) == 4 and 0 < num < 2**24
+              and scores.dtype in (torch.float32, torch.float64))
+    # mmcv's offsets keep the groups apart only for coordinates above -1; beyond split_thr
+    # mmcv does not need them, so boxes left of or above the image go to mmcv there
+    if simple and num >= split_thr and bool(boxes.min() < 0):
+        simple = False
     if not simple or torch.onnx.is_in_onnx_export():
         return mmcv_result()
 

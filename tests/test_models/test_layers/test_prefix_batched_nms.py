@@ -75,6 +75,26 @@ def test_beyond_split_thr_equals_mmcv_per_group_nms(ties):
     assert torch.equal(dets, ref_dets) and torch.equal(keep, ref_keep)
 
 
+def test_beyond_split_thr_negative_boxes_run_mmcv():
+    """Below -1 the offsets no longer separate the groups, which mmcv's per-group NMS does
+    not need: a box of class 0 and one of class 1 that the offset moves onto it both stay."""
+    boxes = torch.tensor([[380., 380., 400., 400.], [-15., -15., 5., 5.]])
+    scores, idxs = torch.tensor([0.9, 0.8]), torch.tensor([0, 1])
+    cfg = dict(type='nms', iou_threshold=0.3, split_thr=2)
+    dets, keep = prefix_batched_nms(boxes, scores, idxs, cfg, 2)
+    assert keep.tolist() == [0, 1] == batched_nms(boxes, scores, idxs, cfg)[1].tolist()
+
+
+def test_half_precision_scores_run_mmcv():
+    boxes, scores, idxs = _proposals(7)
+    with patch('mmgrasp.models.layers.prefix_batched_nms.batched_nms',
+               wraps=batched_nms) as mmcv_fn:
+        prefix_batched_nms(boxes, scores.bfloat16(), idxs, NMS, 300, ties='stable')
+    assert mmcv_fn.call_count == 1
+    with pytest.raises(AssertionError, match='first_size'):
+        prefix_batched_nms(boxes, scores, idxs, NMS, 300, first_size=0)
+
+
 def test_tied_scores_run_mmcv():
     boxes, scores, idxs = _proposals(4)
     tied = (scores * 20).round() / 20
