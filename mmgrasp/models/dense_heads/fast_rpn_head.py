@@ -54,7 +54,9 @@ class FastRPNHead(RPNHead):
       ``max_per_img`` proposals survive (:func:`~mmgrasp.models.layers.prefix_batched_nms`,
       :meth:`_bbox_post_process`).
 
-    With distinct scores the proposals are mmdet's, bit for bit
+    Training runs mmdet's methods unchanged (the proposals that train the RoI head, and so every
+    trained model, are mmdet's); the faster steps run in eval mode. There, with distinct scores
+    the proposals are mmdet's, bit for bit
     (``tests/test_models/test_heads/test_fast_rpn_head.py``). Equal scores are frequent (float32
     sigmoid scores of 116 k anchors repeat, and a uniform image region gives equal anchors);
     mmdet orders them by non-stable sorts, so its choice among them is not defined. Here they
@@ -88,6 +90,10 @@ class FastRPNHead(RPNHead):
         Returns:
             InstanceData: ``bboxes`` ``(K, 4)``, ``scores`` ``(K, )``, ``labels`` ``(K, )``.
         """
+        if self.training:  # the proposals that train the RoI head: mmdet's own
+            return super()._predict_by_feat_single(
+                cls_score_list, bbox_pred_list, score_factor_list, mlvl_priors, img_meta, cfg,
+                rescale, with_nms)
         cfg = self.test_cfg if cfg is None else cfg
         nms_pre = cfg.get('nms_pre', -1)
         reg_dim = self.bbox_coder.encode_size
@@ -148,7 +154,7 @@ class FastRPNHead(RPNHead):
             InstanceData: ``bboxes``, ``scores`` and ``labels`` (all 0) of the proposals.
         """
         assert with_nms, '`with_nms` must be True in RPNHead'
-        if cfg.max_per_img <= 0:  # mmdet slices [:max_per_img]; nothing for the prefix to cut
+        if self.training or cfg.max_per_img <= 0:  # (mmdet slices [:max_per_img] after NMS)
             return super()._bbox_post_process(results, cfg, rescale, with_nms, img_meta)
         if rescale:
             assert img_meta.get('scale_factor') is not None
