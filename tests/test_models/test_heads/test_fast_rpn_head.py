@@ -122,7 +122,9 @@ def test_fast_paths_taken():
         with patch('mmgrasp.models.layers.prefix_batched_nms.batched_nms',
                    side_effect=AssertionError('NMS of all candidates')), \
                 patch.object(torch.Tensor, 'sort', small_sort):
-            proposals = fast.predict_by_feat(*outs, batch_img_metas=metas, rescale=False)
+            proposals = fast.predict_by_feat(*outs, batch_img_metas=metas,
+                                             cfg=ConfigDict(fast.test_cfg, max_per_img=300),
+                                             rescale=False)
     assert len(proposals[0]) == 300
 
 
