@@ -352,8 +352,9 @@ def default_target(model: torch.nn.Module) -> Tuple[float, str]:
     return 100.0, 'Det_Seg(_Refine)'
 
 
-def timed_predict(model: torch.nn.Module, batch: dict, device: torch.device) -> float:
-    """Milliseconds of one ``model.predict`` of ``batch`` (a copy of its data samples)."""
+def timed_predict(model, batch: dict, device: torch.device) -> float:
+    """Milliseconds of one ``model.predict`` of ``batch`` (a copy of its data samples, made
+    before the clock starts): a PyTorch model or an :class:`ORTGraspDetector`."""
     samples = copy.deepcopy(batch['data_samples'])
     with torch.no_grad():
         _sync(device)
@@ -398,11 +399,7 @@ def main() -> None:
         staged_predict(model, batch, timer)
         total_ms = timed_predict(model, batch, device)
         versus_ms = timed_predict(versus, versus_batch, device) if versus is not None else 0.0
-        ort_ms = 0.0
-        if ort_model is not None:
-            start = time.perf_counter()
-            ort_model.predict(batch['inputs'], copy.deepcopy(batch['data_samples']), rescale=True)
-            ort_ms = (time.perf_counter() - start) * 1000.0
+        ort_ms = timed_predict(ort_model, batch, device) if ort_model is not None else 0.0
         if i >= args.warmup:
             totals.append(total_ms)
             versus_totals.append(versus_ms)

@@ -9,8 +9,6 @@ from mmgrasp.registry import TRANSFORMS
 from mmgrasp.structures.grasp_transform import FLIP_DIRECTIONS, flip_matrix
 from .grasp_geometry import compose_homography
 
-DIRECTIONS = FLIP_DIRECTIONS
-
 
 @TRANSFORMS.register_module()
 class GraspRandomFlip(RandomFlip):
@@ -40,8 +38,8 @@ class GraspRandomFlip(RandomFlip):
     def __init__(self, prob: Union[float, Sequence[float]] = 0.5,
                  direction: Union[str, Sequence[str]] = 'horizontal') -> None:
         directions = [direction] if isinstance(direction, str) else list(direction)
-        if not directions or any(d not in DIRECTIONS for d in directions):
-            raise ValueError(f'direction must be in {DIRECTIONS}, got {direction!r}')
+        if not directions or any(d not in FLIP_DIRECTIONS for d in directions):
+            raise ValueError(f'direction must be in {FLIP_DIRECTIONS}, got {direction!r}')
         if isinstance(prob, (int, float)) and not isinstance(prob, bool):
             if not 0 <= prob <= 1:
                 raise ValueError(f'prob must be in [0, 1], got {prob}')
