@@ -20,6 +20,7 @@ from argparse import ArgumentParser
 from mmengine.logging import print_log
 
 from mmgrasp.apis import GraspInferencer
+from mmgrasp.utils import CheckpointError
 
 
 def parse_args():
@@ -59,7 +60,9 @@ def main() -> int:
         inferencer = GraspInferencer(model, args.weights, device=args.device,
                                      object_mode=args.object_mode, backend=args.backend,
                                      num_threads=args.threads)
-    except (ValueError, FileNotFoundError) as e:  # e.g. a checkpoint of another config
+    except (ValueError, FileNotFoundError, CheckpointError) as e:
+        # a checkpoint of another config, or one refused as unsafe (a class outside the
+        # allow-list of mmgrasp.utils.safe_checkpoint, a stored config that is not plain data)
         print(f'error: {e}', file=sys.stderr)
         return 2
     if args.max_grasps is not None:

@@ -33,4 +33,10 @@ _check_version('mmdet', mmdet.__version__, mmdet_minimum_version, mmdet_maximum_
 # outside a config scope calls ``mmgrasp.utils.register_all_modules()``. ``import mmgrasp`` stays
 # cheap, and no lower layer pulls in a higher one through the package.
 
+# One exception: the safe checkpoint loader. Every local checkpoint that mmengine, mmdet or the
+# Runner loads in a process that imported mmgrasp goes through it (torch.load(weights_only=True)
+# and an allow-list); it registers itself with mmengine's CheckpointLoader on import, so it must
+# be in place before the first load, whatever the entry point (mmgrasp/utils/safe_checkpoint.py).
+from .utils import safe_checkpoint  # noqa: E402,F401
+
 __all__ = ['__version__', 'version_info', 'digit_version']

@@ -51,12 +51,13 @@ from mmdet.structures import DetDataSample
 from mmdet.utils import ConfigType
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import print_log
-from mmengine.registry import FUNCTIONS
-from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from mmengine.registry import FUNCTIONS, MODELS
+from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 from mmengine.visualization import Visualizer
 
 from mmgrasp.registry import DATASETS, VISUALIZERS
 from mmgrasp.structures import best_grasp_per_object, grasp_centre_labels, grasps_to_corners
+from mmgrasp.utils.stored_config import stored_config
 
 BACKENDS = ('pytorch', 'onnxruntime')
 """What runs the network: PyTorch, or onnxruntime on a model exported to ONNX."""
@@ -301,6 +302,25 @@ class GraspInferencer(DetInferencer):
                   'change; fewer threads help on a busy machine)', logger='current')
 
     # ---------------------------------------------------------------------------- building
+    def _init_model(self, cfg: ConfigType, weights: Optional[str],
+                    device: str = 'cpu') -> nn.Module:
+        """mmengine's model building, except that a config taken from the checkpoint (``model``
+        None) is read as data (:func:`~mmgrasp.utils.stored_config.stored_config`), never run as
+        Python as mmengine's ``Config.fromstring`` would; the checkpoint itself is loaded by
+        mmgrasp's safe loader (:mod:`mmgrasp.utils.safe_checkpoint`) either way."""
+        if cfg or weights is None:
+            return super()._init_model(cfg, weights, device)
+        checkpoint = _load_checkpoint(weights, map_location='cpu')
+        cfg.update(stored_config(checkpoint, weights)._cfg_dict)
+        if cfg.model.get('pretrained') is not None:
+            del cfg.model.pretrained
+        model = MODELS.build(cfg.model)
+        model.cfg = cfg
+        self._load_weights_to_model(model, checkpoint, cfg)
+        model.to(device)
+        model.eval()
+        return model
+
     @staticmethod
     def _config_metainfo(cfg: ConfigType) -> dict:
         """``metainfo`` of the config's test dataset (built lazily: no annotation is read)."""

@@ -43,6 +43,8 @@ import torch
 from mmdet.models.backbones import MobileNetV2
 from torch import Tensor
 
+from mmgrasp.utils.safe_checkpoint import load_checkpoint_safely
+
 # Sub-module paths inside one inverted residual block, in forward order, with (True) and without
 # (False) the 1x1 expansion conv.
 BLOCK_LAYOUTS: Dict[str, Dict[bool, List[str]]] = {
@@ -227,7 +229,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--license', default='unknown', help='their licence (meta)')
     args = parser.parse_args(argv)
 
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
+    checkpoint = load_checkpoint_safely(args.src, map_location='cpu')
     src = checkpoint.get('state_dict', checkpoint)
     weights = convert(src)
     layout = detect_layout(_strip(src))
