@@ -50,7 +50,7 @@ SHAPES = [
 
 def test_labelme_grasps_masks_and_categories(tmp_path):
     src = _labelme(tmp_path, SHAPES)
-    out = str(tmp_path / 'out' / 'own.json')
+    out = str(tmp_path / 'own.json')  # the images must lie inside the JSON file's folder
     counts = labelme_to_grasp_json(src, out)
     assert counts == dict(images=1, annotations=3, masks=1, unknown_category=1)
     parsed = load_grasp_json(out)

@@ -67,44 +67,47 @@ def test_exact_degrees_round_trip():
 
 def test_cornell_converted_equals_native(cornell_root, tmp_path):
     out = str(tmp_path / 'cornell.json')
-    counts = cornell_to_grasp_json(cornell_root, out, folders=['01'])
+    counts = cornell_to_grasp_json(cornell_root, out, folders=['01'], root=cornell_root)
     assert counts['images'] == 100
     for fold in range(5):
         for split in ('train', 'test'):
             native = CornellGraspDataset(data_root=cornell_root, folders=['01'], fold=fold,
                                          split=split, pipeline=[], test_mode=True)
             converted = GraspJsonDataset(ann_file=out, fold=fold, split=split, pipeline=[],
-                                         test_mode=True)
+                                         test_mode=True, data_prefix=dict(img_path=cornell_root))
             assert_same_data(native, converted)
-    converted = GraspJsonDataset(ann_file=out, split='all', pipeline=[])
+    converted = GraspJsonDataset(ann_file=out, split='all', pipeline=[],
+                                 data_prefix=dict(img_path=cornell_root))
     assert converted.metainfo['sem_classes'] == ('background', 'object')
     assert sum(len(i['instances']) for i in _infos(converted)) == counts['annotations']
 
 
 def test_jacquard_converted_equals_native_object_wise(jacquard_root, tmp_path):
     out = str(tmp_path / 'jacquard.json')
-    counts = jacquard_to_grasp_json(jacquard_root, out)
+    counts = jacquard_to_grasp_json(jacquard_root, out, root=jacquard_root)
     assert counts == dict(images=48, annotations=4832)
     for fold in range(5):
         for split in ('train', 'test'):
             native = JacquardGraspDataset(data_root=jacquard_root, fold=fold, split=split,
                                           pipeline=[], test_mode=True)
             converted = GraspJsonDataset(ann_file=out, fold=fold, fold_by='group', split=split,
-                                         pipeline=[], test_mode=True)
+                                         pipeline=[], test_mode=True,
+                                         data_prefix=dict(img_path=jacquard_root))
             assert_same_data(native, converted)
     images = load_grasp_json(out).images
     assert all(img.depth and img.depth.endswith('_perfect_depth.tiff') for img in images)
-    assert all(osp.isfile(osp.join(str(tmp_path), img.depth)) for img in images)
+    assert all(osp.isfile(osp.join(jacquard_root, img.depth)) for img in images)
 
 
 def test_ocid_converted_equals_native(ocid_root, tmp_path):
     out = str(tmp_path / 'ocid.json')
     ocid_to_grasp_json(ocid_root, out, {'train': 'data_split/training_0.txt',
-                                        'test': 'data_split/validation_0.txt'})
+                                        'test': 'data_split/validation_0.txt'}, root=ocid_root)
     for split, ann_file in (('train', 'training_0.txt'), ('test', 'validation_0.txt')):
         native = OCIDGraspDataset(data_root=ocid_root, ann_file='data_split/' + ann_file,
                                   pipeline=[], test_mode=True)
-        converted = GraspJsonDataset(ann_file=out, split=split, pipeline=[], test_mode=True)
+        converted = GraspJsonDataset(ann_file=out, split=split, pipeline=[], test_mode=True,
+                                     data_prefix=dict(img_path=ocid_root))
         assert_same_data(native, converted)
         assert converted.metainfo['sem_classes'] == OCID_SEM_CLASSES
 

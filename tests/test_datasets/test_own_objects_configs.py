@@ -1,6 +1,7 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """The grasp JSON format in training: a converted Cornell folder feeds the model exactly what the
 native loader feeds it, and the *_own_objects configs train and test on a converted dataset."""
+import os.path as osp
 import random
 
 import numpy as np
@@ -26,12 +27,12 @@ def test_cornell_json_feeds_the_model_what_the_native_loader_does(cornell_root, 
     trained on the converted folder is the model trained on the native one."""
     init_default_scope('mmgrasp')
     out = str(tmp_path / 'cornell.json')
-    cornell_to_grasp_json(cornell_root, out, folders=['01'])
+    cornell_to_grasp_json(cornell_root, out, folders=['01'], root=cornell_root)
     cfg = get_config('grasp/det_mobilenetv2_fpn_cornell.py')
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         native_cfg = dict(cfg[loader].dataset, data_root=cornell_root, folders=['01'])
         json_cfg = dict(cfg[loader].dataset, type='GraspJsonDataset', ann_file=out,
-                        fold_by='image')
+                        fold_by='image', data_prefix=dict(img_path=cornell_root))
         json_cfg.pop('data_root')
         native, converted = DATASETS.build(native_cfg), DATASETS.build(json_cfg)
         assert len(native) == len(converted) > 0
@@ -53,7 +54,7 @@ def test_own_objects_config_trains_and_tests(tmp_path):
     a test run that reports the grasp metrics."""
     root = str(tmp_path / 'scenes')
     generate_synthetic_dataset(root, num=10, size=64, seed=0)
-    out = str(tmp_path / 'own' / 'grasps.json')
+    out = osp.join(root, 'grasps.json')  # the file's names stay inside its folder
     ocid_to_grasp_json(root, out, {'train': 'data_split/training_0.txt',
                                    'test': 'data_split/validation_0.txt'})
     name = 'grasp/det_seg_mobilenetv2_fpn_own_objects.py'

@@ -4,17 +4,20 @@
 The format and the whole workflow (annotate, convert, browse, fine-tune, evaluate, deploy) are
 in docs/own_objects.md. Examples::
 
-    python tools/dataset_converters/to_grasp_json.py cornell ../shared/data/cornell \
-        data/cornell.json --folders 01
-    python tools/dataset_converters/to_grasp_json.py jacquard ../shared/data/jacquard/Samples \
+    python tools/dataset_converters/to_grasp_json.py cornell data/cornell data/cornell.json \
+        --folders 01
+    python tools/dataset_converters/to_grasp_json.py jacquard data/jacquard/Samples \
         data/jacquard_samples.json
     python tools/dataset_converters/to_grasp_json.py ocid data/OCID_grasp data/ocid.json \
         --split-file train=data_split/training_0.txt --split-file test=data_split/validation_0.txt
-    python tools/dataset_converters/to_grasp_json.py labelme my_images/ data/mine.json
-    python tools/dataset_converters/to_grasp_json.py cvat annotations.xml data/mine.json \
-        --images-dir my_images/
+    python tools/dataset_converters/to_grasp_json.py labelme data/own/images/ data/own/grasps.json
+    python tools/dataset_converters/to_grasp_json.py cvat annotations.xml data/own/grasps.json \
+        --images-dir data/own/images/
 
-Every file is written atomically; the summary (images, grasps, masks) is printed at the end.
+The images (masks, depth) must lie inside the output file's folder, or inside --root: a dataset
+reads no file outside its root. Image names that are absolute or leave the images folder are
+refused, and every output path is checked before anything is written (docs/security.md). Every
+file is written atomically; the summary (images, grasps, masks) is printed at the end.
 """
 import argparse
 import sys
@@ -73,6 +76,18 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mmgrasp.datasets.safe_paths import UnsafePathError
+    try:
+        counts = convert(args)
+    except UnsafePathError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    print(f'{args.out}: ' + ', '.join(f'{v} {k}' for k, v in counts.items()))
+    return 0
+
+
+def convert(args: argparse.Namespace) -> dict:
+    """Run the converter ``args.source`` names; returns its counts."""
     from mmgrasp.datasets import converters as conv
     if args.source == 'cornell':
         counts = conv.cornell_to_grasp_json(args.data_root, args.out, folders=args.folders,
@@ -99,8 +114,7 @@ def main(argv=None) -> int:
         else:
             counts = conv.cvat_to_grasp_json(args.xml, args.images_dir, args.out,
                                              opening_side=args.opening_side, **kwargs)
-    print(f'{args.out}: ' + ', '.join(f'{v} {k}' for k, v in counts.items()))
-    return 0
+    return counts
 
 
 if __name__ == '__main__':

@@ -19,11 +19,13 @@ import math
 import os.path as osp
 import xml.etree.ElementTree as ET
 from typing import List, Optional
+from xml.parsers import expat
 
 import numpy as np
 
 from mmgrasp.structures import corners_to_grasps
 from mmgrasp.structures.grasp_convert import OPENING_EDGES
+from ..safe_paths import check_regular_file, path_inside
 from .tool_shapes import ToolImage, ToolShape, write_tool_dataset
 
 OPENING_SIDES = ('width', 'height')
@@ -75,6 +77,21 @@ def _box_polygon(elem: ET.Element, where: str) -> np.ndarray:
     return np.array([x, y]) + half @ np.array([[cos, sin], [-sin, cos]])
 
 
+def _image_lines(path: str) -> List[int]:
+    """The line of each ``<image>`` start tag of the file, in order (ElementTree keeps none)."""
+    lines: List[int] = []
+    parser = expat.ParserCreate()
+
+    def start(tag: str, attrs: dict) -> None:
+        if tag == 'image':
+            lines.append(parser.CurrentLineNumber)
+
+    parser.StartElementHandler = start
+    with open(path, 'rb') as f:
+        parser.ParseFile(f)
+    return lines
+
+
 def read_cvat_xml(path: str, images_dir: str, grasp_labels=('grasp', ),
                   opening_side: str = 'width', opening_edge: str = 'p0p1') -> List[ToolImage]:
     """Read a "CVAT for images 1.1" ``annotations.xml``.
@@ -101,11 +118,15 @@ def read_cvat_xml(path: str, images_dir: str, grasp_labels=('grasp', ),
     if root.tag != 'annotations':
         raise ValueError(f'{path}: not a CVAT export (root <{root.tag}>, expected <annotations>)')
     images = []
-    for img in root.iter('image'):
+    lines = _image_lines(path)
+    for n, img in enumerate(root.iter('image')):
         name = img.get('name')
-        where_img = f'{path}, <image name={name!r}>'
+        line = f', line {lines[n]}' if n < len(lines) else ''
+        where_img = f'{path}{line}, <image name={name!r}>'
         if not name:
             raise ValueError(f'{where_img}: attribute "name" is missing')
+        # the name must stay inside images_dir: the mask is named after it
+        img_path = path_inside(images_dir, name, f'{where_img} (a name relative to --images-dir)')
         width, height = (int(_float(img, k, where_img)) for k in ('width', 'height'))
         shapes: List[ToolShape] = []
         for i, elem in enumerate(img):
@@ -138,11 +159,12 @@ def read_cvat_xml(path: str, images_dir: str, grasp_labels=('grasp', ),
                 if len(polygon) < 3:
                     raise ValueError(f'{where}: an object polygon needs 3 points or more')
                 shapes.append(ToolShape(where, label, group, polygon=polygon))
-        img_path = osp.normpath(osp.join(osp.abspath(images_dir), name))
-        if not osp.isfile(img_path):
+        if not osp.lexists(img_path):
             raise FileNotFoundError(f'{where_img}: image {img_path} not found (is --images-dir '
                                     f'{images_dir!r} the folder the export names images from?)')
-        images.append(ToolImage(osp.splitext(name)[0], img_path, width, height, shapes))
+        check_regular_file(img_path, where_img)
+        image_id = osp.splitext(osp.relpath(img_path, images_dir))[0]
+        images.append(ToolImage(image_id, osp.abspath(img_path), width, height, shapes))
     if not images:
         raise ValueError(f'{path}: no <image> entries (export "CVAT for images 1.1")')
     return images
@@ -172,4 +194,5 @@ def cvat_to_grasp_json(xml_path: str, images_dir: str, out: str, grasp_labels=('
     """
     images = read_cvat_xml(xml_path, images_dir, tuple(grasp_labels), opening_side, opening_edge)
     return write_tool_dataset(images, out, root=root, categories=categories, mask_dir=mask_dir,
-                              split=split, description=f'CVAT export {xml_path}')
+                              split=split, description=f'CVAT export {xml_path}',
+                              inputs=[xml_path])

@@ -19,12 +19,14 @@ import glob
 import json
 import math
 import os.path as osp
+import re
 from typing import List, Optional
 
 import numpy as np
 
 from mmgrasp.structures import corners_to_grasps
 from mmgrasp.structures.grasp_convert import OPENING_EDGES
+from ..safe_paths import UnsafePathError, check_regular_file, path_inside
 from .tool_shapes import ToolImage, ToolShape, write_tool_dataset
 
 
@@ -56,6 +58,34 @@ def _object_polygon(shape: dict, pts: np.ndarray, where: str) -> np.ndarray:
                      'mask; draw objects as polygons, rectangles or circles')
 
 
+def _is_labelme(path: str) -> bool:
+    """Whether ``path`` reads as a labelme file (a dict with ``shapes``)."""
+    try:
+        with open(path, 'r', encoding='utf-8') as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and 'shapes' in doc
+
+
+def _image_path(path: str, text: str, image_path, images_root: str) -> str:
+    """The image a labelme file names (``imagePath``, relative to the file's folder), refused
+    when it is absolute, leaves ``images_root`` or is not a regular file."""
+    match = re.search(r'"imagePath"\s*:', text)
+    line = text.count('\n', 0, match.start()) + 1 if match else None
+    where = f'{path}' + (f', line {line}' if line else '') + f': "imagePath" {image_path!r}'
+    name = str(image_path).replace('\\', '/')
+    if not name or osp.isabs(name) or (len(name) > 1 and name[1] == ':'):
+        raise UnsafePathError(f'{where} is not a path relative to the file\'s folder')
+    joined = osp.join(osp.dirname(osp.abspath(path)), name)
+    img_path = path_inside(images_root, osp.relpath(joined, osp.abspath(images_root)),
+                           f'{where} (images must be inside the converted folder)')
+    if not osp.lexists(img_path):
+        raise FileNotFoundError(f'{path}: its image {img_path} ({where}) not found')
+    check_regular_file(img_path, where)
+    return osp.abspath(img_path)
+
+
 def read_labelme_file(path: str, images_root: str, grasp_labels=('grasp', ),
                       opening_edge: str = 'p0p1') -> ToolImage:
     """Read one labelme JSON file.
@@ -71,7 +101,8 @@ def read_labelme_file(path: str, images_root: str, grasp_labels=('grasp', ),
     """
     try:
         with open(path, 'r', encoding='utf-8') as f:
-            doc = json.load(f)
+            text = f.read()
+        doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise ValueError(f'{path}, line {e.lineno}, column {e.colno}: not valid JSON '
                          f'({e.msg})') from None
@@ -99,11 +130,7 @@ def read_labelme_file(path: str, images_root: str, grasp_labels=('grasp', ),
         else:
             shapes.append(ToolShape(where, label, group,
                                     polygon=_object_polygon(shape, pts, where)))
-    img_path = osp.normpath(osp.join(osp.dirname(osp.abspath(path)),
-                                     str(doc['imagePath']).replace('\\', '/')))
-    if not osp.isfile(img_path):
-        raise FileNotFoundError(f'{path}: its image {img_path} (imagePath {doc["imagePath"]!r}) '
-                                'not found')
+    img_path = _image_path(path, text, doc['imagePath'], images_root)
     image_id = osp.splitext(osp.relpath(osp.abspath(path), osp.abspath(images_root)))[0]
     return ToolImage(image_id, img_path, width, height, shapes)
 
@@ -131,9 +158,13 @@ def labelme_to_grasp_json(src: str, out: str, grasp_labels=('grasp', ),
     if opening_edge not in OPENING_EDGES:
         raise ValueError(f'opening_edge must be one of {OPENING_EDGES}, got {opening_edge!r}')
     files = sorted(glob.glob(osp.join(src, '**', '*.json'), recursive=True))
-    files = [f for f in files if osp.abspath(f) != osp.abspath(out)]
+    if any(osp.abspath(f) == osp.abspath(out) for f in files) and _is_labelme(out):
+        raise UnsafePathError(f'output {out} is a labelme file of {src}; write the grasp JSON '
+                              'file elsewhere')
+    files = [f for f in files if osp.abspath(f) != osp.abspath(out)]  # an earlier output
     if not files:
         raise FileNotFoundError(f'no labelme *.json files under {src}')
     images = [read_labelme_file(f, src, tuple(grasp_labels), opening_edge) for f in files]
     return write_tool_dataset(images, out, root=root, categories=categories, mask_dir=mask_dir,
-                              split=split, description=f'labelme annotations from {src}')
+                              split=split, description=f'labelme annotations from {src}',
+                              inputs=files)

@@ -15,10 +15,16 @@ from ..cornell import CornellGraspDataset, load_cornell_object_map
 from ..grasp_json import dump_grasp_json, grasp_annotation
 from ..jacquard import JacquardGraspDataset
 from ..ocid_grasp import OCID_SEM_CLASSES, OCIDGraspDataset
+from .output_checks import check_outputs, input_set, relative_inside
 
 
-def _relative(path: str, root: str) -> str:
-    return osp.relpath(osp.abspath(path), osp.abspath(root))
+def _dump(out: str, data_list: Sequence[dict], images: List[dict], annotations: List[dict],
+          categories: List[dict], description: str) -> None:
+    """Check the output (not a folder, not one of the dataset's files) and write it."""
+    read = [info[k] for info in data_list for k in ('img_path', 'seg_map_path', 'depth_path')
+            if info.get(k)]
+    check_outputs(out, {}, input_set(read), osp.dirname(osp.abspath(out)))
+    dump_grasp_json(out, images, annotations, categories, info=dict(description=description))
 
 
 def data_list_to_grasp_json(data_list: Sequence[dict], root: str,
@@ -40,14 +46,16 @@ def data_list_to_grasp_json(data_list: Sequence[dict], root: str,
     """
     images, annotations = [], []
     for i, info in enumerate(data_list):
-        image = dict(id=str(info['img_id']), file_name=_relative(info['img_path'], root),
+        where = f'image {info["img_id"]}'
+        image = dict(id=str(info['img_id']),
+                     file_name=relative_inside(info['img_path'], root, where),
                      width=int(info['width']), height=int(info['height']))
         if info.get('seg_map_path'):
-            image['seg_map'] = _relative(info['seg_map_path'], root)
+            image['seg_map'] = relative_inside(info['seg_map_path'], root, where)
             if info.get('mask_threshold') is not None:
                 image['seg_map_threshold'] = int(info['mask_threshold'])
         if info.get('depth_path'):
-            image['depth'] = _relative(info['depth_path'], root)
+            image['depth'] = relative_inside(info['depth_path'], root, where)
         if groups is not None and groups[i] is not None:
             image['group'] = groups[i]
         if splits is not None and splits[i] is not None:
@@ -90,8 +98,8 @@ def cornell_to_grasp_json(data_root: str, out: str, folders: Optional[Sequence[s
         groups = [mapping[int(info['img_id'][3:])] for info in dataset.data_list]
     images, annotations = data_list_to_grasp_json(
         dataset.data_list, _root_for(out, root), groups=groups)
-    dump_grasp_json(out, images, annotations, [dict(id=1, name='object')],
-                    info=dict(description=f'Cornell grasp dataset from {data_root}'))
+    _dump(out, dataset.data_list, images, annotations, [dict(id=1, name='object')],
+          f'Cornell grasp dataset from {data_root}')
     return dict(images=len(images), annotations=len(annotations))
 
 
@@ -115,8 +123,8 @@ def jacquard_to_grasp_json(data_root: str, out: str, root: Optional[str] = None)
     groups = [info['object_id'] for info in dataset.data_list]
     images, annotations = data_list_to_grasp_json(
         dataset.data_list, _root_for(out, root), groups=groups)
-    dump_grasp_json(out, images, annotations, [dict(id=1, name='graspable')],
-                    info=dict(description=f'Jacquard grasp dataset from {data_root}'))
+    _dump(out, dataset.data_list, images, annotations, [dict(id=1, name='graspable')],
+          f'Jacquard grasp dataset from {data_root}')
     return dict(images=len(images), annotations=len(annotations))
 
 
@@ -153,6 +161,5 @@ def ocid_to_grasp_json(data_root: str, out: str, split_files: Dict[str, str],
     images, annotations = data_list_to_grasp_json(data_list, _root_for(out, root),
                                                   groups=groups, splits=splits)
     categories = [dict(id=i, name=n) for i, n in enumerate(OCID_SEM_CLASSES) if i]
-    dump_grasp_json(out, images, annotations, categories,
-                    info=dict(description=f'OCID_grasp from {data_root}'))
+    _dump(out, data_list, images, annotations, categories, f'OCID_grasp from {data_root}')
     return dict(images=len(images), annotations=len(annotations))

@@ -14,7 +14,7 @@ Rules (docs/own_objects.md):
 """
 import os.path as osp
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -22,6 +22,7 @@ from matplotlib.path import Path
 
 from mmgrasp.utils.checkpoint_files import write_bytes_atomic
 from ..grasp_json import dump_grasp_json, grasp_annotation
+from .output_checks import check_outputs, input_set, mask_path, relative_inside
 
 
 @dataclass
@@ -146,8 +147,13 @@ class ToolImage:
 
 def write_tool_dataset(images: List[ToolImage], out: str, root: Optional[str] = None,
                        categories: Optional[List[str]] = None, mask_dir: Optional[str] = None,
-                       split: Optional[str] = None, description: str = '') -> dict:
+                       split: Optional[str] = None, description: str = '',
+                       inputs: Sequence[str] = ()) -> dict:
     """Write the grasp JSON file (and the masks) of images read from an annotation tool.
+
+    Every output path is checked before anything is written
+    (:mod:`mmgrasp.datasets.converters.output_checks`): the masks stay inside ``mask_dir``, no
+    output replaces an image or ``inputs``, and the JSON file's paths stay inside ``root``.
 
     Args:
         images (list[ToolImage]): The images.
@@ -159,6 +165,8 @@ def write_tool_dataset(images: List[ToolImage], out: str, root: Optional[str] = 
             to ``masks/`` beside ``out``. Masks are written only when there are object shapes.
         split (str, optional): A ``split`` for every image (``'train'``, ``'val'``, ``'test'``).
         description (str): The ``info.description`` of the file.
+        inputs (Sequence[str]): The annotation files read (the images count too). Defaults to
+            ``()``.
 
     Returns:
         dict: Counts of ``images``, ``annotations``, ``masks`` and ``unknown_category`` (grasps
@@ -176,20 +184,24 @@ def write_tool_dataset(images: List[ToolImage], out: str, root: Optional[str] = 
         raise ValueError(f'{len(names)} object labels; at most 254 fit in a uint8 mask')
     cat_ids = {name: i + 1 for i, name in enumerate(names)}
     with_masks = bool(found)
-    json_images, annotations, num_unknown = [], [], 0
     ids = set()
     for img in images:
         if img.id in ids:
             raise ValueError(f'{img.img_path}: image id {img.id!r} appears twice')
         ids.add(img.id)
-        entry = dict(id=img.id, file_name=osp.relpath(img.img_path, root), width=img.width,
-                     height=img.height)
+    masks = {img.id: mask_path(mask_dir, img.id) for img in images} if with_masks else {}
+    check_outputs(out, masks, input_set([img.img_path for img in images] + list(inputs)),
+                  mask_dir)
+    names = {img.id: relative_inside(img.img_path, root, f'image {img.id!r}') for img in images}
+    seg_names = {i: relative_inside(m, root, f'--mask-dir {mask_dir}') for i, m in masks.items()}
+    json_images, annotations, num_unknown = [], [], 0
+    for img in images:  # nothing was written before this loop
+        entry = dict(id=img.id, file_name=names[img.id], width=img.width, height=img.height)
         mask = None
         if with_masks:
             mask = rasterise_objects(img.shapes, cat_ids, img.width, img.height)
-            mask_path = osp.join(mask_dir, img.id + '.png')
-            write_mask_png(mask_path, mask)
-            entry['seg_map'] = osp.relpath(mask_path, root)
+            entry['seg_map'] = seg_names[img.id]
+            write_mask_png(masks[img.id], mask)
         if split is not None:
             entry['split'] = split
         json_images.append(entry)
