@@ -8,6 +8,7 @@ import numpy as np
 from mmgrasp.registry import DATASETS
 from .base_grasp_dataset import BaseGraspDataset
 from .grasp_json import GraspJson, load_grasp_json
+from .safe_paths import check_if_present, path_inside
 from .utils import group_kfold_indices, holdout_indices, image_size, kfold_indices, select_split
 
 FOLD_UNITS = ('image', 'group')
@@ -173,19 +174,23 @@ class GraspJsonDataset(BaseGraspDataset):
         data_list = []
         for i in chosen:
             image = self._parsed.images[i]
-            img_path = osp.normpath(osp.join(root, image.file_name))
+            where = f'{self.ann_file}: images[{i}] (id {image.id!r})'
+            img_path = path_inside(root, image.file_name, f'{where}, "file_name"')
             if image.width is None or image.height is None:
                 height, width = image_size(img_path)
             else:
+                check_if_present(img_path, f'{where}, "file_name"')
                 height, width = image.height, image.width
             info = dict(img_path=img_path, img_id=str(image.id), height=height, width=width,
                         instances=self.make_instances(image.grasps, image.category_ids))
             if image.seg_map is not None:
-                info['seg_map_path'] = osp.normpath(osp.join(root, image.seg_map))
+                info['seg_map_path'] = path_inside(root, image.seg_map, f'{where}, "seg_map"')
+                check_if_present(info['seg_map_path'], f'{where}, "seg_map"')
                 if image.seg_map_threshold is not None:
                     info['mask_threshold'] = image.seg_map_threshold
             if image.depth is not None:
-                info['depth_path'] = osp.normpath(osp.join(root, image.depth))
+                info['depth_path'] = path_inside(root, image.depth, f'{where}, "depth"')
+                check_if_present(info['depth_path'], f'{where}, "depth"')
             if image.group is not None:
                 info['group'] = image.group
             data_list.append(info)

@@ -25,6 +25,7 @@ import numpy as np
 from mmgrasp.registry import DATASETS
 from mmgrasp.structures import corners_to_grasps
 from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
+from .safe_paths import UnsafePathError, check_regular_file, path_inside
 from .utils import holdout_indices, image_size, read_quad_file, read_text_lines, select_split
 
 OCID_SEM_CLASSES = ('background', 'apple', 'ball', 'banana', 'bell_pepper', 'binder', 'bowl',
@@ -112,7 +113,9 @@ class OCIDGraspDataset(BaseGraspDataset):
 
     def _load_sample(self, seq_path: str, image: str, where: str) -> dict:
         """Data info of one split line; ``where`` names the line for error messages."""
-        seq_dir = osp.join(self.data_root, seq_path)
+        seq_dir = path_inside(self.data_root, seq_path, f'{where}, sequence')
+        if osp.basename(image) != image or image in ('.', '..'):
+            raise UnsafePathError(f'{where}: image {image!r} must be a file name, without folders')
         img_path = osp.join(seq_dir, 'rgb', image)
         seg_map_path = osp.join(seq_dir, 'seg_mask_labeled_combi', image)
         stem = osp.splitext(image)[0]
@@ -137,8 +140,10 @@ class OCIDGraspDataset(BaseGraspDataset):
             instances += self.make_instances(load_ocid_grasps(grasp_file), int(class_dir))
         info = dict(img_path=img_path, img_id=f'{seq_path}/{stem}', height=height, width=width,
                     seg_map_path=seg_map_path, instances=instances)
+        check_regular_file(seg_map_path, f'{where}: mask')
         depth_path = osp.join(seq_dir, 'depth', image)  # uint16 millimetres (RGB-D configs)
-        if osp.isfile(depth_path):
+        if osp.lexists(depth_path):
+            check_regular_file(depth_path, f'{where}: depth')
             info['depth_path'] = depth_path
         return info
 

@@ -10,6 +10,8 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
+from .safe_paths import check_regular_file
+
 ORIENTATION_BIN_NAMES = tuple(f'{k * 10}-{(k + 1) * 10}deg' for k in range(18))
 """Names of the 18 orientation classes (docs/conventions.md section 2): bin ``k`` holds
 ``[k*10, (k+1)*10)`` degrees."""
@@ -157,11 +159,14 @@ def image_size(path: str) -> Tuple[int, int]:
 
     Raises:
         FileNotFoundError: If ``path`` does not exist.
-        ValueError: If the file is empty, not a readable image, or a truncated PNG (its end is
-            read too, so that a file cut short fails when the dataset is built, not at training).
+        ValueError: If the file is not a regular file or is over
+            :data:`~mmgrasp.datasets.safe_paths.MAX_FILE_BYTES` (checked before it is opened), is
+            empty, not a readable image, or a truncated PNG (its end is read too, so that a file
+            cut short fails when the dataset is built, not at training).
     """
-    if not osp.isfile(path):
+    if not osp.lexists(path):
         raise FileNotFoundError(f'image not found: {path}')
+    check_regular_file(path, 'image')
     try:
         with Image.open(path) as im:
             width, height = im.size

@@ -9,6 +9,7 @@ from mmengine.fileio import get
 from scipy import ndimage
 
 from mmgrasp.registry import TRANSFORMS
+from ..safe_paths import check_before_get
 
 
 def fill_invalid_depth(depth: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -69,6 +70,7 @@ class LoadDepthFromFile(BaseTransform):
         self.backend_args = backend_args
 
     def _read(self, path: str) -> np.ndarray:
+        check_before_get(path, self.backend_args, 'depth image')
         data = get(path, backend_args=self.backend_args)
         if len(data) == 0:
             raise ValueError(f'{path}: empty depth file (0 bytes)')

@@ -9,6 +9,7 @@ from mmengine.fileio import get
 
 from mmgrasp.registry import TRANSFORMS
 from mmgrasp.structures import GraspBoxes
+from ..safe_paths import check_before_get
 from ..utils import is_truncated_png
 
 IGNORE_INDEX = 255
@@ -97,6 +98,7 @@ class LoadGraspAnnotations(BaseTransform):
         if path is None:
             raise KeyError('LoadGraspAnnotations(with_seg=True) needs seg_map_path, but the '
                            f'sample {results.get("img_path")} has none (a dataset without masks?)')
+        check_before_get(path, self.backend_args, 'mask')
         img_bytes = get(path, backend_args=self.backend_args)
         if len(img_bytes) == 0:
             raise ValueError(f'{path}: empty mask file (0 bytes)')
