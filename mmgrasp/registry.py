@@ -32,6 +32,7 @@ from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
 from mmdet.registry import VISBACKENDS as MMDET_VISBACKENDS
 from mmdet.registry import VISUALIZERS as MMDET_VISUALIZERS
 from mmdet.registry import WEIGHT_INITIALIZERS as MMDET_WEIGHT_INITIALIZERS
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 
 # manage all kinds of runners like `EpochBasedRunner` and `IterBasedRunner`
@@ -87,3 +88,6 @@ VISBACKENDS = Registry('vis_backend', parent=MMDET_VISBACKENDS, locations=['mmgr
 # manage logprocessor
 LOG_PROCESSORS = Registry(
     'log_processor', parent=MMDET_LOG_PROCESSORS, locations=['mmgrasp.engine'])
+# functions a config names, e.g. the dataloaders' `collate_fn`. mmengine's Runner looks collate
+# functions up in its root registry, which finds this one by the scope: `mmgrasp.<name>`.
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=['mmgrasp.datasets'])

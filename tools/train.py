@@ -27,6 +27,12 @@ def parse_args() -> argparse.Namespace:
         help='resume from the given checkpoint, or from the latest one in the work dir')
     parser.add_argument('--train-minutes', type=float,
                         help='stop training at the first epoch end after this many minutes')
+    parser.add_argument('--seed', type=int,
+                        help='random seed (default: the config\'s randomness.seed, 0 in every '
+                        'shipped config)')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='also ask torch for deterministic algorithms (cuDNN); the CPU '
+                        'kernels mmgrasp uses are deterministic without it')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, e.g. train_dataloader.batch_size=2')
@@ -45,6 +51,14 @@ def main() -> None:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+
+    if args.seed is not None or args.deterministic:
+        randomness = dict(cfg.get('randomness') or {})
+        if args.seed is not None:
+            randomness['seed'] = args.seed
+        if args.deterministic:
+            randomness['deterministic'] = True
+        cfg.randomness = randomness
 
     # work_dir: CLI > segment in file > filename
     if args.work_dir is not None:

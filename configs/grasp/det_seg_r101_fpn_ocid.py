@@ -1,6 +1,6 @@
 # Det_Seg on OCID_grasp (paper Table V): ResNet-101 + FPN from ImageNet weights (paper IV-A),
 # 31 object classes + background, lambda_sem 0.75, random rotation and translation,
-# SGD Nesterov lr 0.03, batch 8 (paper VI-B); the authors' 800-epoch burn-in + poly schedule
+# SGD Nesterov lr 0.03, batch 8 (paper VI-D); the authors' 800-epoch burn-in + poly schedule
 # (schedule_ocid.py). Per-(image, class) grasp accuracy on the predicted masks.
 # Every difference from the paper and the authors' code: docs/paper_vs_mmgrasp.md.
 _base_ = [

@@ -1,4 +1,4 @@
-# Det_Seg_Refine on OCID_grasp (paper Table V: 89.02 % grasp, 94.05 % segmentation IoU),
+# Det_Seg_Refine on OCID_grasp (paper Table V reports Det_Seg: 89.02 % grasp, 94.05 % seg IoU),
 # fine-tuned from a trained Det_Seg model with the backbone (ResNet and FPN) frozen, lr 0.008,
 # batch 4 (paper VI-C). The heads (RPN, grasp RoI head, Mini-DeepLab and refinement head) train.
 #   python tools/train.py configs/grasp/det_seg_r101_fpn_ocid.py

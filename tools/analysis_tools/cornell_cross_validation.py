@@ -3,7 +3,7 @@
 
     python tools/analysis_tools/cornell_cross_validation.py CONFIG \
         [--data-root data/cornell/] [--folders 01 02 ...] [--folds 5] \
-        [--minutes-per-fold 30] [--work-dir DIR] [--baseline] [--robustness]
+        [--minutes-per-fold 30] [--seeds 0 1 ...] [--work-dir DIR] [--baseline] [--robustness]
         [--test-sweep KEY V1 V2 ... [--sweep-split test|train]] [--cfg-options ...]
 
 Each fold runs ``tools/train.py`` and ``tools/test.py`` in a subprocess with
@@ -12,6 +12,10 @@ interrupted benchmark resumes where it stopped (a fold interrupted mid-training 
 last checkpoint). ``--minutes-per-fold`` adds ``TrainTimeBudgetHook``: training stops at the first
 epoch end after that many minutes. The summary is printed and written to
 ``WORK_DIR/cross_validation.json``.
+
+``--seeds`` trains every fold once per seed (``tools/train.py --seed``; default: seed 0, the
+configs' own). Runs of seed 0 live in ``fold<K>``, the others in ``fold<K>_seed<S>``; the summary
+gives the mean and its 95 % Student-t interval over every fold and seed.
 
 ``--baseline`` also scores a constant guess on each fold (``constant_guess.py`` beside this
 file: one grasp at the input centre with the training labels' median size and most frequent
@@ -65,6 +69,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--only-folds', type=int, nargs='+', help='run only these folds')
     parser.add_argument('--minutes-per-fold', type=float,
                         help='training budget per fold in minutes (stops at an epoch end)')
+    parser.add_argument('--seeds', '--seed', type=int, nargs='+', default=[0],
+                        help='train each fold once per seed (default: 0)')
     parser.add_argument('--work-dir', help='default: work_dirs/<config name>_cv')
     parser.add_argument('--baseline', action='store_true',
                         help='also score the constant-guess baseline on each fold')
@@ -110,16 +116,23 @@ def last_checkpoint(fold_dir: str) -> str:
         return f.read().strip()
 
 
-def run_fold(args: argparse.Namespace, fold: int, work_dir: str) -> Dict[str, float]:
-    """Train and test one fold (or read its metrics from a previous run)."""
-    fold_dir = osp.join(work_dir, f'fold{fold}')
+def fold_dir_name(fold: int, seed: int = 0) -> str:
+    """``fold<K>`` for seed 0 (the runs made before seeds existed), ``fold<K>_seed<S>`` else."""
+    return f'fold{fold}' if seed == 0 else f'fold{fold}_seed{seed}'
+
+
+def run_fold(args: argparse.Namespace, fold: int, work_dir: str,
+             seed: int = 0) -> Dict[str, float]:
+    """Train and test one fold with one seed (or read its metrics from a previous run)."""
+    fold_dir = osp.join(work_dir, fold_dir_name(fold, seed))
     metrics_file = osp.join(fold_dir, 'test_metrics.json')
     if osp.exists(metrics_file):
         print(f'fold {fold}: done before, reading {metrics_file}')
         with open(metrics_file) as f:
             return json.load(f)
     opts = fold_options(args, fold) + list(args.cfg_options)
-    cmd = [sys.executable, osp.join(TOOLS, 'train.py'), args.config, '--work-dir', fold_dir]
+    cmd = [sys.executable, osp.join(TOOLS, 'train.py'), args.config, '--work-dir', fold_dir,
+           '--seed', str(seed)]
     train_opts = [] if args.validate else NO_VALIDATION
     if args.minutes_per_fold:
         cmd += ['--train-minutes', str(args.minutes_per_fold)]
@@ -138,7 +151,7 @@ def run_fold(args: argparse.Namespace, fold: int, work_dir: str) -> Dict[str, fl
 def run_fold_robustness(args: argparse.Namespace, fold: int,
                         work_dir: str) -> Dict[str, Dict[str, float]]:
     """Test one trained fold under the robustness conditions (or read a previous result)."""
-    fold_dir = osp.join(work_dir, f'fold{fold}')
+    fold_dir = osp.join(work_dir, fold_dir_name(fold, args.seeds[0]))
     out = osp.join(fold_dir, 'robustness.json')
     if not osp.exists(out):
         opts = fold_options(args, fold) + list(args.cfg_options)
@@ -151,7 +164,7 @@ def run_fold_robustness(args: argparse.Namespace, fold: int,
 
 def run_fold_baseline(args: argparse.Namespace, fold: int, work_dir: str) -> Dict[str, float]:
     """The constant-guess baseline of one fold (or read a previous result)."""
-    out = osp.join(work_dir, f'fold{fold}', 'constant_guess.json')
+    out = osp.join(work_dir, fold_dir_name(fold, args.seeds[0]), 'constant_guess.json')
     if not osp.exists(out):
         opts = fold_options(args, fold) + list(args.cfg_options)
         if not args.validate:  # fitted on the same training images as the model
@@ -170,7 +183,7 @@ def run_fold_sweep(args: argparse.Namespace, fold: int,
         dict: ``{value: metrics}`` in the order of the values.
     """
     key, values = args.test_sweep[0], args.test_sweep[1:]
-    fold_dir = osp.join(work_dir, f'fold{fold}')
+    fold_dir = osp.join(work_dir, fold_dir_name(fold, args.seeds[0]))
     sweep_dir = osp.join(fold_dir, 'sweep')
     os.makedirs(sweep_dir, exist_ok=True)
     opts = fold_options(args, fold) + list(args.cfg_options)
@@ -208,7 +221,9 @@ def main() -> None:
                          '--test-sweep model.test_cfg.rpn.max_per_img 300 100')
     per_fold, robustness, baseline, sweep = {}, {}, {}, {}
     for k in folds:
-        per_fold[k] = run_fold(args, k, work_dir)
+        per_fold[k] = run_fold(args, k, work_dir, args.seeds[0])
+        for seed in args.seeds[1:]:
+            per_fold[fold_dir_name(k, seed)] = run_fold(args, k, work_dir, seed)
         if args.baseline:
             baseline[k] = run_fold_baseline(args, k, work_dir)
         if args.robustness:
@@ -216,8 +231,9 @@ def main() -> None:
         if args.test_sweep:
             sweep[k] = run_fold_sweep(args, k, work_dir)
     summary = summarise(per_fold)
-    print_summary(f'{len(folds)}-fold cross-validation of {name} (percent):', summary)
-    result = dict(config=args.config, folds=folds, summary=summary,
+    print_summary(f'{len(folds)}-fold cross-validation of {name}, seeds {args.seeds} (percent):',
+                  summary)
+    result = dict(config=args.config, folds=folds, seeds=args.seeds, summary=summary,
                   per_fold={str(k): v for k, v in per_fold.items()})
     if baseline:
         result['constant_guess'] = summarise(baseline)

@@ -4,7 +4,8 @@ object.
 
     python tools/analysis_tools/jacquard_cross_validation.py \
         [--data-root ../shared/data/jacquard/Samples/] [--folds 5] [--fold-by object] \
-        [--variants det det_seg det_seg_refine] [--minutes 30] [--refine-minutes M] \
+        [--variants det det_seg det_seg_refine] [--seeds 0 1 ...] [--minutes M] \
+        [--refine-minutes M] \
         [--composites 4] [--work-dir work_dirs/jacquard_cv] [--cfg-options ...]
 
 The counterpart of ``cornell_cross_validation.py`` for the paper's own benchmark (Tables II-IV),
@@ -29,8 +30,14 @@ per size); for the refinement variants the paired effect of refinement on the sa
 candidates (``RefinementEffectMetric``: images gained and lost at 30/10/5 degrees, mean angle error
 of the top grasp before and after).
 
-``--minutes`` is the training budget per fold and variant (``TrainTimeBudgetHook``: training stops
-at the first epoch end past it); ``--refine-minutes`` overrides it for the refinement variants.
+Every run is seeded (``tools/train.py --seed``); ``--seeds`` repeats every fold once per seed
+(seed 0 in ``fold<K>``, the others in ``fold<K>_seed<S>``, the refinement variants fine-tuned from
+the Det_Seg of the same fold and seed) and the summary's interval covers folds and seeds. By
+default each variant trains its config's fixed schedule (epochs of a fixed number of iterations:
+the figure does not depend on the machine's load). ``--minutes`` adds a training budget per fold
+and variant (``TrainTimeBudgetHook``: training stops at the first epoch end past it), a
+convenience that makes the result depend on the machine; ``--refine-minutes`` overrides it for the
+refinement variants.
 Every step writes its result file atomically and is skipped when that file exists, so an
 interrupted benchmark resumes where it stopped (a training run resumes from its newest intact
 checkpoint); ``WORK_DIR/params.json`` records the data, folds and configs, and a work dir made
@@ -78,8 +85,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         choices=list(VARIANTS), help='variants to run, in this order')
     parser.add_argument('--config', nargs='+', default=[], metavar='VARIANT=PATH',
                         help='use another config for a variant, e.g. det=configs/grasp/x.py')
-    parser.add_argument('--minutes', type=float, default=30,
-                        help='training budget per fold and variant in minutes (default 30)')
+    parser.add_argument('--seeds', '--seed', type=int, nargs='+', default=[0],
+                        help='train every fold and variant once per seed (default: 0)')
+    parser.add_argument('--minutes', type=float,
+                        help='training budget per fold and variant in minutes (default: none, '
+                        "the config's fixed schedule)")
     parser.add_argument('--refine-minutes', type=float,
                         help='training budget of the refinement variants (default: --minutes)')
     parser.add_argument('--composites', type=int, default=4,
@@ -136,7 +146,13 @@ def last_checkpoint(run_dir: str) -> str:
         return f.read().strip()
 
 
-def train_variant(args: argparse.Namespace, fold: int, variant: str, fold_dir: str) -> str:
+def fold_dir_name(fold: int, seed: int = 0) -> str:
+    """``fold<K>`` for seed 0 (the runs made before seeds existed), ``fold<K>_seed<S>`` else."""
+    return f'fold{fold}' if seed == 0 else f'fold{fold}_seed{seed}'
+
+
+def train_variant(args: argparse.Namespace, fold: int, variant: str, fold_dir: str,
+                  seed: int = 0) -> str:
     """Train one variant of one fold (resuming if interrupted); return its final checkpoint."""
     run_dir = osp.join(fold_dir, variant)
     done = osp.join(run_dir, 'train_done.json')
@@ -148,9 +164,10 @@ def train_variant(args: argparse.Namespace, fold: int, variant: str, fold_dir: s
         minutes = args.refine_minutes or args.minutes
         opts.append('load_from='
                     f'{read_json(osp.join(fold_dir, "det_seg", "train_done.json"))["checkpoint"]}')
+    budget = ['--train-minutes', str(minutes)] if minutes else []
     start = time.perf_counter()
     run([sys.executable, osp.join(TOOLS, 'train.py'), args.configs[variant], '--work-dir', run_dir,
-         '--train-minutes', str(minutes), '--resume', '--cfg-options'] + opts
+         '--seed', str(seed)] + budget + ['--resume', '--cfg-options'] + opts
         + list(args.cfg_options))
     checkpoint = last_checkpoint(run_dir)
     write_json_atomic(done, dict(checkpoint=checkpoint,
@@ -221,13 +238,14 @@ def check_params(args: argparse.Namespace) -> None:
     write_json_atomic(path, params)
 
 
-def run_fold(args: argparse.Namespace, fold: int) -> Dict[str, Dict[str, Dict[str, float]]]:
-    """All variants of one fold: ``{variant: {'test': metrics, 'composites': metrics}}``."""
-    fold_dir = osp.join(args.work_dir, f'fold{fold}')
+def run_fold(args: argparse.Namespace, fold: int,
+             seed: int = 0) -> Dict[str, Dict[str, Dict[str, float]]]:
+    """All variants of one fold and seed: ``{variant: {'test': metrics, 'composites': ...}}``."""
+    fold_dir = osp.join(args.work_dir, fold_dir_name(fold, seed))
     os.makedirs(fold_dir, exist_ok=True)
     results = {}
     for variant in args.variants:
-        checkpoint = train_variant(args, fold, variant, fold_dir)
+        checkpoint = train_variant(args, fold, variant, fold_dir, seed)
         run_dir = osp.join(fold_dir, variant)
         res = dict(test=test_variant(args, fold, variant, checkpoint,
                                      osp.join(run_dir, 'test_metrics.json'), []))
@@ -291,10 +309,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     os.makedirs(args.work_dir, exist_ok=True)
     check_params(args)
     folds = args.only_folds if args.only_folds else list(range(args.folds))
-    per_fold = {k: run_fold(args, k) for k in folds}
-    summary = {v: summarise_variant({k: per_fold[k][v] for k in folds}) for v in args.variants}
+    per_fold = {fold_dir_name(k, s): run_fold(args, k, s) for k in folds for s in args.seeds}
+    summary = {v: summarise_variant({k: r[v] for k, r in per_fold.items()}) for v in args.variants}
     print_results(args, summary)
-    result = dict(data_root=args.data_root, fold_by=args.fold_by, folds=folds,
+    result = dict(data_root=args.data_root, fold_by=args.fold_by, folds=folds, seeds=args.seeds,
                   minutes=args.minutes, refine_minutes=args.refine_minutes or args.minutes,
                   configs={v: args.configs[v] for v in args.variants}, summary=summary,
                   per_fold={str(k): v for k, v in per_fold.items()})

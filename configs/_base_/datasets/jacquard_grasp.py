@@ -1,5 +1,5 @@
 # Jacquard grasp dataset, original layout <root>/<objectID>/<k>_<objectID>_* (see data/README.md).
-# 95/5 image-wise seeded split (paper VI-A); images halved to 512x512 (paper VI-B).
+# 95/5 image-wise seeded split (paper VI-A); images halved to 512x512 (paper VI-C).
 # Validation (save_best) runs on a seeded 5 % of the 95 % training side, never on the test side
 # (docs/conventions.md section 5); training uses the rest.
 dataset_type = 'JacquardGraspDataset'
@@ -7,7 +7,7 @@ data_root = 'data/jacquard/'
 backend_args = None
 val_ratio = 0.05  # of the training side, held out for validation
 
-# No augmentation on Jacquard (paper VI-B: "No data augmentation was needed"): the training
+# No augmentation on Jacquard (paper VI-C: "No data augmentation was needed"): the training
 # pipeline is the test pipeline (docs/paper_vs_mmgrasp.md).
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),

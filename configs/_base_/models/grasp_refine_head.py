@@ -24,3 +24,10 @@ refine_train_cfg = dict(
     pos_iou_thr=0.25,  # a candidate carries loss when it matches a ground truth by the
     pos_angle_thr=30,  # metric's rule (paper VI-A): IoU > 0.25 and angle < 30 degrees
     detach_seg=True)  # the refinement loss does not train the segmentation branch
+
+# Eq. 9 as printed (paper IV-D): smooth-L1 with beta 1 (Eq. 6) on the raw Eq. 10 deltas (unit
+# stds), the five terms summed per matched candidate. A det_seg_refine_*_eq9_* config sets
+#   refine_head=dict(bbox_coder=_base_.eq9_bbox_coder, loss_refine=_base_.eq9_loss_refine)
+# The default above (stds, beta 1/9) is mmgrasp's named variant ("mmgrasp loss").
+eq9_bbox_coder = dict(type='DeltaXYWHTGraspCoder', target_stds=(1.0, 1.0, 1.0, 1.0, 1.0))
+eq9_loss_refine = dict(type='mmdet.SmoothL1Loss', beta=1.0, loss_weight=0.8)

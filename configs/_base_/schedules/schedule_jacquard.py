@@ -1,4 +1,4 @@
-# Jacquard: SGD Nesterov, lr 0.023 for a batch of 8 (paper VI-B), with the authors' burn-in + poly
+# Jacquard: SGD Nesterov, lr 0.023 for a batch of 8 (paper VI-C), with the authors' burn-in + poly
 # schedule of sgd_nesterov_base.py. Neither the paper nor the authors give a Jacquard schedule
 # length: 24 epochs (about 150k iterations of 8 images on the full release) is mmgrasp's choice
 # (docs/paper_vs_mmgrasp.md).

@@ -1,4 +1,4 @@
-# OCID_grasp: SGD Nesterov, lr 0.03 for a batch of 8 (paper VI-B; the authors' file says batch
+# OCID_grasp: SGD Nesterov, lr 0.03 for a batch of 8 (paper VI-D; the authors' file says batch
 # 10, det_seg_OCID.ini:148). The paper gives no schedule; this is the authors' one
 # (stefan-ainetter/grasp_det_seg_cnn grasp_det_seg/config/defaults/det_seg_OCID.ini):
 # 800 epochs (:121), burn-in 500 iterations from 0.333 x lr (:138-139), then poly 0.9 per

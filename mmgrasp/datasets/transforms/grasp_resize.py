@@ -30,7 +30,7 @@ class GraspResize(Resize):
     (continuous coordinates, so ``x -> x * sx`` is exact); theta is unchanged when
     ``sx == sy`` (see :func:`~.grasp_geometry.affine_grasps` for the anisotropic case).
 
-    The Jacquard configs use ``scale_factor=0.5`` (1024x1024 -> 512x512, paper VI-B).
+    The Jacquard configs use ``scale_factor=0.5`` (1024x1024 -> 512x512, paper VI-C).
 
     **Grasps shrunk below** ``min_grasp_size`` (opening or jaw, in output pixels) are dropped with
     their ``gt_bboxes_labels`` and ``gt_ignore_flags``: the same 1 px rule as the loaders

@@ -3,8 +3,9 @@ from .checkpoint_integrity_hook import CheckpointIntegrityHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .random_state_hook import RandomStateHook
 from .train_time_budget_hook import TrainTimeBudgetHook
+from .val_history_hook import ValHistoryHook, read_val_history
 
 __all__ = [
     'CheckpointIntegrityHook', 'NonFiniteLossError', 'NonFiniteLossHook', 'RandomStateHook',
-    'TrainTimeBudgetHook'
+    'TrainTimeBudgetHook', 'ValHistoryHook', 'read_val_history'
 ]

@@ -1,9 +1,10 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
+from .cached_refine_metric import CachedRefineMetric
 from .grasp_jaccard_metric import GraspJaccardMetric, match_grid, threshold_key
 from .object_grasp_metric import JacquardObjectGraspMetric
 from .refinement_effect_metric import RefinementEffectMetric
 
 __all__ = [
-    'GraspJaccardMetric', 'JacquardObjectGraspMetric', 'RefinementEffectMetric', 'match_grid',
-    'threshold_key'
+    'CachedRefineMetric', 'GraspJaccardMetric', 'JacquardObjectGraspMetric',
+    'RefinementEffectMetric', 'match_grid', 'threshold_key'
 ]

@@ -12,7 +12,7 @@ The three variants of the paper are three configs of this class:
 The attachment of the semantic head follows mmdet's ``TwoStagePanopticSegmentor``.
 """
 import copy
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmdet.models.detectors import TwoStageDetector
@@ -159,6 +159,46 @@ class GraspDetSeg(TwoStageDetector):
         finally:
             self.roi_head.train(was_training)
         return cands
+
+    @torch.no_grad()
+    def refine_inputs(self, batch_inputs: Tensor, batch_data_samples: SampleList,
+                      training: bool = True) -> Tuple[Tensor, List[InstanceData]]:
+        """What the refinement head reads, from the frozen stages before it.
+
+        With ``training=True``, the very candidates :meth:`loss` gives the head (the RPN's
+        ``rpn_proposal`` proposals, the best ``num_proposals`` of them, the grasp head's
+        detections); with ``training=False``, those of :meth:`predict` (the ``test_cfg``
+        proposals). Call it with the model in eval mode, as a frozen fine-tuning runs the stages
+        before the head (``FreezeAllButRefineHook``): the inputs are then a pure function of the
+        image, and ``tools/analysis_tools/refine_head_study.py`` computes them once.
+
+        Args:
+            batch_inputs (Tensor): ``(B, 3, H, W)`` normalised images.
+            batch_data_samples (list[DetDataSample]): Samples with metainfo.
+            training (bool): The candidates of training (True) or of inference (False).
+
+        Returns:
+            tuple: ``fg_prob`` ``(B, 1, H/4, W/4)`` foreground probability and, per image,
+            ``InstanceData`` candidates (``bboxes`` ``(K_i, 5)`` in input pixels, ``scores``,
+            ``labels``).
+        """
+        if not (self.with_semantic_head and self.with_refine_head):
+            raise ValueError('refine_inputs needs a Det_Seg_Refine model (semantic and '
+                             'refinement heads)')
+        x = self.extract_feat(batch_inputs)
+        if training:
+            metas = [s.metainfo for s in batch_data_samples]
+            proposal_cfg = self.train_cfg.get('rpn_proposal', self.test_cfg.rpn)
+            # mmdet's loss_and_predict: predict_by_feat on the RPN's outputs with proposal_cfg
+            rpn_results_list = self.rpn_head.predict_by_feat(
+                *self.rpn_head(x), batch_img_metas=metas, cfg=proposal_cfg)
+            candidates = self._training_candidates(x, rpn_results_list, batch_data_samples)
+        else:
+            rpn_results_list = self.rpn_head.predict(x, batch_data_samples, rescale=False)
+            candidates = self.roi_head.predict(x, rpn_results_list, batch_data_samples,
+                                               rescale=False)
+        seg_logits = self.semantic_head(x)['seg_preds']
+        return self.refine_head.foreground_prob(seg_logits), candidates
 
     def predict(self, batch_inputs: Tensor, batch_data_samples: SampleList,
                 rescale: bool = True) -> SampleList:

@@ -221,12 +221,80 @@ class GraspRefineHead(BaseModule):
                                   self.pos_angle_thr)
         return pos, gt_grasps[index]
 
+    def loss_targets(self, candidates: List[InstanceData],
+                     batch_data_samples: SampleList) -> Tuple[Tensor, Tensor, Tensor]:
+        """The candidates that enter the head and their matched targets.
+
+        Per image the ``max_candidates`` best candidates (by score, best first) are kept and
+        matched to the ground truth by the metric's rule (:meth:`match`). With a frozen detector
+        and a pipeline that draws nothing at random, this and the probability map are all the
+        head needs: ``tools/analysis_tools/refine_head_study.py`` computes them once (cached
+        inputs) and trains the head with :meth:`loss_by_inputs` alone.
+
+        Args:
+            candidates (list[InstanceData]): Per image, ``bboxes`` ``(K_i, 5)`` candidate grasps
+                in input pixels and ``scores``.
+            batch_data_samples (list[DetDataSample]): With ``gt_instances.bboxes``
+                (:class:`GraspBoxes`, ``(G, 5)``).
+
+        Returns:
+            tuple: ``rois`` ``(K, 6)`` ``(batch_idx, x, y, w, h, theta)``, ``pos`` ``(K,)`` bool
+            and ``targets`` ``(K, 5)`` (the matched ground truth; any row where not ``pos``).
+        """
+        kept, pos_list, target_list = [], [], []
+        for cand, sample in zip(candidates, batch_data_samples):
+            # a stable sort: equal scores keep their order, so the cached inputs of
+            # tools/analysis_tools/refine_head_study.py are these very rows
+            order = torch.sort(cand.scores, descending=True, stable=True)[1]
+            cand = cand[order[:self.max_candidates]]
+            gts = get_box_tensor(sample.gt_instances.bboxes).reshape(-1, 5)
+            pos, targets = self.match(cand, gts.to(cand.bboxes))
+            kept.append(cand)
+            pos_list.append(pos)
+            target_list.append(targets)
+        rois = self._rois(kept)
+        pos = torch.cat(pos_list) if pos_list else torch.zeros(0, dtype=torch.bool)
+        targets = torch.cat(target_list) if target_list else rois.new_zeros(0, 5)
+        return rois, pos, targets.to(rois)
+
+    def loss_by_inputs(self, fg_prob: Tensor, rois: Tensor, pos: Tensor,
+                       targets: Tensor) -> Dict[str, Tensor]:
+        """Eq. 9 from the head's inputs: smooth-L1 between predicted and target deltas.
+
+        The five terms of a matched candidate are summed (Eq. 9) and the sums averaged over the
+        matched candidates of the batch. Every candidate goes through the fc layers (their norm
+        layers see the whole batch); only the matched ones carry loss.
+
+        Args:
+            fg_prob (Tensor): ``(B, 1, H/s, W/s)`` foreground probability.
+            rois (Tensor): ``(K, 6)`` candidates ``(batch_idx, x, y, w, h, theta)``.
+            pos (Tensor): ``(K,)`` bool, the matched candidates.
+            targets (Tensor): ``(K, 5)`` their matched ground-truth grasps.
+
+        Returns:
+            dict: ``loss_refine`` and ``refine_pos_frac`` (not a loss: the fraction of matched
+            candidates).
+        """
+        rois = rois.to(fg_prob)
+        if rois.shape[0] == 0:
+            # No candidate in the batch (early training): a zero loss that still touches every
+            # parameter, so that DDP's gradient reduction sees them all.
+            zero = sum(p.sum() for p in self.parameters()) * 0
+            return dict(loss_refine=zero, refine_pos_frac=fg_prob.new_zeros(()))
+        deltas = self(fg_prob, rois)  # (K, 5)
+        pos = pos.to(device=rois.device, dtype=torch.bool)
+        if pos.any():
+            target = self.bbox_coder.encode(rois[pos, 1:], targets.to(rois)[pos])
+            # Eq. 9: the sum of the five terms, averaged over the matched candidates only.
+            loss = self.loss_refine(deltas[pos], target, avg_factor=max(int(pos.sum()), 1))
+        else:
+            loss = deltas.sum() * 0
+        frac = pos.float().mean()
+        return dict(loss_refine=loss, refine_pos_frac=frac.detach())
+
     def loss(self, seg_logits: Tensor, candidates: List[InstanceData],
              batch_data_samples: SampleList) -> Dict[str, Tensor]:
-        """Eq. 9: smooth-L1 between predicted and target deltas of the matched candidates.
-
-        The five terms of a candidate are summed (Eq. 9) and the sums averaged over the matched
-        candidates of the batch.
+        """Eq. 9 for a batch: :meth:`loss_targets`, then :meth:`loss_by_inputs`.
 
         Args:
             seg_logits (Tensor): ``(B, C, H/s, W/s)`` semantic logits (detached by the caller
@@ -237,34 +305,11 @@ class GraspRefineHead(BaseModule):
                 (:class:`GraspBoxes`, ``(G, 5)``).
 
         Returns:
-            dict: ``loss_refine`` and ``refine_pos_frac`` (not a loss: the fraction of matched
-            candidates).
+            dict: ``loss_refine`` and ``refine_pos_frac``.
         """
-        kept, pos_list, target_list = [], [], []
-        for cand, sample in zip(candidates, batch_data_samples):
-            order = cand.scores.argsort(descending=True)[:self.max_candidates]
-            cand = cand[order]
-            gts = get_box_tensor(sample.gt_instances.bboxes).reshape(-1, 5)
-            pos, targets = self.match(cand, gts.to(cand.bboxes))
-            kept.append(cand)
-            pos_list.append(pos)
-            target_list.append(targets)
-        rois = self._rois(kept).to(seg_logits)
-        pos = torch.cat(pos_list) if pos_list else torch.zeros(0, dtype=torch.bool)
-        if rois.shape[0] == 0:
-            # No candidate in the batch (early training): a zero loss that still touches every
-            # parameter, so that DDP's gradient reduction sees them all.
-            zero = sum(p.sum() for p in self.parameters()) * 0
-            return dict(loss_refine=zero, refine_pos_frac=seg_logits.new_zeros(()))
-        deltas = self(self.foreground_prob(seg_logits), rois)  # (K, 5)
-        if pos.any():
-            target = self.bbox_coder.encode(rois[pos, 1:], torch.cat(target_list)[pos])
-            # Eq. 9: the sum of the five terms, averaged over the matched candidates only.
-            loss = self.loss_refine(deltas[pos], target, avg_factor=max(int(pos.sum()), 1))
-        else:
-            loss = deltas.sum() * 0
-        frac = pos.float().mean() if pos.numel() else seg_logits.new_zeros(())
-        return dict(loss_refine=loss, refine_pos_frac=frac.detach())
+        rois, pos, targets = self.loss_targets(candidates, batch_data_samples)
+        return self.loss_by_inputs(self.foreground_prob(seg_logits), rois.to(seg_logits), pos,
+                                   targets)
 
     def predict(self, seg_logits: Tensor, candidates: List[InstanceData],
                 batch_img_metas: List[dict]) -> List[InstanceData]:
