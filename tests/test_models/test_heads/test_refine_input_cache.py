@@ -17,7 +17,6 @@ from mmgrasp.registry import MODELS
 from mmgrasp.testing import load_script, tiny_train_config
 
 
-
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
     """A tiny Det_Seg_Refine on 8 synthetic scenes, its weights, and a training config without
