@@ -8,6 +8,8 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
                     save_best='grasp/acc_a30_iou25', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # one training run per work dir (docs/training_state.md): an exclusive lock file
+    work_dir_lock=dict(type='WorkDirLockHook'),
     # training state (docs/training_state.md): checksummed checkpoints that are never
     # overwritten, checked before loading, and found by --resume; the random state in each
     # checkpoint, so a resumed run continues bit for bit; a stop at the first non-finite loss

@@ -3,9 +3,10 @@
 
 A checkpoint ``epoch_3.pth`` gets a checksum file ``epoch_3.pth.sha256`` beside it, in the format
 of ``sha256sum`` (``<64 hex digits>  epoch_3.pth``), so ``sha256sum -c epoch_3.pth.sha256``
-checks it by hand too. Both are written to a temporary file in the same folder and renamed, the
-checksum first: a run killed at any moment leaves either no ``epoch_3.pth`` (an orphan checksum
-file at most, ignored) or a complete one with its checksum.
+checks it by hand too. Both are written to a temporary file in the same folder, then the checksum
+is renamed into place and the checkpoint is published with a hard link that fails if the name
+exists (no rename that could replace another run's file): a run killed at any moment leaves either
+no ``epoch_3.pth`` (an orphan checksum file at most, ignored) or a complete one with its checksum.
 """
 import hashlib
 import os
@@ -73,12 +74,10 @@ def _fsync_folder(folder: str) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk, rename it to ``path``.
+def _write_temp(path: str, data: bytes) -> str:
+    """Write ``data`` to a new temporary file beside ``path``, flushed to disk; its path.
 
-    Args:
-        path (str): Destination; its folder is created if needed.
-        data (bytes): The whole content.
+    The temporary file is removed if writing fails.
     """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -88,27 +87,128 @@ def write_bytes_atomic(path: str, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    return tmp
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def write_bytes_atomic(path: str, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk, rename it to ``path``.
+
+    Args:
+        path (str): Destination; its folder is created if needed.
+        data (bytes): The whole content.
+    """
+    tmp = _write_temp(path, data)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        if osp.exists(tmp):
-            os.unlink(tmp)
+        _remove_quietly(tmp)
         raise
-    _fsync_folder(folder)
+    _fsync_folder(osp.dirname(osp.abspath(path)))
 
 
-def write_checkpoint_bytes(path: str, data: bytes) -> str:
-    """Write a serialised checkpoint and its checksum file, each atomically, checksum first.
+def refuse_overwrite_message(path: str) -> str:
+    """The error for a checkpoint that exists already and is not this process's."""
+    return (f'Refusing to overwrite {path}: it exists already (saved by another run, or by this '
+            'one before it was resumed from an older checkpoint). Nothing was written. Move it '
+            'aside, or train into another --work-dir.')
+
+
+def publish_no_clobber(tmp: str, path: str) -> None:
+    """Give the complete file ``tmp`` the name ``path`` unless ``path`` exists; ``tmp`` goes.
+
+    ``os.link`` fails when the target exists, where a rename would replace it: of two writers of
+    one name, the second fails and the first's file stays. On a file system without hard links,
+    an existence check then a rename is used instead (not atomic against a concurrent writer).
+
+    Args:
+        tmp (str): A complete file in the folder of ``path``.
+        path (str): The name to publish it under.
+
+    Raises:
+        CheckpointError: ``path`` exists (``tmp`` is removed, nothing changed).
+    """
+    try:
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise CheckpointError(refuse_overwrite_message(path)) from None
+        except OSError:  # no hard links here (EPERM, ENOTSUP, ...)
+            if osp.lexists(path):
+                raise CheckpointError(refuse_overwrite_message(path)) from None
+            os.rename(tmp, path)
+    finally:
+        _remove_quietly(tmp)
+    _fsync_folder(osp.dirname(osp.abspath(path)))
+
+
+def write_checkpoint_bytes(path: str, data: bytes, replace: bool = False) -> str:
+    """Write a serialised checkpoint and its checksum file, checksum first.
+
+    Both are written to temporary files beside ``path`` first. The checksum file is renamed into
+    place (one left without its checkpoint by a killed run is an orphan, replaced here), then the
+    checkpoint is published with :func:`publish_no_clobber`: an existing checkpoint is never
+    replaced, unless ``replace`` (this process's own file, saved again). If that fails, the
+    checksum file is put back as it was. A failed write (disk full, ``ulimit -f``) raises a
+    :class:`CheckpointError` that names the checkpoint, and leaves no temporary file.
 
     Args:
         path (str): The checkpoint's path.
         data (bytes): What ``torch.save`` wrote.
+        replace (bool): Replace an existing ``path`` atomically. Defaults to False.
 
     Returns:
         str: The sha256 of ``data``.
+
+    Raises:
+        CheckpointError: ``path`` exists and ``replace`` is False, or the write failed.
     """
     digest = hashlib.sha256(data).hexdigest()
-    write_bytes_atomic(checksum_path(path), f'{digest}  {osp.basename(path)}\n'.encode())
-    write_bytes_atomic(path, data)
+    sidecar = checksum_path(path)
+    if not replace and osp.lexists(path):
+        raise CheckpointError(refuse_overwrite_message(path))
+    temps: List[str] = []
+    try:
+        temps.append(_write_temp(sidecar, f'{digest}  {osp.basename(path)}\n'.encode()))
+        temps.append(_write_temp(path, data))
+    except OSError as e:
+        for tmp in temps:
+            _remove_quietly(tmp)
+        raise CheckpointError(
+            f'Could not save the checkpoint {path}: {e}. Nothing of it was left behind (its '
+            'temporary files were removed); the checkpoints saved before are intact.') from e
+    except BaseException:
+        for tmp in temps:
+            _remove_quietly(tmp)
+        raise
+    sidecar_tmp, ckpt_tmp = temps
+    if replace:
+        os.replace(sidecar_tmp, sidecar)
+        os.replace(ckpt_tmp, path)
+        _fsync_folder(osp.dirname(osp.abspath(path)))
+        return digest
+    previous = None
+    if osp.isfile(sidecar):
+        with open(sidecar, 'rb') as f:
+            previous = f.read()
+    os.replace(sidecar_tmp, sidecar)
+    try:
+        publish_no_clobber(ckpt_tmp, path)
+    except BaseException:  # another writer came first: its checksum file as it was
+        if previous is None:
+            _remove_quietly(sidecar)
+        else:
+            write_bytes_atomic(sidecar, previous)
+        raise
     return digest
 
 
