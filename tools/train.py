@@ -25,6 +25,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint, or from the latest one in the work dir')
+    parser.add_argument(
+        '--resume-anyway', action='store_true',
+        help='resume (as --resume) even if the model, optimizer or schedule config differs from '
+        'the checkpoint\'s; the optimizer and schedule state stay the checkpoint\'s')
     parser.add_argument('--train-minutes', type=float,
                         help='stop training at the first epoch end after this many minutes')
     parser.add_argument('--seed', type=int,
@@ -84,6 +88,10 @@ def main() -> None:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
             dict(type='TrainTimeBudgetHook', minutes=args.train_minutes)]
 
+    if args.resume_anyway:
+        cfg.resume_anyway = True
+        if args.resume is None:
+            args.resume = 'auto'
     if args.resume == 'auto':
         cfg.resume = True
         # kept for CheckpointIntegrityHook: the weights to start from when the work dir has no

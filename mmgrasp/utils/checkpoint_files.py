@@ -15,10 +15,14 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 CHECKSUM_SUFFIX = '.sha256'
 _NUMBERED = re.compile(r'(\d+)\.pth$')
+# the names CheckpointHook gives a run's own checkpoints (its default ``filename_tmpl``)
+OWN_NAME_TEMPLATES = ('epoch_{}.pth', 'iter_{}.pth')
+# the temporary files of write_bytes_atomic / write_checkpoint_bytes: ``.<name>.<random>.tmp``
+TEMP_NAME = re.compile(r'^\..+\.[A-Za-z0-9_]+\.tmp$')
 _CHUNK = 1 << 20
 
 
@@ -288,14 +292,34 @@ def checkpoint_number(path: str) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
-def list_checkpoints(folder: str) -> List[str]:
-    """The numbered checkpoints of a work dir (``epoch_N.pth``, ``iter_N.pth``...), newest first.
+def own_name_number(name: str, templates: Sequence[str] = OWN_NAME_TEMPLATES) -> Optional[int]:
+    """The number in ``name`` if it is one of a run's own checkpoint names, else None.
 
-    ``best_*.pth`` copies are left out: they repeat a numbered checkpoint's state and are not
-    where a run continues from.
+    Args:
+        name (str): A file name.
+        templates (Sequence[str]): ``CheckpointHook.filename_tmpl`` values, ``{}`` for the number.
+            Defaults to ``('epoch_{}.pth', 'iter_{}.pth')``.
+    """
+    for template in templates:
+        head, _, tail = template.partition('{}')
+        match = re.fullmatch(re.escape(head) + r'(\d+)' + re.escape(tail), name)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def list_checkpoints(folder: str,
+                     templates: Sequence[str] = OWN_NAME_TEMPLATES) -> List[str]:
+    """The run's own checkpoints in a work dir (``epoch_N.pth``, ``iter_N.pth``), newest first.
+
+    Only the names a run's ``CheckpointHook`` writes count: a checkpoint copied in under another
+    name (``det_seg_epoch_48.pth``) is not where this run continues from, and ``best_*.pth``
+    copies repeat a numbered checkpoint's state.
 
     Args:
         folder (str): A work dir.
+        templates (Sequence[str]): The run's checkpoint names (``CheckpointHook.filename_tmpl``).
+            Defaults to ``('epoch_{}.pth', 'iter_{}.pth')``.
 
     Returns:
         list[str]: Paths, the highest number first (the later modification time among equals).
@@ -305,11 +329,22 @@ def list_checkpoints(folder: str) -> List[str]:
     found = []
     for name in os.listdir(folder):
         path = osp.join(folder, name)
-        number = checkpoint_number(name)
-        if number is None or name.startswith('best_') or not osp.isfile(path):
+        number = own_name_number(name, templates)
+        if number is None or not osp.isfile(path):
             continue
         found.append((number, osp.getmtime(path), path))
     return [path for _, _, path in sorted(found, reverse=True)]
+
+
+def leftover_temporaries(folder: str) -> List[str]:
+    """Temporary files of interrupted atomic writes in ``folder`` (``.epoch_2.pth.x1y2.tmp``).
+
+    Only the run that holds the work dir's lock may remove them: another run's may be in use.
+    """
+    if not osp.isdir(folder):
+        return []
+    return sorted(osp.join(folder, n) for n in os.listdir(folder)
+                  if TEMP_NAME.match(n) and osp.isfile(osp.join(folder, n)))
 
 
 def read_last_checkpoint(folder: str) -> Optional[str]:

@@ -2,10 +2,11 @@
 """Which checkpoint a run resumes from, and which existing checkpoints it would overwrite."""
 import os
 import os.path as osp
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-from .checkpoint_files import (CheckpointCheck, CheckpointError, check_checkpoint,
-                               checkpoint_number, list_checkpoints, read_last_checkpoint)
+from .checkpoint_files import (OWN_NAME_TEMPLATES, CheckpointCheck, CheckpointError,
+                               check_checkpoint, checkpoint_number, list_checkpoints,
+                               own_name_number, read_last_checkpoint)
 
 
 def _intact_alternative(candidates: List[str], skip: str) -> Tuple[Optional[str], List[str]]:
@@ -54,11 +55,14 @@ def damaged_message(check: CheckpointCheck, what: str, folder: str) -> str:
     return ' '.join(lines)
 
 
-def find_resume_checkpoint(work_dir: str) -> Tuple[Optional[str], List[str]]:
+def find_resume_checkpoint(
+        work_dir: str,
+        templates: Sequence[str] = OWN_NAME_TEMPLATES) -> Tuple[Optional[str], List[str]]:
     """The checkpoint ``--resume`` (without a path) continues from, with notes for the log.
 
-    The newest numbered checkpoint of ``work_dir`` (``epoch_N.pth``/``iter_N.pth``, the highest
-    N), whatever ``last_checkpoint`` says: that file is written after the checkpoint, so a run
+    The newest of the run's own checkpoints in ``work_dir`` (``epoch_N.pth``/``iter_N.pth``, the
+    highest N; a file copied in under another name is never a candidate), whatever
+    ``last_checkpoint`` says: that file is written after the checkpoint, so a run
     stopped in between leaves it stale, empty or missing. It must pass
     :func:`~mmgrasp.utils.checkpoint_files.check_checkpoint`; if it does not, the run is refused
     rather than continued from an older checkpoint, since it would then overwrite the damaged
@@ -66,6 +70,8 @@ def find_resume_checkpoint(work_dir: str) -> Tuple[Optional[str], List[str]]:
 
     Args:
         work_dir (str): The run's work dir.
+        templates (Sequence[str]): The run's checkpoint names (``CheckpointHook.filename_tmpl``).
+            Defaults to ``('epoch_{}.pth', 'iter_{}.pth')``.
 
     Returns:
         tuple: The checkpoint (None when the work dir has none: the run starts from scratch) and
@@ -75,18 +81,18 @@ def find_resume_checkpoint(work_dir: str) -> Tuple[Optional[str], List[str]]:
         CheckpointError: The newest checkpoint is damaged.
     """
     notes = []
-    candidates = list_checkpoints(work_dir)
+    candidates = list_checkpoints(work_dir, templates)
     last_file = osp.join(work_dir, 'last_checkpoint')
     last = read_last_checkpoint(work_dir)
     if osp.isfile(last_file) and last is None:
         notes.append(f'{last_file} is empty (the run stopped while writing it): ignored.')
     elif last is not None and not osp.isfile(last):
         notes.append(f'{last_file} names {last}, which does not exist: ignored.')
+    elif last is not None and not any(osp.abspath(last) == osp.abspath(c) for c in candidates):
+        notes.append(f'{last_file} names {last}, which is not one of this run\'s checkpoints '
+                     f'({", ".join(templates)} in {work_dir}): ignored.')
     elif last is not None and candidates and osp.abspath(last) != osp.abspath(candidates[0]):
         notes.append(f'{last_file} names {last}, but {candidates[0]} is newer.')
-    if last is not None and osp.isfile(last) and not any(
-            osp.abspath(last) == osp.abspath(c) for c in candidates):
-        candidates.append(last)  # a checkpoint name without a number
     if not candidates:
         notes.append(f'No checkpoint in {work_dir}: training starts from the first iteration.')
         return None, notes
@@ -122,15 +128,19 @@ def check_load_target(path: str, what: str) -> List[str]:
     return []
 
 
-def checkpoints_in_the_way(out_dir: str, resumed: Optional[str]) -> List[str]:
+def checkpoints_in_the_way(out_dir: str, resumed: Optional[str],
+                           templates: Sequence[str] = OWN_NAME_TEMPLATES) -> List[str]:
     """The checkpoints of ``out_dir`` that a run would overwrite.
 
-    A fresh run (``resumed`` None) would overwrite any ``*.pth`` there; a resumed run, those with
-    a higher number than its checkpoint's (``best_*`` included).
+    A fresh run (``resumed`` None) would overwrite any ``*.pth`` there; a resumed run, its own
+    checkpoints (``templates``) and ``best_*`` copies with a higher number than its checkpoint's.
+    A checkpoint copied in under another name is not in its way.
 
     Args:
         out_dir (str): Where the run saves its checkpoints.
         resumed (str, optional): The checkpoint the run resumed from.
+        templates (Sequence[str]): The run's checkpoint names (``CheckpointHook.filename_tmpl``).
+            Defaults to ``('epoch_{}.pth', 'iter_{}.pth')``.
 
     Returns:
         list[str]: Sorted paths.
@@ -145,7 +155,12 @@ def checkpoints_in_the_way(out_dir: str, resumed: Optional[str]) -> List[str]:
             continue
         if resumed is not None and osp.abspath(path) == osp.abspath(resumed):
             continue
-        number = checkpoint_number(name)
-        if resumed is None or start is None or (number is not None and number > start):
+        if resumed is None or start is None:
+            found.append(path)
+            continue
+        number = own_name_number(name, templates)
+        if number is None and name.startswith('best_'):
+            number = checkpoint_number(name)
+        if number is not None and number > start:
             found.append(path)
     return found

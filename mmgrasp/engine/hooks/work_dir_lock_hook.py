@@ -1,12 +1,14 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """One training run per work dir (:class:`~mmgrasp.utils.work_dir_lock.WorkDirLock`)."""
 import atexit
+import os
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.runner import BaseLoop
 
 from mmgrasp.registry import HOOKS
+from mmgrasp.utils.checkpoint_files import leftover_temporaries
 from mmgrasp.utils.work_dir_lock import WorkDirLock
 from .checkpoint_integrity_hook import _decided_on_rank0
 
@@ -22,7 +24,7 @@ class WorkDirLockHook(Hook):
     host, start time and command, before anything is loaded or written. A lock left by a dead
     process of this host is taken over with a warning. The lock is released in ``after_run`` and
     at the exit of the process (a run stopped by an exception); a killed process leaves it, and
-    the next run takes it over.
+    the next run takes it over, and removes the temporary files of a save it interrupted.
 
     Its priority is the highest, so that it runs before ``CheckpointIntegrityHook`` looks at the
     work dir's checkpoints.
@@ -40,6 +42,14 @@ class WorkDirLockHook(Hook):
         def take():
             notes = lock.acquire()
             atexit.register(lock.release)
+            # holding the lock, no other run writes here: temporary files are left by a killed
+            # run (a checkpoint half-written when SIGKILL came)
+            leftovers = leftover_temporaries(runner.work_dir)
+            for path in leftovers:
+                os.remove(path)
+            if leftovers:
+                notes.append('Removed the temporary files of an interrupted save: '
+                             + ', '.join(leftovers) + '.')
             return notes
 
         notes = _decided_on_rank0(take)
