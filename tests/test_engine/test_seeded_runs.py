@@ -1,15 +1,26 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """Every run is seeded: the same command twice gives bit-identical weights, another seed others."""
 import glob
+import os
 import os.path as osp
+import subprocess
+import sys
 
 import torch
 from mmengine.config import Config
 
 from mmgrasp.testing import tiny_train_config
-from .test_resume_exact import train
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def train(cfg_file: str, work_dir: str, *extra: str) -> None:
+    """``tools/train.py`` in a subprocess, as a user runs it (one thread)."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONPATH=REPO)
+    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'), cfg_file,
+                           '--work-dir', work_dir, *extra], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
 
 
 def test_every_shipped_config_is_seeded():
@@ -27,9 +38,10 @@ def _weights(work_dir: str) -> dict:
 
 def test_same_command_same_weights_other_seed_other_weights(synthetic_root, tmp_path):
     cfg = tiny_train_config(synthetic_root, str(tmp_path / 'unused'), max_epochs=1)
-    del cfg['randomness']  # the default runtime's seed, as a user's config would have it
-    cfg.merge_from_dict(dict(randomness=Config.fromfile(
-        osp.join(REPO, 'configs', '_base_', 'default_runtime.py')).randomness))
+    # the default runtime's seed, as a config that sets none inherits it
+    cfg.randomness = Config.fromfile(
+        osp.join(REPO, 'configs', '_base_', 'default_runtime.py')).randomness
+    assert cfg.randomness == dict(seed=0)
     cfg.train_dataloader.num_batch_per_epoch = 3
     cfg.train_dataloader.num_workers = 1  # augmentation drawn in a worker process
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None

@@ -197,8 +197,12 @@ def fine_tune(cfg: Config, minutes: Optional[float]) -> str:
 class RefineProbe:
     """Time the refinement head's ``predict`` and record its largest fc input and memory.
 
+    The fc input is ``K x 2 x h x w`` floats, ``(h, w) = head.input_size``: the planes
+    ``build_input`` makes (the in-place form's ``forward`` computes the fc layers without
+    building them, so its size is recorded from ``forward``'s candidates).
+
     Args:
-        head (nn.Module): The refinement head; its ``predict`` and ``build_input`` are wrapped.
+        head (nn.Module): The refinement head; its ``predict`` and ``forward`` are wrapped.
         device (torch.device): Where it runs.
     """
 
@@ -207,7 +211,7 @@ class RefineProbe:
         self.ms_per_image: List[float] = []
         self.max_input_mb = 0.0
         self.peak_mb = 0.0
-        predict, build_input = head.predict, head.build_input
+        predict, forward = head.predict, head.forward
 
         def timed_predict(seg_logits, candidates, batch_img_metas):
             self._sync()
@@ -223,13 +227,14 @@ class RefineProbe:
                 self.peak_mb = max(self.peak_mb, peak)
             return out
 
-        def recorded_build_input(fg_prob, rois):
-            x = build_input(fg_prob, rois)
-            self.max_input_mb = max(self.max_input_mb, x.numel() * x.element_size() / 2**20)
-            return x
+        def recorded_forward(fg_prob, rois, *args, **kwargs):
+            h, w = head.input_size
+            size_mb = rois.shape[0] * 2 * h * w * fg_prob.element_size() / 2**20
+            self.max_input_mb = max(self.max_input_mb, size_mb)
+            return forward(fg_prob, rois, *args, **kwargs)
 
         head.predict = timed_predict
-        head.build_input = recorded_build_input
+        head.forward = recorded_forward
 
     def _sync(self) -> None:
         if self.device.type == 'cuda':

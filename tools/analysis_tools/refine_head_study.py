@@ -46,6 +46,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+import time
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -257,7 +258,7 @@ def head_run_config(args: argparse.Namespace, form: str, loss: str, seed: int,
         env_cfg=dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'),
                      mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0)),
         visualizer=dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')],
-                        name=f'refine_study_{osp.basename(run_dir)}_{os.getpid()}_{max_iters}'),
+                        name=f'refine_study_{run_dir}_{max_iters}_{time.time_ns()}'),
         log_level='WARNING',
         load_from=None,
         resume=False))
@@ -485,7 +486,7 @@ def main(argv: Optional[List[str]] = None) -> Dict:
             if not osp.exists(done):
                 continue
             checkpoint = read_json(done)['checkpoint']
-        if not ({'cache', 'train', 'test'} & set(args.steps)):
+        if not ({'cache', 'train', 'test', 'report'} & set(args.steps)):
             continue
         caches = build_caches(args, fold, checkpoint)
         for form in args.forms:

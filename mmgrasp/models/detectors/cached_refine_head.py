@@ -9,7 +9,8 @@ checkpoint's weights drop into the detector) and reads batches of
 :class:`~mmgrasp.datasets.RefineInputDataset` through mmengine's Runner: the same iterations give
 the same weights as the uncached fine-tuning (tested), at the cost of the head alone.
 """
-from typing import Dict, List, Optional, Union
+import hashlib
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmdet.utils import ConfigType, OptMultiConfig
@@ -36,6 +37,31 @@ class CachedRefineHead(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor or dict(type='BaseDataPreprocessor'),
                          init_cfg=init_cfg)
         self.refine_head = MODELS.build(refine_head)
+        # per image (path and candidates), the in-place form's coverage of the grid: a pure
+        # function of the cached candidates, computed at the first visit only
+        self._coverage_memo: Dict[Tuple[str, str], Tuple[Tensor, Tensor, Tensor]] = {}
+
+    def _coverage(self, inputs: Dict[str, Tensor],
+                  data_samples: Optional[List[dict]]) -> Dict[str, Tuple[Tensor, ...]]:
+        """``dict(coverage=...)`` for a head with a ``coverage`` method (the in-place form),
+        assembled from each image's memoised coverage; an empty dict otherwise."""
+        head = self.refine_head
+        if not hasattr(head, 'coverage') or not data_samples:
+            return {}
+        parts, offset = [], 0
+        for sample in data_samples:
+            rois = sample['rois']
+            digest = hashlib.sha1(rois.detach().cpu().numpy().tobytes()).hexdigest()
+            key = (str(sample.get('img_path')), digest)
+            if key not in self._coverage_memo:
+                batch_rois = torch.cat([rois.new_zeros(len(rois), 1), rois], dim=1)
+                self._coverage_memo[key] = head.coverage(inputs['fg_prob'].shape, batch_rois)
+            kidx, cell, cov = self._coverage_memo[key]
+            parts.append((kidx + offset, cell, cov))
+            offset += len(rois)
+        if offset != len(inputs['rois']):
+            raise ValueError('the data samples do not list the batch\'s candidates')
+        return dict(coverage=tuple(torch.cat(x) for x in zip(*parts)))
 
     def forward(self, inputs: Dict[str, Tensor], data_samples: Optional[List[dict]] = None,
                 mode: str = 'tensor') -> Union[Dict[str, Tensor], List[dict], Tensor]:
@@ -55,11 +81,12 @@ class CachedRefineHead(BaseModel):
             ``num_pos``; ``'tensor'``: the ``(K, 5)`` deltas.
         """
         head = self.refine_head
+        extra = self._coverage(inputs, data_samples)
         if mode == 'loss':
             return head.loss_by_inputs(inputs['fg_prob'], inputs['rois'], inputs['pos'],
-                                       inputs['targets'])
+                                       inputs['targets'], **extra)
         rois = inputs['rois'].to(inputs['fg_prob'])
-        deltas = head(inputs['fg_prob'], rois) if len(rois) else rois.new_zeros(0, 5)
+        deltas = head(inputs['fg_prob'], rois, **extra) if len(rois) else rois.new_zeros(0, 5)
         if mode == 'tensor':
             return deltas
         if mode != 'predict':

@@ -257,8 +257,8 @@ class GraspRefineHead(BaseModule):
         targets = torch.cat(target_list) if target_list else rois.new_zeros(0, 5)
         return rois, pos, targets.to(rois)
 
-    def loss_by_inputs(self, fg_prob: Tensor, rois: Tensor, pos: Tensor,
-                       targets: Tensor) -> Dict[str, Tensor]:
+    def loss_by_inputs(self, fg_prob: Tensor, rois: Tensor, pos: Tensor, targets: Tensor,
+                       **forward_kwargs) -> Dict[str, Tensor]:
         """Eq. 9 from the head's inputs: smooth-L1 between predicted and target deltas.
 
         The five terms of a matched candidate are summed (Eq. 9) and the sums averaged over the
@@ -270,6 +270,8 @@ class GraspRefineHead(BaseModule):
             rois (Tensor): ``(K, 6)`` candidates ``(batch_idx, x, y, w, h, theta)``.
             pos (Tensor): ``(K,)`` bool, the matched candidates.
             targets (Tensor): ``(K, 5)`` their matched ground-truth grasps.
+            **forward_kwargs: Passed on to :meth:`forward` (e.g. a known ``coverage`` of the
+                in-place form).
 
         Returns:
             dict: ``loss_refine`` and ``refine_pos_frac`` (not a loss: the fraction of matched
@@ -281,7 +283,7 @@ class GraspRefineHead(BaseModule):
             # parameter, so that DDP's gradient reduction sees them all.
             zero = sum(p.sum() for p in self.parameters()) * 0
             return dict(loss_refine=zero, refine_pos_frac=fg_prob.new_zeros(()))
-        deltas = self(fg_prob, rois)  # (K, 5)
+        deltas = self(fg_prob, rois, **forward_kwargs)  # (K, 5)
         pos = pos.to(device=rois.device, dtype=torch.bool)
         if pos.any():
             target = self.bbox_coder.encode(rois[pos, 1:], targets.to(rois)[pos])

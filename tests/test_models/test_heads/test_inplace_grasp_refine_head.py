@@ -163,3 +163,40 @@ def test_refinement_moves_shifted_candidates_onto_the_target(form):
         f'{form}: mean centre error {before.mean():.2f} -> {after.mean():.2f} px'
     assert after.max() < 1.0
     torch.testing.assert_close(refined[:, 2:4], cands[:, 2:4], atol=0.5, rtol=0)  # sizes kept
+
+
+@pytest.mark.parametrize('map_hw', [(16, 16), (32, 48)])
+@pytest.mark.parametrize('training', [True, False])
+def test_fast_forward_is_the_fc_layers_on_the_built_planes(map_hw, training):
+    """forward() skips building the K x 2 x h x w planes (the map's half once per image, the
+    cut-out's half sparse): the same outputs and gradients as the layers on build_input()."""
+    torch.manual_seed(0)
+    head = build_head(fc_channels=(16, 16))
+    head.train(training)
+    prob = torch.rand(2, 1, *map_hw, requires_grad=True)
+    rois = torch.tensor([[0, 30., 30., 20., 8., 0.3], [1, 40., 24., 12., 6., 2.0],
+                         [1, 10., 10., 4., 4., 1.0], [0, 2., 3., 9., 30., 2.9],
+                         [1, 63., 63., 40., 10., 0.7]])
+    fast = head(prob, rois)
+    fast.square().sum().backward()
+    grads = [p.grad.clone() for p in head.parameters()]
+    prob_grad = prob.grad.clone()
+    head.zero_grad()
+    prob.grad = None
+    for m in head.modules():  # the same BatchNorm running statistics before the second pass
+        if isinstance(m, torch.nn.BatchNorm1d):
+            m.reset_running_stats()
+    if training:
+        head(prob, rois)  # bring the running statistics to the state after one pass
+        head.zero_grad()
+        for m in head.modules():
+            if isinstance(m, torch.nn.BatchNorm1d):
+                m.reset_running_stats()
+    ref = head.fc_delta(head.mlp(head.build_input(prob, rois).flatten(1)))
+    ref.square().sum().backward()
+    torch.testing.assert_close(fast, ref, rtol=1e-5, atol=1e-6)
+    for g, p in zip(grads, head.parameters()):
+        torch.testing.assert_close(g, p.grad, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(prob_grad, prob.grad, rtol=1e-4, atol=1e-6)
+    # one candidate in training: BatchNorm runs on a copy pair, as in the aligned form
+    assert head(prob, rois[:1]).shape == (1, 5)
