@@ -94,7 +94,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     full.work_dir = osp.join(work, 'uncached')
     full.load_from = checkpoint
     full.train_dataloader = dict(batch_size=4, num_workers=0, dataset=dataset,
-                                 sampler=dict(type='DefaultSampler', shuffle=True, seed=0))
+                                 sampler=dict(type='InfiniteSampler', shuffle=True, seed=0))
     full.train_cfg = dict(type='IterBasedTrainLoop', max_iters=args.iters + 2,
                           val_interval=10**9)
     full.val_dataloader = full.val_cfg = full.val_evaluator = None
