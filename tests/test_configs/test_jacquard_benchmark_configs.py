@@ -31,7 +31,7 @@ def test_variants_share_data_folds_and_backbone():
     assert cfgs[REFINE].model.refine_head.type == 'GraspRefineHead'
     assert cfgs[INPLACE].model.refine_head.type == 'InPlaceGraspRefineHead'
     for cfg in cfgs.values():
-        assert cfg.model.backbone.type == 'mmdet.MobileNetV2'
+        assert cfg.model.backbone.type == 'GraspMobileNetV2'
         for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
             ds = cfg[loader].dataset
             assert (ds.fold, ds.num_folds, ds.fold_by) == (0, 5, 'object')

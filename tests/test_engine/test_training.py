@@ -95,3 +95,34 @@ def test_ddp_two_processes_gloo(synthetic_root, tmp_path):
     # validation): 17 iterations of 2 images
     assert 'Epoch(train) [1][15/17]' in log
     assert osp.exists(tmp_path / 'ddp' / 'epoch_1.pth')
+
+
+@pytest.mark.slow
+def test_ddp_two_processes_mobilenetv2(synthetic_root, tmp_path):
+    """A MobileNetV2 config (frozen stages, an unused last layer) trains on 2 processes: no
+    parameter that DDP registers goes without a gradient (issue 24, item 7)."""
+    from mmgrasp.testing import get_config
+    cfg = get_config('grasp/det_seg_mobilenetv2_fpn_synthetic.py')
+    cfg.model.backbone.init_cfg = None  # no ImageNet file needed: the structure is what matters
+    cfg.work_dir = str(tmp_path / 'ddp_mnv2')
+    cfg.train_dataloader.dataset.data_root = synthetic_root
+    cfg.train_dataloader.num_workers = 0
+    cfg.train_dataloader.persistent_workers = False
+    cfg.train_dataloader.batch_size = 2
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=3, val_interval=100)
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.test_dataloader = cfg.test_cfg = cfg.test_evaluator = None
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False, interval=3)
+    cfg.log_processor = dict(by_epoch=False)
+    cfg.param_scheduler = []
+    cfg_file = str(tmp_path / 'mnv2_ddp.py')
+    cfg.dump(cfg_file)
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+           '--master_port=29534', osp.join(REPO, 'tools', 'train.py'), cfg_file,
+           '--launcher', 'pytorch']
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, log[-4000:]
+    assert 'Expected to have finished reduction' not in log
+    assert osp.exists(tmp_path / 'ddp_mnv2' / 'iter_3.pth')

@@ -10,7 +10,9 @@
 pretrained = ('{{$MMGRASP_PRETRAINED_DIR:~/.cache/mmgrasp/pretrained}}'
               '/mobilenetv2_imagenet_mmdet.pth')
 mobilenetv2_backbone = dict(
-    type='mmdet.MobileNetV2',
+    # mmdet's MobileNetV2, frozen at build time and stopped at the last output, so that every
+    # parameter trains or is frozen before DDP wraps the model (docs/training.md)
+    type='GraspMobileNetV2',
     widen_factor=1.0,
     out_indices=(1, 2, 4, 6),  # layer2/3/5/7: 24/32/96/320 channels at strides 4/8/16/32
     # conv1, layer1 and layer2: everything up to the stride-4 output, as ResNet's

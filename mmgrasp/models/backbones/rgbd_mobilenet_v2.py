@@ -2,10 +2,10 @@
 """MobileNetV2 with a fourth input channel for depth, keeping its ImageNet weights for RGB."""
 import torch
 from mmcv.cnn import ConvModule
-from mmdet.models.backbones import MobileNetV2
 from torch import Tensor, nn
 
 from mmgrasp.registry import MODELS
+from .grasp_mobilenet_v2 import GraspMobileNetV2
 
 DEPTH_FUSIONS = ('first_conv', 'stem')
 """Where depth enters: as a fourth channel of the first convolution, or through a separate
@@ -16,7 +16,7 @@ channel then starts as a grey-level image would) or zeros (the network starts as
 
 
 @MODELS.register_module()
-class RGBDMobileNetV2(MobileNetV2):
+class RGBDMobileNetV2(GraspMobileNetV2):
     """mmdet's MobileNetV2 reading RGB-D input ``(N, 4, H, W)``: colour channels, then depth.
 
     Two ways in for the depth (``depth_fusion``):
@@ -45,7 +45,7 @@ class RGBDMobileNetV2(MobileNetV2):
             ``'first_conv'``. Defaults to ``'rgb_mean'``.
         stem_trainable (bool): Keep the weights that read depth trainable whatever
             ``frozen_stages`` says. Defaults to True.
-        **kwargs: Passed to :class:`mmdet.models.backbones.MobileNetV2`.
+        **kwargs: Passed to :class:`GraspMobileNetV2` (mmdet's ``MobileNetV2``).
     """
 
     def __init__(self, depth_fusion: str = 'first_conv', depth_init: str = 'rgb_mean',
@@ -125,7 +125,7 @@ class RGBDMobileNetV2(MobileNetV2):
         else:
             x = self.conv1(x)
         outs = []
-        for i, layer_name in enumerate(self.layers):
+        for i, layer_name in enumerate(self.layers[:self.num_used_layers]):
             x = getattr(self, layer_name)(x)
             if i in self.out_indices:
                 outs.append(x)

@@ -20,7 +20,7 @@ CONFIGS = ['grasp/det_mobilenetv2_fpn_cornell.py', 'grasp/det_seg_mobilenetv2_fp
 def test_config_points_at_the_converted_weights(name, monkeypatch):
     monkeypatch.delenv('MMGRASP_PRETRAINED_DIR', raising=False)
     backbone = get_config(name).model.backbone
-    assert backbone.type == 'mmdet.MobileNetV2' and backbone.out_indices == (1, 2, 4, 6)
+    assert backbone.type == 'GraspMobileNetV2' and backbone.out_indices == (1, 2, 4, 6)
     assert backbone.init_cfg == dict(
         type='Pretrained', checkpoint='~/.cache/mmgrasp/pretrained/mobilenetv2_imagenet_mmdet.pth')
     monkeypatch.setenv('MMGRASP_PRETRAINED_DIR', '/weights')
