@@ -154,3 +154,33 @@ def test_a_work_dir_of_other_settings_is_refused(tmp_path):
     cv.check_params(cv.parse_args(['--work-dir', str(tmp_path)]))  # same settings: fine
     with pytest.raises(SystemExit, match='fold_by'):
         cv.check_params(cv.parse_args(['--work-dir', str(tmp_path), '--fold-by', 'image']))
+
+
+def test_seeds_have_their_own_folds_and_no_minute_budget_by_default(tmp_path, monkeypatch):
+    """Without --minutes each variant trains its fixed schedule; --seeds 0 3 trains every fold
+    per seed (seed 0 in fold<K>, seed 3 in fold<K>_seed3), each fine-tuned from its own Det_Seg."""
+    args = cv.parse_args(['--work-dir', str(tmp_path), '--variants', 'det_seg', 'det_seg_refine',
+                          '--composites', '0', '--seeds', '0', '3'])
+    calls = []
+
+    def fake_run(cmd):
+        calls.append(cmd)
+        run_dir = cmd[cmd.index('--work-dir') + 1]
+        if cmd[1].endswith('train.py'):
+            os.makedirs(run_dir, exist_ok=True)
+            with open(osp.join(run_dir, 'last_checkpoint'), 'w') as f:
+                f.write(osp.join(run_dir, 'epoch_6.pth'))
+        else:
+            _write(cmd[cmd.index('--metrics-out') + 1], _metrics(0.5, True))
+
+    monkeypatch.setattr(cv, 'run', fake_run)
+    for seed in args.seeds:
+        cv.run_fold(args, 2, seed)
+    trains = [c for c in calls if c[1].endswith('train.py')]
+    assert len(trains) == 4 and not any('--train-minutes' in c for c in trains)
+    assert [c[c.index('--seed') + 1] for c in trains] == ['0', '0', '3', '3']
+    refine_seed3 = trains[3]
+    assert refine_seed3[refine_seed3.index('--work-dir') + 1] == osp.join(
+        str(tmp_path), 'fold2_seed3', 'det_seg_refine')
+    assert f'load_from={osp.join(str(tmp_path), "fold2_seed3", "det_seg", "epoch_6.pth")}' \
+        in refine_seed3
