@@ -3,7 +3,7 @@
 
 A ``.pth`` file is a pickle, and unpickling runs whatever functions the file names: a checkpoint
 from someone else could run any code when it is loaded. mmengine 0.11 loads local files with
-``torch.load(weights_only=False)``. This module replaces its local loader (the ``''`` scheme of
+torch's full unpickler. This module replaces its local loader (the ``''`` scheme of
 :class:`mmengine.runner.CheckpointLoader`, which every local path falls back to) with
 :func:`load_from_local_safe`, so that the Runner's ``load_from`` and ``--resume``, mmengine's and
 mmdet's ``load_checkpoint`` (``mmdet.apis.init_detector``), ``init_cfg=dict(type='Pretrained')``
@@ -90,8 +90,8 @@ def _refusal(filename: str, wanted: List[str]) -> UnsafeCheckpointError:
         f'{filename}: refused, not loaded: the checkpoint names {", ".join(wanted)}, which '
         'mmgrasp does not unpickle (loading it would let the file run code). A checkpoint holds '
         'tensors, numbers, strings, containers and the numpy/mmengine classes listed in '
-        'mmgrasp/utils/safe_checkpoint.py. If the file comes from a source you trust, keep its '
-        'weights only: torch.save(torch.load(FILE, weights_only=False)["state_dict"], NEW_FILE).')
+        'mmgrasp/utils/safe_checkpoint.py. Ask its author for a checkpoint written by mmgrasp, or '
+        'for its state_dict alone.')
 
 
 def unsafe_globals(filename: str) -> Optional[List[str]]:

@@ -148,15 +148,7 @@ def split_dataset_cfg(args: argparse.Namespace, cfg, fold: int, split: str) -> d
         ds['val_ratio'] = args.val_ratio
     else:
         ds.pop('val_ratio', None)
-    return ds.to_dict() if hasattr(ds, 'to_dict') else dict(ds)
-
-
-def sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
+    return ds.to_dict()
 
 
 def build_caches(args: argparse.Namespace, fold: int, checkpoint: str) -> Dict[str, str]:
@@ -167,6 +159,7 @@ def build_caches(args: argparse.Namespace, fold: int, checkpoint: str) -> Dict[s
     from mmgrasp.datasets import load_refine_cache, save_refine_cache
     from mmgrasp.models.utils.refine_cache_builder import compute_refine_cache
     from mmgrasp.registry import MODELS
+    from mmgrasp.utils.checkpoint_files import sha256_of_file
     cfg = refine_config(args, args.forms[0], 'eq9')  # the inputs do not depend on the head
     cache_dir = osp.join(args.work_dir, f'fold{fold}', 'cache')
     os.makedirs(cache_dir, exist_ok=True)
@@ -174,7 +167,7 @@ def build_caches(args: argparse.Namespace, fold: int, checkpoint: str) -> Dict[s
     paths = {}
     for split in ('train', 'val', 'test'):
         ds_cfg = split_dataset_cfg(args, cfg, fold, split)
-        what = dict(checkpoint=sha256_file(checkpoint), split=split, dataset=ds_cfg,
+        what = dict(checkpoint=sha256_of_file(checkpoint), split=split, dataset=ds_cfg,
                     rpn_proposal=cfg.model.train_cfg.rpn_proposal.to_dict(),
                     test_cfg=cfg.model.test_cfg.to_dict(),
                     refine=cfg.model.train_cfg.refine.to_dict())
@@ -189,8 +182,7 @@ def build_caches(args: argparse.Namespace, fold: int, checkpoint: str) -> Dict[s
             continue
         if model is None:
             model = MODELS.build(cfg.model)
-            load_checkpoint(model, checkpoint, map_location='cpu', strict=False,
-                            revise_keys=[])
+            load_checkpoint(model, checkpoint, map_location='cpu', strict=False)
             model.eval()
         loader = Runner.build_dataloader(dict(
             batch_size=1, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),

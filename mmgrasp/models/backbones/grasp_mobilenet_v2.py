@@ -48,7 +48,10 @@ class GraspMobileNetV2(MobileNetV2):
     def forward(self, x: Tensor) -> tuple:
         """``(N, 3, H, W)`` -> the outputs of ``out_indices``, as mmdet's, without the layers
         after the last one."""
-        x = self.conv1(x)
+        return self.forward_stages(self.conv1(x))
+
+    def forward_stages(self, x: Tensor) -> tuple:
+        """The stem's output -> the outputs of ``out_indices`` (the stages up to the last)."""
         outs = []
         for i, name in enumerate(self.layers[:self.num_used_layers]):
             x = getattr(self, name)(x)

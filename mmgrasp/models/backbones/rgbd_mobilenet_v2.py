@@ -124,9 +124,4 @@ class RGBDMobileNetV2(GraspMobileNetV2):
             x = self.conv1(x[:, :3]) + self.depth_stem(x[:, 3:])
         else:
             x = self.conv1(x)
-        outs = []
-        for i, layer_name in enumerate(self.layers[:self.num_used_layers]):
-            x = getattr(self, layer_name)(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        return self.forward_stages(x)
