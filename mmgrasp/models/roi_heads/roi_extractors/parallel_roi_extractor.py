@@ -1,5 +1,6 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """mmdet's ``SingleRoIExtractor`` whose RoIAlign uses every CPU thread at inference."""
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import List, Optional, Tuple
 
@@ -8,17 +9,6 @@ from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
 from torch import Tensor
 
 from mmgrasp.registry import MODELS
-
-_POOLS = {}
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    """A thread pool of ``workers`` threads, made once per size and kept."""
-    if workers not in _POOLS:
-        _POOLS[workers] = ThreadPoolExecutor(max_workers=workers,
-                                             thread_name_prefix='mmgrasp-roialign')
-    return _POOLS[workers]
-
 
 @MODELS.register_module()
 class ParallelRoIExtractor(SingleRoIExtractor):
@@ -35,6 +25,10 @@ class ParallelRoIExtractor(SingleRoIExtractor):
 
     With gradients on, in tracing or ONNX export, or with one thread, mmdet's ``forward`` runs.
 
+    The extractor owns its thread pool: made at the first parallel call (and again when more
+    threads are wanted), shut down by :meth:`close`, when a larger pool replaces it, or when the
+    extractor is garbage-collected. Copies and pickles do not carry it.
+
     Args:
         num_threads (int, optional): Threads to split over; defaults to
             ``torch.get_num_threads()`` at each call.
@@ -50,9 +44,34 @@ class ParallelRoIExtractor(SingleRoIExtractor):
             raise ValueError(f'num_threads must be >= 1, got {num_threads}')
         self.num_threads = num_threads
         self.min_rois_per_thread = max(1, int(min_rois_per_thread))
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._pool_finalizer: Optional[weakref.finalize] = None
 
     def _threads(self) -> int:
         return self.num_threads or torch.get_num_threads()
+
+    def _executor(self, workers: int) -> ThreadPoolExecutor:
+        """This extractor's pool, with at least ``workers`` threads."""
+        if self._pool is None or self._pool._max_workers < workers:
+            self.close()
+            self._pool = ThreadPoolExecutor(max_workers=workers,
+                                            thread_name_prefix='mmgrasp-roialign')
+            self._pool_finalizer = weakref.finalize(self, self._pool.shutdown, wait=False)
+        return self._pool
+
+    def close(self) -> None:
+        """Shut the thread pool down (its threads exit); a later parallel call makes a new one."""
+        if self._pool_finalizer is not None:
+            self._pool_finalizer.detach()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        self._pool, self._pool_finalizer = None, None
+
+    def __getstate__(self) -> dict:
+        """Copies and pickles leave the pool (threads cannot be copied) to the original."""
+        state = self.__dict__.copy()
+        state['_pool'], state['_pool_finalizer'] = None, None
+        return state
 
     def _align(self, level: int, feat: Tensor, rois: Tensor) -> Tensor:
         """RoIAlign of ``rois`` ``(n, 5)`` on one level, in chunks over the threads."""
@@ -61,7 +80,7 @@ class ParallelRoIExtractor(SingleRoIExtractor):
         if chunks <= 1:
             return layer(feat, rois)
         parts: List[Tensor] = list(rois.tensor_split(chunks))
-        return torch.cat(list(_pool(chunks).map(lambda part: layer(feat, part), parts)))
+        return torch.cat(list(self._executor(chunks).map(lambda part: layer(feat, part), parts)))
 
     def forward(self, feats: Tuple[Tensor], rois: Tensor,
                 roi_scale_factor: Optional[float] = None) -> Tensor:
