@@ -99,11 +99,18 @@ def test_top_scores_hand_case_and_ties():
     assert torch.equal(top_scores(scores, 500)[1], scores.sort(descending=True)[1][:500])
 
 
-def test_top_scores_non_finite_takes_sort():
-    scores = torch.tensor([0.1, float('nan'), 0.3, 0.2])
-    values, indices = top_scores(scores, 2)
-    ref_values, ref_indices = scores.sort(descending=True)
-    assert indices.tolist() == ref_indices[:2].tolist()
+def test_top_scores_non_finite_hand_cases():
+    """Worked by hand: a descending sort puts NaN first, then +inf, ..., -inf last; k values
+    come back (the equal-score path alone would drop the NaN and return fewer)."""
+    nan, inf = float('nan'), float('inf')
+    values, indices = top_scores(torch.tensor([0.1, nan, 0.3, 0.2]), 2)
+    assert indices.tolist() == [1, 2]
+    assert torch.isnan(values[0]) and values[1].item() == pytest.approx(0.3)
+    values, indices = top_scores(torch.tensor([0.1, inf, 0.3, -inf, 0.3]), 3)
+    assert indices.tolist()[0] == 1 and sorted(indices.tolist()[1:]) == [2, 4]
+    assert values.tolist() == [inf, pytest.approx(0.3), pytest.approx(0.3)]
+    values, indices = top_scores(torch.tensor([-inf, 0.5, -inf, -inf]), 2)
+    assert indices.tolist()[0] == 1 and len(indices) == 2 and values[1].item() == -inf
 
 
 def test_fast_paths_taken():
