@@ -35,8 +35,12 @@ for users in docs/own_objects.md::
 
 Values that parse but make no sense are errors naming the file and the entry (index and id): a
 negative opening or jaw, a non-finite number, an unknown ``image_id`` or ``category_id``, a
-duplicate id. Grasps with an opening or jaw below 1 px are dropped with one warning
-(docs/bad_data.md).
+duplicate id, a ``width`` or ``height`` over 16384 px, an opening or jaw longer than the image
+diagonal (:mod:`mmgrasp.datasets.annotation_checks`). A file that is not UTF-8 is an error with
+the line. Grasps with an opening or jaw below 1 px are dropped with one warning
+(docs/bad_data.md). When the dataset is built, a declared ``width`` x ``height`` must be that of
+the image file (read from its header), and the grasps of an image without them are checked
+against the size read from the image.
 """
 import json
 import logging
@@ -51,6 +55,7 @@ from mmengine.logging import print_log
 from mmgrasp.structures import corners_to_grasps, wrap_angle
 from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, OPENING_EDGES, small_grasps
 from mmgrasp.utils.checkpoint_files import write_bytes_atomic
+from .annotation_checks import check_grasp_sizes, check_image_size, load_json_file
 
 GRASP_JSON_FORMAT = 'mmgrasp-grasp-json'
 """The ``info.format`` value the writer puts in every file."""
@@ -58,6 +63,8 @@ GRASP_JSON_VERSION = 1
 """The format version written; a reader refuses a newer one."""
 IMAGE_SPLITS = ('train', 'val', 'test')
 """Values of an image's optional ``split`` field."""
+SIZE_KEYS = ('"width"', '"height"')
+"""An image's size fields, as the messages name them."""
 
 ImageId = Union[int, str]
 
@@ -215,6 +222,8 @@ def _parse_image(img: dict, i: int, path: str) -> GraspJsonImage:
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise _fail(path, where, f'"{key}" must be a positive integer, got {value!r}')
             setattr(image, key, value)
+    if image.width is not None and image.height is not None:
+        check_image_size(image.width, image.height, f'{path}: {where}', SIZE_KEYS)
     for key in ('seg_map', 'depth', 'group', 'split'):
         setattr(image, key, _optional_str(img, key, path, where))
     if image.split is not None and image.split not in IMAGE_SPLITS:
@@ -310,11 +319,13 @@ def parse_grasp_json(doc: Any, path: str = '<grasp json>', warn: bool = True) ->
         if isinstance(cat, bool) or not isinstance(cat, int) or not 0 <= cat < num_classes:
             raise _fail(path, where, f'category_id {cat!r} is not 0 (unknown) or a category id '
                         f'(1..{num_classes - 1})')
-        grasps[image_id].append((ann_id, _parse_grasp(ann, path, where), cat))
+        grasps[image_id].append((ann_id, _parse_grasp(ann, path, where), cat, where))
     small_lines = []
     for image in images:
         rows = grasps[image.id]
         g = np.array([r[1] for r in rows], dtype=np.float64).reshape(-1, 5)
+        if image.width is not None and image.height is not None:
+            check_grasp_sizes(g, image.width, image.height, [r[3] for r in rows], path)
         keep = ~np.asarray(small_grasps(g, MIN_GRASP_SIZE), dtype=bool)
         small_lines += [f'id {r[0]!r} (w={r[1][2]:.3g}, h={r[1][3]:.3g})'
                         for r, k in zip(rows, keep) if not k]
@@ -340,18 +351,12 @@ def load_grasp_json(path: str) -> GraspJson:
 
     Raises:
         FileNotFoundError: If ``path`` does not exist.
-        ValueError: If it is not JSON (the message has the line and column) or breaks the
-            format (the message names the entry).
+        ValueError: If it is not UTF-8 or not JSON (the message has the line and column) or
+            breaks the format (the message names the entry).
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'grasp JSON file not found: {path}')
-    with open(path, 'r', encoding='utf-8') as f:
-        try:
-            doc = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f'{path}, line {e.lineno}, column {e.colno}: not valid JSON '
-                             f'({e.msg})') from None
-    return parse_grasp_json(doc, path)
+    return parse_grasp_json(load_json_file(path)[0], path)
 
 
 def grasp_annotation(ann_id: ImageId, image_id: ImageId, grasp: Sequence[float],

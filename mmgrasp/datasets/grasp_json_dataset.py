@@ -1,13 +1,14 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """Dataset of one's own images, read from a grasp JSON file (:mod:`mmgrasp.datasets.grasp_json`)."""
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
 
 from mmgrasp.registry import DATASETS
+from .annotation_checks import check_grasp_sizes, check_size_matches_image
 from .base_grasp_dataset import BaseGraspDataset
-from .grasp_json import GraspJson, load_grasp_json
+from .grasp_json import SIZE_KEYS, GraspJson, GraspJsonImage, load_grasp_json
 from .safe_paths import check_if_present, path_inside
 from .utils import group_kfold_indices, holdout_indices, image_size, kfold_indices, select_split
 
@@ -161,6 +162,26 @@ class GraspJsonDataset(BaseGraspDataset):
                                         self.split_seed)[1]]
         return select_split(self.split, train, test, len(images), val)
 
+    @staticmethod
+    def _image_size(image: GraspJsonImage, img_path: str, where: str) -> Tuple[int, int]:
+        """``(width, height)`` of an image, checked against its file (which is only opened
+        where it exists: a missing file is left to the step that reads it, which names it).
+
+        A declared size must be the image file's (from its header); without one, the size is
+        read from the file and the grasps are checked against it
+        (:mod:`mmgrasp.datasets.annotation_checks`; a declared size had them checked when the
+        file was parsed).
+        """
+        if image.width is None or image.height is None:
+            height, width = image_size(img_path)
+            check_grasp_sizes(image.grasps, width, height,
+                              [f'{where}, annotation id {a!r}' for a in image.annotation_ids], '')
+            return width, height
+        check_if_present(img_path, f'{where}, "file_name"')
+        if osp.lexists(img_path):
+            check_size_matches_image(image.width, image.height, img_path, where, SIZE_KEYS)
+        return image.width, image.height
+
     def load_data_list(self) -> List[dict]:
         """Load the chosen side.
 
@@ -176,11 +197,7 @@ class GraspJsonDataset(BaseGraspDataset):
             image = self._parsed.images[i]
             where = f'{self.ann_file}: images[{i}] (id {image.id!r})'
             img_path = path_inside(root, image.file_name, f'{where}, "file_name"')
-            if image.width is None or image.height is None:
-                height, width = image_size(img_path)
-            else:
-                check_if_present(img_path, f'{where}, "file_name"')
-                height, width = image.height, image.width
+            width, height = self._image_size(image, img_path, where)
             info = dict(img_path=img_path, img_id=str(image.id), height=height, width=width,
                         instances=self.make_instances(image.grasps, image.category_ids))
             if image.seg_map is not None:

@@ -165,3 +165,151 @@ def test_missing_image_is_named(tmp_path):
     (tmp_path / 'labelme' / 'scene.png').unlink()
     with pytest.raises(FileNotFoundError, match=r'scene.json: its image .*scene.png'):
         labelme_to_grasp_json(src, str(tmp_path / 'own.json'))
+
+
+# Issue 24 item 8: labelme and CVAT files that parse but are wrong stop the conversion, naming
+# the file and the line or entry, before anything is written.
+
+
+def _rewrite_labelme(src, **fields):
+    """Change top-level fields of ``scene.json`` (written by :func:`_labelme`)."""
+    path = osp.join(src, 'scene.json')
+    with open(path) as f:
+        doc = json.load(f)
+    doc.update(fields)
+    with open(path, 'w') as f:
+        json.dump(doc, f, indent=1)
+    return path
+
+
+def _convert_labelme(tmp_path, src):
+    return labelme_to_grasp_json(src, str(tmp_path / 'own.json'))
+
+
+@pytest.mark.parametrize('fields, message', [
+    (dict(shapes=5), r'scene.json, line \d+: "shapes" must be a list of shapes, got int'),
+    (dict(shapes=[5]), r'scene.json, shapes\[0\]: a shape must be an object, got 5'),
+    (dict(shapes=[_shape('mug', [[0, 0], [9, 0], [9, 9]], group_id=[1])]),
+     r'scene.json, shapes\[0\] \(label .mug.\): "group_id" must be an integer, a string or '
+     r'null, got \[1\]'),
+])
+def test_labelme_malformed_shapes_name_the_file(tmp_path, fields, message):
+    src = _labelme(tmp_path, SHAPES)
+    _rewrite_labelme(src, **fields)
+    with pytest.raises(ValueError, match=message):
+        _convert_labelme(tmp_path, src)
+    assert not (tmp_path / 'own.json').exists()
+
+
+@pytest.mark.parametrize('encoding, where', [
+    ('latin-1', r'line 6, column 20'),  # the "a grave" of "tasse a cafe" in latin-1
+    ('utf-16', r'line 1, column 1'),  # with its byte order mark
+    ('utf-16-le', r'line 1'),  # without one: NUL bytes between the letters
+])
+def test_labelme_not_utf8_is_refused_with_the_line(tmp_path, encoding, where):
+    src = _labelme(tmp_path, [_shape('tasse \u00e0 caf\u00e9', [[0, 0], [9, 0], [9, 9]])])
+    path = osp.join(src, 'scene.json')
+    with open(path) as f:
+        doc = json.load(f)
+    text = json.dumps(dict(version='5.4.1', flags={}, shapes=doc['shapes'], imagePath='scene.png',
+                           imageHeight=48, imageWidth=64), indent=1, ensure_ascii=False)
+    assert text.splitlines()[5].index('\u00e0') == 19
+    with open(path, 'wb') as f:
+        f.write(text.encode(encoding))
+    with pytest.raises(ValueError, match=rf'scene.json, {where}.*not UTF-8 text') as info:
+        _convert_labelme(tmp_path, src)
+    assert 'UTF-8' in str(info.value) and 'save' in str(info.value)
+
+
+def test_labelme_utf8_with_byte_order_mark_is_read(tmp_path):
+    src = _labelme(tmp_path, SHAPES)
+    path = osp.join(src, 'scene.json')
+    with open(path, 'rb') as f:
+        content = f.read()
+    with open(path, 'wb') as f:
+        f.write(b'\xef\xbb\xbf' + content)  # as Windows Notepad saves it
+    assert _convert_labelme(tmp_path, src)['annotations'] == 3
+
+
+@pytest.mark.parametrize('fields, message', [
+    (dict(imageWidth=200000), r'scene.json, line \d+: imageWidth x imageHeight 200000 x 48: '
+     r'larger than 16384 px'),
+    (dict(imageWidth=True), r'scene.json, line \d+: imageWidth x imageHeight True x 48: each must '
+     r'be a positive integer'),
+    (dict(imageWidth=100), r'scene.json, line \d+: imageWidth x imageHeight 100 x 48 disagree '
+     r'with the image .*scene.png \(64 x 48\)'),
+    (dict(imageWidth=48, imageHeight=64), r'48 x 64 disagree with the image .*\(64 x 48\)'),
+])
+def test_labelme_image_size_checked(tmp_path, fields, message):
+    src = _labelme(tmp_path, SHAPES)
+    _rewrite_labelme(src, **fields)
+    with pytest.raises(ValueError, match=message):
+        _convert_labelme(tmp_path, src)
+    assert not (tmp_path / 'own.json').exists() and not (tmp_path / 'masks').exists()
+
+
+def test_labelme_grasp_larger_than_the_image_is_refused(tmp_path):
+    src = _labelme(tmp_path, [_shape('grasp', [[0, 0], [1e30, 0], [1e30, 4], [0, 4]])])
+    with pytest.raises(ValueError, match=r'scene.json, shapes\[0\] \(label .grasp.\): opening '
+                       r'1e\+30 px or jaw 4 px is longer than the image diagonal'):
+        _convert_labelme(tmp_path, src)
+
+
+def _cvat_file(tmp_path, old, new):
+    """``CVAT_XML`` with the first ``old`` replaced by ``new``, and its image."""
+    (tmp_path / 'imgs').mkdir(exist_ok=True)
+    _image(tmp_path / 'imgs' / 'a.png')
+    assert old in CVAT_XML
+    text = CVAT_XML.replace(old, new, 1)
+    xml = tmp_path / 'annotations.xml'
+    xml.write_text(text)
+    return str(xml)
+
+
+@pytest.mark.parametrize('old, new, message', [
+    ('width="64"', 'width="63.7"', r"width='63.7' is not a whole number of pixels"),
+    ('height="48"', 'height="4.8e1"', None),  # a whole number written as a float is read
+    ('height="48"', 'height="0"', r'width x height 64 x 0: each must be a positive integer'),
+    ('width="64"', 'width="1e6"', r'width x height 1000000 x 48: .*larger than 16384 px'),
+    ('width="64"', 'width="100"', r'width x height 100 x 48 disagree with the image '
+     r'.*a.png \(64 x 48\)'),
+])
+def test_cvat_image_size_must_be_whole_pixels(tmp_path, old, new, message):
+    xml = _cvat_file(tmp_path, old, new)
+    out = str(tmp_path / 'own.json')
+    if message is None:
+        assert cvat_to_grasp_json(xml, str(tmp_path), out)['images'] == 1
+        assert load_grasp_json(out).images[0].height == 48
+        return
+    with pytest.raises(ValueError, match=r"annotations.xml, line 4, <image name='imgs/a.png'>: "
+                       + message):
+        cvat_to_grasp_json(xml, str(tmp_path), out)
+    assert not osp.exists(out) and not (tmp_path / 'masks').exists()
+
+
+@pytest.mark.parametrize('old, new, message', [
+    ('rotation="30"', 'rotation="1e30"', r"shape 0 <box label='grasp'>: rotation='1e30' is "
+     r'outside \[-360, 360\] degrees'),
+    ('group_id="2"', 'group_id="2.5"', r"shape 0 <box label='grasp'>: group_id='2.5' is not a "
+     r'whole number'),
+    ('xbr="50"', 'xbr="1e30"', r"shape 0 <box label='grasp'>: opening 1e\+30 px or jaw 10 px is "
+     r'longer than the image diagonal \(80 px of the 64 x 48 image\)'),
+])
+def test_cvat_numeric_attributes_checked(tmp_path, old, new, message):
+    xml = _cvat_file(tmp_path, old, new)
+    with pytest.raises(ValueError, match=r"annotations.xml, line 4, <image name='imgs/a.png'>, "
+                       + message):
+        cvat_to_grasp_json(xml, str(tmp_path), str(tmp_path / 'own.json'))
+    assert not (tmp_path / 'own.json').exists()
+
+
+def test_command_line_reports_bad_input_without_a_traceback(tmp_path, monkeypatch, capsys):
+    src = _labelme(tmp_path, SHAPES)
+    _rewrite_labelme(src, shapes=5)
+    monkeypatch.syspath_prepend(osp.join(REPO_ROOT, 'tools', 'dataset_converters'))
+    sys.modules.pop('to_grasp_json', None)
+    import to_grasp_json
+    assert to_grasp_json.main(['labelme', src, str(tmp_path / 'cli.json')]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and 'scene.json, line' in err and '"shapes"' in err
+    assert not (tmp_path / 'cli.json').exists()

@@ -257,3 +257,79 @@ def test_ids_compare_as_text():
     doc = _doc([], images=[dict(id=1, file_name='a.png'), dict(id='1', file_name='b.png')])
     with pytest.raises(ValueError, match='1 and "1" are the same image'):
         parse_grasp_json(doc, 'my.json')
+
+
+# Issue 24 item 8: sizes that parse but cannot be right are refused, naming the entry.
+
+
+def _image_file(tmp_path, width=64, height=64, name='a.png'):
+    import cv2
+    cv2.imwrite(str(tmp_path / name), np.zeros((height, width, 3), np.uint8))
+
+
+@pytest.mark.parametrize('size', [(640, 480), (64, 48), (48, 64)])
+def test_declared_size_must_match_the_image(tmp_path, size):
+    _image_file(tmp_path)  # 64 x 64
+    path = _write(tmp_path, _doc([dict(id=0, image_id=7, grasp=[10, 10, 8, 4, 0])],
+                                 images=[dict(id=7, file_name='a.png', width=size[0],
+                                              height=size[1])]))
+    with pytest.raises(ValueError, match=rf'own.json: images\[0\] \(id 7\): "width" x "height" '
+                       rf'{size[0]} x {size[1]} disagree with the image .*a.png \(64 x 64\)'):
+        GraspJsonDataset(ann_file=path, split='all', pipeline=[])
+
+
+def test_declared_size_that_matches_loads(tmp_path):
+    _image_file(tmp_path, 64, 48)
+    path = _write(tmp_path, _doc([dict(id=0, image_id=7, grasp=[10, 10, 8, 4, 0])],
+                                 images=[dict(id=7, file_name='a.png', width=64, height=48)]))
+    info = GraspJsonDataset(ann_file=path, split='all', pipeline=[]).get_data_info(0)
+    assert (info['width'], info['height']) == (64, 48)
+
+
+def test_absurd_declared_size_is_refused():
+    doc = _doc([], images=[dict(id=7, file_name='a.png', width=200000, height=80)])
+    with pytest.raises(ValueError, match=r'my.json: images\[0\] \(id 7\): "width" x "height" '
+                       r'200000 x 80: larger than 16384 px'):
+        parse_grasp_json(doc, 'my.json')
+
+
+@pytest.mark.parametrize('ann, message', [
+    (dict(grasp=[10, 10, 1e30, 4, 0]), r'opening 1e\+30 px or jaw 4 px'),
+    (dict(grasp=[10, 10, 8, 129, 0]), r'opening 8 px or jaw 129 px'),
+    (dict(corners=[0, 0, 1e20, 0, 1e20, 4, 0, 4]), r'opening 1e\+20 px or jaw 4 px'),
+])
+def test_grasp_larger_than_the_image_is_refused(ann, message):
+    """The image is 100 x 80 (diagonal 128.06 px): an opening of 1e30 trained with no positive."""
+    doc = _doc([dict(id=0, image_id=7, grasp=[10, 10, 8, 4, 0]), dict(id=5, image_id=7, **ann)])
+    with pytest.raises(ValueError, match=r'my.json: annotations\[1\] \(id 5\): ' + message +
+                       r' is longer than the image diagonal \(128 px of the 100 x 80 image'):
+        parse_grasp_json(doc, 'my.json')
+
+
+def test_grasp_as_long_as_the_diagonal_is_kept():
+    doc = _doc([dict(id=0, image_id=7, grasp=[50, 40, 128, 128, 0])])
+    assert len(parse_grasp_json(doc, 'my.json').images[0].grasps) == 1
+
+
+def test_grasp_larger_than_an_unsized_image_is_refused_when_loaded(tmp_path):
+    """Without "width" and "height" the size comes from the image, when the dataset is built."""
+    _image_file(tmp_path)
+    path = _write(tmp_path, _doc([dict(id=0, image_id=7, grasp=[10, 10, 8, 4, 0]),
+                                  dict(id='big', image_id=7, grasp=[10, 10, 1e30, 4, 0])],
+                                 images=[dict(id=7, file_name='a.png')]))
+    with open(path) as f:
+        parse_grasp_json(json.load(f), path)  # no size to compare with yet
+    with pytest.raises(ValueError, match=r"own.json: images\[0\] \(id 7\), annotation id "
+                       r"'big': opening 1e\+30 px or jaw 4 px is longer than the image diagonal "
+                       r'\(91 px of the 64 x 64 image'):
+        GraspJsonDataset(ann_file=path, split='all', pipeline=[])
+
+
+@pytest.mark.parametrize('encoding', ['latin-1', 'utf-16'])
+def test_grasp_json_not_utf8_names_the_line(tmp_path, encoding):
+    doc = _doc([dict(id=0, image_id=7, grasp=[10, 10, 8, 4, 0])],
+               categories=[dict(id=1, name='tasse \u00e0 caf\u00e9')])
+    path = tmp_path / 'grasps.json'
+    path.write_bytes(json.dumps(doc, ensure_ascii=False).encode(encoding))
+    with pytest.raises(ValueError, match=r'grasps.json, line 1, column \d+: not UTF-8 text'):
+        load_grasp_json(str(path))

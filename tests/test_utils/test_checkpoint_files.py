@@ -7,7 +7,7 @@ import torch
 
 from mmgrasp.engine import AtomicLocalBackend
 from mmgrasp.utils import CheckpointError
-from mmgrasp.utils.checkpoint_files import (check_checkpoint, list_checkpoints,
+from mmgrasp.utils.checkpoint_files import (check_checkpoint, list_checkpoints, write_bytes_atomic,
                                             write_checkpoint_bytes)
 from mmgrasp.utils.resume_checkpoint import find_resume_checkpoint
 
@@ -87,3 +87,43 @@ def test_backend_never_overwrites_another_runs_file(tmp_path):
     assert open(own + '.sha256').read().startswith(hashlib.sha256(b'second').hexdigest())
     backend.remove(own)
     assert os.listdir(tmp_path) == ['epoch_1.pth']  # the checksum file went with it
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test, and put the old one back."""
+    old = os.umask(0o022)
+    yield os.umask
+    os.umask(old)
+
+
+def _writers(folder):
+    """Every atomic writer, each writing one new file; the paths to check."""
+    from mmgrasp.utils import write_json_atomic
+    write_bytes_atomic(str(folder / 'a.bin'), b'a')
+    write_json_atomic(str(folder / 'b.json'), {'b': 1})
+    write_checkpoint_bytes(str(folder / 'epoch_1.pth'), b'c')
+    AtomicLocalBackend().put(b'd', str(folder / 'epoch_2.pth'))
+    AtomicLocalBackend().put_text('e', str(folder / 'last_checkpoint'))
+    return sorted(folder.iterdir())
+
+
+@pytest.mark.parametrize('mask, mode', [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_atomic_files_get_the_mode_open_would_give(tmp_path, umask, mask, mode):
+    """``mkstemp`` creates its file 0600 whatever the umask: a results file or checkpoint that
+    the group may read with ``open()`` could not be read when written atomically."""
+    umask(mask)
+    paths = _writers(tmp_path)
+    assert len(paths) == 7  # the two checkpoints have their checksum files
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in paths} == \
+        {p.name: oct(mode) for p in paths}
+
+
+def test_replacing_a_file_keeps_its_mode(tmp_path, umask):
+    """As ``open(path, 'w')`` does: a file the user made world-readable stays so."""
+    umask(0o077)
+    path = tmp_path / 'metrics.json'
+    write_bytes_atomic(str(path), b'1')
+    os.chmod(path, 0o644)
+    write_bytes_atomic(str(path), b'2')
+    assert path.read_bytes() == b'2' and path.stat().st_mode & 0o777 == 0o644

@@ -16,8 +16,11 @@ in docs/own_objects.md. Examples::
 
 The images (masks, depth) must lie inside the output file's folder, or inside --root: a dataset
 reads no file outside its root. Image names that are absolute or leave the images folder are
-refused, and every output path is checked before anything is written (docs/security.md). Every
-file is written atomically; the summary (images, grasps, masks) is printed at the end.
+refused, and every output path is checked before anything is written (docs/security.md); so are
+the annotations (a file that is not UTF-8, an image size that is not the image's, a grasp longer
+than the image diagonal: docs/bad_data.md). Bad input is one line ``error: <file>, line N: ...``
+and exit status 1. Every file is written atomically; the summary (images, grasps, masks) is
+printed at the end.
 """
 import argparse
 import sys
@@ -75,11 +78,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
+    """Convert; bad input (an unsafe path, a value that cannot be right, a missing file) is
+    reported in one line naming the file and the line or entry, with exit status 1."""
     args = parse_args(argv)
-    from mmgrasp.datasets.safe_paths import UnsafePathError
     try:
         counts = convert(args)
-    except UnsafePathError as e:
+    except (ValueError, FileNotFoundError) as e:  # UnsafePathError is a ValueError
         print(f'error: {e}', file=sys.stderr)
         return 1
     print(f'{args.out}: ' + ', '.join(f'{v} {k}' for k, v in counts.items()))

@@ -14,6 +14,12 @@ Other ``<polygon>`` and ``<box>`` shapes are objects: their label is their categ
 become the image's mask. A grasp's ``group_id`` links it to its object; without one it takes the
 category under its centre (:mod:`mmgrasp.datasets.converters.tool_shapes`). ``<mask>``,
 ``<polyline>``, ``<points>`` and ``<ellipse>`` shapes are errors naming the image and the shape.
+
+Numbers are checked, naming the line of the ``<image>``: an image's ``width`` and ``height``
+are whole numbers of pixels (``"63.7"`` is refused, not truncated), equal to the image file's
+size and at most :data:`~mmgrasp.datasets.annotation_checks.MAX_IMAGE_SIDE`; a ``group_id`` is
+a whole number; coordinates are finite, a ``rotation`` within :data:`MAX_ROTATION` degrees, and
+a grasp no longer than the image diagonal (:mod:`mmgrasp.datasets.annotation_checks`).
 """
 import math
 import os.path as osp
@@ -25,11 +31,15 @@ import numpy as np
 
 from mmgrasp.structures import corners_to_grasps
 from mmgrasp.structures.grasp_convert import OPENING_EDGES
+from ..annotation_checks import check_image_size, check_size_matches_image
 from ..safe_paths import check_regular_file, path_inside
 from .tool_shapes import ToolImage, ToolShape, write_tool_dataset
 
 OPENING_SIDES = ('width', 'height')
 """Which side of a CVAT box is the grasp's opening."""
+
+MAX_ROTATION = 360.0
+"""Largest ``|rotation|`` of a box, in degrees (CVAT writes ``[0, 360)``)."""
 
 
 def _float(elem: ET.Element, key: str, where: str, default: Optional[float] = None) -> float:
@@ -45,6 +55,23 @@ def _float(elem: ET.Element, key: str, where: str, default: Optional[float] = No
     if not math.isfinite(value):
         raise ValueError(f'{where}: {key}={text!r} is not finite')
     return value
+
+
+def _whole(elem: ET.Element, key: str, where: str) -> int:
+    """An attribute that counts pixels or ids: a whole number (``"48"``, also ``"48.0"``)."""
+    value = _float(elem, key, where)
+    if not value.is_integer():
+        unit = ' of pixels' if key in ('width', 'height') else ''
+        raise ValueError(f'{where}: {key}={elem.get(key)!r} is not a whole number{unit}')
+    return int(value)
+
+
+def _group_id(elem: ET.Element, where: str) -> Optional[str]:
+    """A shape's ``group_id`` as text (``"2.0"`` is ``"2"``); None when absent or 0."""
+    if elem.get('group_id') in (None, ''):
+        return None
+    group = _whole(elem, 'group_id', where)
+    return None if group == 0 else str(group)
 
 
 def _polygon_points(elem: ET.Element, where: str) -> np.ndarray:
@@ -63,7 +90,11 @@ def _box_grasp(elem: ET.Element, where: str, opening_side: str) -> np.ndarray:
     xtl, ytl, xbr, ybr = (_float(elem, k, where) for k in ('xtl', 'ytl', 'xbr', 'ybr'))
     if xbr < xtl or ybr < ytl:
         raise ValueError(f'{where}: xbr < xtl or ybr < ytl')
-    theta = math.radians(_float(elem, 'rotation', where, default=0.0))
+    rotation = _float(elem, 'rotation', where, default=0.0)
+    if abs(rotation) > MAX_ROTATION:
+        raise ValueError(f'{where}: rotation={elem.get("rotation")!r} is outside '
+                         f'[-{MAX_ROTATION:g}, {MAX_ROTATION:g}] degrees')
+    theta = math.radians(rotation)
     w, h = xbr - xtl, ybr - ytl
     if opening_side == 'height':
         w, h, theta = h, w, theta + math.pi / 2
@@ -127,13 +158,12 @@ def read_cvat_xml(path: str, images_dir: str, grasp_labels=('grasp', ),
             raise ValueError(f'{where_img}: attribute "name" is missing')
         # the name must stay inside images_dir: the mask is named after it
         img_path = path_inside(images_dir, name, f'{where_img} (a name relative to --images-dir)')
-        width, height = (int(_float(img, k, where_img)) for k in ('width', 'height'))
+        width, height = check_image_size(_whole(img, 'width', where_img),
+                                         _whole(img, 'height', where_img), where_img)
         shapes: List[ToolShape] = []
         for i, elem in enumerate(img):
             label = elem.get('label')
             where = f'{where_img}, shape {i} <{elem.tag} label={label!r}>'
-            group = elem.get('group_id')
-            group = None if group in (None, '', '0') else group
             if elem.tag not in ('box', 'polygon'):
                 if elem.tag in ('mask', 'polyline', 'points', 'ellipse', 'cuboid', 'skeleton',
                                 'tag'):
@@ -144,6 +174,7 @@ def read_cvat_xml(path: str, images_dir: str, grasp_labels=('grasp', ),
                 continue
             if not label:
                 raise ValueError(f'{where}: a shape needs a label')
+            group = _group_id(elem, where)
             if label in grasp_labels:
                 if elem.tag == 'box':
                     grasp = _box_grasp(elem, where, opening_side)
@@ -163,6 +194,7 @@ def read_cvat_xml(path: str, images_dir: str, grasp_labels=('grasp', ),
             raise FileNotFoundError(f'{where_img}: image {img_path} not found (is --images-dir '
                                     f'{images_dir!r} the folder the export names images from?)')
         check_regular_file(img_path, where_img)
+        check_size_matches_image(width, height, img_path, where_img)
         image_id = osp.splitext(osp.relpath(img_path, images_dir))[0]
         images.append(ToolImage(image_id, osp.abspath(img_path), width, height, shapes))
     if not images:

@@ -13,19 +13,20 @@ labelme (https://github.com/wkentaro/labelme) writes one JSON file per image. In
   takes the category under its centre (:mod:`mmgrasp.datasets.converters.tool_shapes`).
 
 Other shape types (``line``, ``point``, ``linestrip``, ``mask``) are errors naming the file and the
-shape, as is a grasp polygon without 4 points.
+shape, as is a grasp polygon without 4 points. So are a file that is not UTF-8, ``shapes`` that
+are not a list of objects, and an ``imageWidth`` x ``imageHeight`` that is not the image file's
+(:mod:`mmgrasp.datasets.annotation_checks`).
 """
 import glob
-import json
 import math
 import os.path as osp
-import re
 from typing import List, Optional
 
 import numpy as np
 
 from mmgrasp.structures import corners_to_grasps
 from mmgrasp.structures.grasp_convert import OPENING_EDGES
+from ..annotation_checks import check_image_size, check_size_matches_image, key_line, load_json_file
 from ..safe_paths import UnsafePathError, check_regular_file, path_inside
 from .tool_shapes import ToolImage, ToolShape, write_tool_dataset
 
@@ -61,8 +62,7 @@ def _object_polygon(shape: dict, pts: np.ndarray, where: str) -> np.ndarray:
 def _is_labelme(path: str) -> bool:
     """Whether ``path`` reads as a labelme file (a dict with ``shapes``)."""
     try:
-        with open(path, 'r', encoding='utf-8') as f:
-            doc = json.load(f)
+        doc = load_json_file(path)[0]
     except (OSError, ValueError):
         return False
     return isinstance(doc, dict) and 'shapes' in doc
@@ -71,9 +71,7 @@ def _is_labelme(path: str) -> bool:
 def _image_path(path: str, text: str, image_path, images_root: str) -> str:
     """The image a labelme file names (``imagePath``, relative to the file's folder), refused
     when it is absolute, leaves ``images_root`` or is not a regular file."""
-    match = re.search(r'"imagePath"\s*:', text)
-    line = text.count('\n', 0, match.start()) + 1 if match else None
-    where = f'{path}' + (f', line {line}' if line else '') + f': "imagePath" {image_path!r}'
+    where = f'{_where(path, text, "imagePath")}: "imagePath" {image_path!r}'
     name = str(image_path).replace('\\', '/')
     if not name or osp.isabs(name) or (len(name) > 1 and name[1] == ':'):
         raise UnsafePathError(f'{where} is not a path relative to the file\'s folder')
@@ -86,9 +84,57 @@ def _image_path(path: str, text: str, image_path, images_root: str) -> str:
     return osp.abspath(img_path)
 
 
+def _where(path: str, text: str, key: str) -> str:
+    """``'<file>, line N'`` of the first ``"key":`` in the file (the file alone if absent)."""
+    line = key_line(text, key)
+    return f'{path}, line {line}' if line else path
+
+
+def _shape_list(doc: dict, path: str, text: str) -> list:
+    """The file's ``shapes``: a list of objects."""
+    shapes = doc['shapes']
+    if not isinstance(shapes, list):
+        raise ValueError(f'{_where(path, text, "shapes")}: "shapes" must be a list of shapes, '
+                         f'got {type(shapes).__name__}')
+    for i, shape in enumerate(shapes):
+        if not isinstance(shape, dict):
+            raise ValueError(f'{path}, shapes[{i}]: a shape must be an object, got {shape!r}')
+    return shapes
+
+
+def _group_id(shape: dict, where: str):
+    """A shape's ``group_id``: an integer, a string or None (labelme writes an integer or
+    null)."""
+    group = shape.get('group_id')
+    if group is not None and (isinstance(group, bool) or not isinstance(group, (int, str))):
+        raise ValueError(f'{where}: "group_id" must be an integer, a string or null, got '
+                         f'{group!r}')
+    return group
+
+
+def _read_shape(shape: dict, where: str, grasp_labels, opening_edge: str) -> ToolShape:
+    label = shape.get('label')
+    if not isinstance(label, str) or not label:
+        raise ValueError(f'{where}: a shape needs a label')
+    pts = _points(shape, where)
+    group = _group_id(shape, where)
+    if label in grasp_labels:
+        kind = shape.get('shape_type') or 'polygon'
+        if kind != 'polygon' or len(pts) != 4:
+            raise ValueError(f'{where}: a grasp is a polygon of 4 corners, got {kind!r} with '
+                             f'{len(pts)} point(s)')
+        grasp = corners_to_grasps(pts[None], opening_edge=opening_edge)[0]
+        return ToolShape(where, label, group, grasp=grasp)
+    return ToolShape(where, label, group, polygon=_object_polygon(shape, pts, where))
+
+
 def read_labelme_file(path: str, images_root: str, grasp_labels=('grasp', ),
                       opening_edge: str = 'p0p1') -> ToolImage:
     """Read one labelme JSON file.
+
+    The file must be UTF-8, its ``imageWidth`` x ``imageHeight`` that of its image (each at most
+    :data:`~mmgrasp.datasets.annotation_checks.MAX_IMAGE_SIDE`), and its grasps no longer than
+    the image diagonal (:mod:`mmgrasp.datasets.annotation_checks`).
 
     Args:
         path (str): The labelme file.
@@ -98,39 +144,23 @@ def read_labelme_file(path: str, images_root: str, grasp_labels=('grasp', ),
 
     Returns:
         ToolImage: The image with its grasps and objects.
+
+    Raises:
+        ValueError: On anything above, naming the file and the line or shape.
     """
-    try:
-        with open(path, 'r', encoding='utf-8') as f:
-            text = f.read()
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValueError(f'{path}, line {e.lineno}, column {e.colno}: not valid JSON '
-                         f'({e.msg})') from None
+    doc, text = load_json_file(path)
     if not isinstance(doc, dict) or 'shapes' not in doc or 'imagePath' not in doc:
         raise ValueError(f'{path}: not a labelme file (no "shapes" and "imagePath")')
-    width, height = doc.get('imageWidth'), doc.get('imageHeight')
-    if not all(isinstance(v, int) and v > 0 for v in (width, height)):
-        raise ValueError(f'{path}: imageWidth and imageHeight must be positive integers, got '
-                         f'{width!r} x {height!r}')
+    size_where = _where(path, text, 'imageWidth')
+    names = ('imageWidth', 'imageHeight')
+    width, height = check_image_size(doc.get('imageWidth'), doc.get('imageHeight'), size_where,
+                                     names)
     shapes: List[ToolShape] = []
-    for i, shape in enumerate(doc['shapes']):
+    for i, shape in enumerate(_shape_list(doc, path, text)):
         where = f'{path}, shapes[{i}] (label {shape.get("label")!r})'
-        label = shape.get('label')
-        if not isinstance(label, str) or not label:
-            raise ValueError(f'{where}: a shape needs a label')
-        pts = _points(shape, where)
-        group = shape.get('group_id')
-        if label in grasp_labels:
-            kind = shape.get('shape_type') or 'polygon'
-            if kind != 'polygon' or len(pts) != 4:
-                raise ValueError(f'{where}: a grasp is a polygon of 4 corners, got {kind!r} with '
-                                 f'{len(pts)} point(s)')
-            grasp = corners_to_grasps(pts[None], opening_edge=opening_edge)[0]
-            shapes.append(ToolShape(where, label, group, grasp=grasp))
-        else:
-            shapes.append(ToolShape(where, label, group,
-                                    polygon=_object_polygon(shape, pts, where)))
+        shapes.append(_read_shape(shape, where, grasp_labels, opening_edge))
     img_path = _image_path(path, text, doc['imagePath'], images_root)
+    check_size_matches_image(width, height, img_path, size_where, names)
     image_id = osp.splitext(osp.relpath(osp.abspath(path), osp.abspath(images_root)))[0]
     return ToolImage(image_id, img_path, width, height, shapes)
 

@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.path import Path
 
 from mmgrasp.utils.checkpoint_files import write_bytes_atomic
+from ..annotation_checks import check_grasp_sizes
 from ..grasp_json import dump_grasp_json, grasp_annotation
 from .output_checks import check_outputs, input_set, mask_path, relative_inside
 
@@ -145,6 +146,22 @@ class ToolImage:
     shapes: List[ToolShape]
 
 
+def check_tool_grasps(image: ToolImage) -> None:
+    """Refuse grasps longer than the image diagonal, naming their shapes
+    (:func:`~mmgrasp.datasets.annotation_checks.check_grasp_sizes`).
+
+    Args:
+        image (ToolImage): The image, with its declared size.
+
+    Raises:
+        ValueError: Naming the file and shape of the first oversized grasp.
+    """
+    grasp_shapes = [s for s in image.shapes if s.grasp is not None]
+    if grasp_shapes:
+        check_grasp_sizes(np.stack([s.grasp for s in grasp_shapes]), image.width, image.height,
+                          [s.source for s in grasp_shapes], '')
+
+
 def write_tool_dataset(images: List[ToolImage], out: str, root: Optional[str] = None,
                        categories: Optional[List[str]] = None, mask_dir: Optional[str] = None,
                        split: Optional[str] = None, description: str = '',
@@ -153,7 +170,8 @@ def write_tool_dataset(images: List[ToolImage], out: str, root: Optional[str] = 
 
     Every output path is checked before anything is written
     (:mod:`mmgrasp.datasets.converters.output_checks`): the masks stay inside ``mask_dir``, no
-    output replaces an image or ``inputs``, and the JSON file's paths stay inside ``root``.
+    output replaces an image or ``inputs``, and the JSON file's paths stay inside ``root``; so
+    are the grasps' sizes (:func:`check_tool_grasps`).
 
     Args:
         images (list[ToolImage]): The images.
@@ -189,6 +207,7 @@ def write_tool_dataset(images: List[ToolImage], out: str, root: Optional[str] = 
         if img.id in ids:
             raise ValueError(f'{img.img_path}: image id {img.id!r} appears twice')
         ids.add(img.id)
+        check_tool_grasps(img)
     masks = {img.id: mask_path(mask_dir, img.id) for img in images} if with_masks else {}
     check_outputs(out, masks, input_set([img.img_path for img in images] + list(inputs)),
                   mask_dir)
