@@ -6,32 +6,42 @@ aligned depth image and the camera intrinsics.
         [--top-k 5] [--best-per-object] [--approach ray|normal] [--plate-depth surface|measured]
         [--window 9] [--depth-scale S] [--device cpu] [--backend pytorch|onnxruntime]
 
-- ``DEPTH``: a 16-bit PNG (RealSense ``z16``: millimetres, ``depth_scale`` 0.001), a float TIFF
-  (e.g. Jacquard's ``perfect_depth.tiff``, metres: ``--depth-scale 1``) or a ``.npy`` array, aligned
-  to the RGB image (``rs.align(rs.stream.color)``).
+- ``DEPTH``: a 16-bit PNG, a float TIFF or a ``.npy`` array, aligned to the RGB image
+  (``rs.align(rs.stream.color)``). Its unit (:func:`mmgrasp.structures.depth_scale_for`):
+  ``--depth-scale S`` if given (any dtype), else a float image is metres (Jacquard's
+  ``perfect_depth.tiff``) and an integer one is in units of the intrinsics' ``depth_scale``,
+  millimetres (RealSense ``z16``, 0.001) without one. An 8-bit image is not a depth image and is
+  refused unless ``--depth-scale`` is given. A median depth outside 0.1-10 m prints a warning
+  naming the file, the scale, the median and the likely scale.
 - ``INTRINSICS``: a JSON file with ``fx, fy, cx, cy`` (or pyrealsense2's ``ppx, ppy``, or a ROS
   ``K``) and optionally ``depth_scale, width, height`` (docs/inference.md, "Grasps in metres").
+  Numbers only (``true`` and ``"500"`` are refused), focal lengths of 1 px or more, the
+  principal point inside the RGB image.
 
-Prints the best grasps (position in the camera frame, approach, opening and jaw in metres) and
-writes ``OUT_DIR/<name>_grasps_3d.json`` (every kept grasp: the pixel grasp fields of
-``image_demo.py`` plus ``camera``: ``position_m``, ``approach``, ``closing``, ``rotation``
-(columns: closing axis, along the plates, approach), ``opening_m``, ``jaw_m``, ``depth_m``, or
-``valid: false`` where the depth has a hole), and the drawing in ``OUT_DIR/vis/``. The geometry
-is :func:`mmgrasp.structures.grasps_to_camera_frame`. With an RGB-D model (an ``*_rgbd_*``
-config) the depth, in metres, is also the model's fourth input channel. Exit status 1 when an
-input cannot be read, 2 when the model cannot be loaded.
+Prints the depth's unit and the best grasps (position in the camera frame, approach, opening and
+jaw in metres, or why a grasp is invalid) and writes ``OUT_DIR/<name>_grasps_3d.json``
+(``depth_scale`` used and ``depth_unit`` (why), and every kept grasp: the pixel grasp fields of
+``image_demo.py`` plus ``camera``: ``valid``, ``reason``, ``position_m``, ``approach``,
+``closing``, ``rotation`` (columns: closing axis, along the plates, approach), ``opening_m``,
+``jaw_m``, ``depth_m``; an invalid grasp (a hole in the depth, depth outside 0.1-10 m, opening
+or jaw over 0.5 m) has ``valid: false``, its ``reason`` and None for the rest), and the drawing
+in ``OUT_DIR/vis/``. The geometry is :func:`mmgrasp.structures.grasps_to_camera_frame`. With an
+RGB-D model (an ``*_rgbd_*`` config) the depth, in metres, is also the model's fourth input
+channel. Exit status 1 when an input cannot be read, 2 when the model cannot be loaded.
 """
 import os
 import os.path as osp
 import sys
+import warnings
 from argparse import ArgumentParser
-from typing import Optional
+from typing import Optional, Tuple
 
 import cv2
 import numpy as np
 
 from mmgrasp.apis import GraspInferencer, grasp_records
-from mmgrasp.structures import CameraIntrinsics, grasps_to_camera_frame
+from mmgrasp.structures import (CameraIntrinsics, DepthUnitWarning, depth_scale_for,
+                                grasps_to_camera_frame)
 from mmgrasp.utils import write_json_atomic
 
 
@@ -55,7 +65,8 @@ def parse_args(argv=None):
                         help='plates on the surface at the centre, or at their own depth')
     parser.add_argument('--window', type=int, default=9, help='depth window side (odd, pixels)')
     parser.add_argument('--depth-scale', type=float,
-                        help='metres per depth unit, overriding the intrinsics file')
+                        help='metres per depth unit, for any depth dtype (default: float '
+                        'depth is metres, integer depth the intrinsics\' depth_scale or mm)')
     return parser.parse_args(argv)
 
 
@@ -77,13 +88,22 @@ def read_depth(path: str) -> np.ndarray:
     return depth
 
 
+def depth_metres(depth: np.ndarray, path: str, intrinsics: CameraIntrinsics,
+                 explicit_scale: Optional[float]) -> Tuple[np.ndarray, float, str]:
+    """The depth image in metres (float64), its scale and why; warnings go to stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', DepthUnitWarning)
+        scale, reason = depth_scale_for(depth, path, explicit_scale=explicit_scale,
+                                        intrinsics_scale=intrinsics.depth_scale)
+    for warning in caught:
+        print(f'warning: {warning.message}', file=sys.stderr)
+    return depth.astype(np.float64) * scale, scale, reason
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         intrinsics = CameraIntrinsics.from_json(args.intrinsics)
-        if args.depth_scale is not None:
-            intrinsics = CameraIntrinsics(**dict(intrinsics.to_dict(),
-                                                 depth_scale=args.depth_scale))
         depth = read_depth(args.depth)
         rgb = cv2.imread(args.rgb, cv2.IMREAD_COLOR)
         if rgb is None:
@@ -92,9 +112,13 @@ def main(argv=None) -> int:
             raise ValueError(f'{args.depth} is {depth.shape[1]}x{depth.shape[0]} but {args.rgb} '
                              f'is {rgb.shape[1]}x{rgb.shape[0]}: align the depth to the colour '
                              'stream first')
+        intrinsics.check_image_size(rgb.shape[1], rgb.shape[0], source=args.intrinsics,
+                                    image=args.rgb)
+        depth_m, scale, unit = depth_metres(depth, args.depth, intrinsics, args.depth_scale)
     except (ValueError, FileNotFoundError, OSError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
+    print(f'{args.depth}: {unit}')
     model: Optional[str] = None if args.model.lower() == 'none' else args.model
     try:
         inferencer = GraspInferencer(model, args.weights, device=args.device,
@@ -105,7 +129,7 @@ def main(argv=None) -> int:
     inferencer.visualizer.max_grasps = args.top_k  # the drawing shows the printed grasps
     inputs = args.rgb
     if inferencer.needs_depth:  # an RGB-D model reads the depth too, in metres
-        inputs = dict(img=args.rgb, depth=depth.astype(np.float32) * intrinsics.depth_scale)
+        inputs = dict(img=args.rgb, depth=depth_m.astype(np.float32))
     out = inferencer(inputs, out_dir=args.out_dir, no_save_pred=True, pred_score_thr=0.0,
                      best_per_object=args.best_per_object, return_datasamples=True)
     sample = out['predictions'][0]
@@ -120,7 +144,7 @@ def main(argv=None) -> int:
     # the order of grasp_records: by score, best first, ties in prediction order
     grasps = preds.bboxes[preds.scores.argsort(descending=True, stable=True)].double().numpy()
     try:
-        poses = grasps_to_camera_frame(grasps, depth, intrinsics, window=args.window,
+        poses = grasps_to_camera_frame(grasps, depth_m, intrinsics, window=args.window,
                                        approach=args.approach, plate_depth=args.plate_depth)
     except ValueError as e:
         print(f'error: {e}', file=sys.stderr)
@@ -131,7 +155,8 @@ def main(argv=None) -> int:
     name = osp.splitext(osp.basename(args.rgb))[0]
     path = osp.join(args.out_dir, f'{name}_grasps_3d.json')
     write_json_atomic(path, dict(image=args.rgb, depth=args.depth,
-                                 intrinsics=intrinsics.to_dict(), approach=args.approach,
+                                 intrinsics=intrinsics.to_dict(), depth_scale=scale,
+                                 depth_unit=unit, approach=args.approach,
                                  plate_depth=args.plate_depth, window=args.window,
                                  grasps=records))
     print(f'{"#":>2} {"score":>6} {"object":>12} {"x [m]":>8} {"y [m]":>8} {"z [m]":>7} '
@@ -140,13 +165,15 @@ def main(argv=None) -> int:
         cam = record['camera']
         obj = str(record.get('object', '-'))[:12]
         if not cam['valid']:
-            print(f'{i:>2} {record["score"]:>6.3f} {obj:>12}  no depth at the grasp')
+            print(f'{i:>2} {record["score"]:>6.3f} {obj:>12}  invalid: {cam["reason"]}')
             continue
         x, y, z = cam['position_m']
         print(f'{i:>2} {record["score"]:>6.3f} {obj:>12} {x:>8.4f} {y:>8.4f} {z:>7.4f} '
               f'{cam["opening_m"]:>11.4f} {cam["jaw_m"]:>8.4f}  '
               + ' '.join(f'{a:+.3f}' for a in cam['approach']))
-    print(f'{len(records)} grasps in metres: {path}; drawing in {osp.join(args.out_dir, "vis")}')
+    n_valid = sum(record['camera']['valid'] for record in records)
+    print(f'{len(records)} grasps in metres ({n_valid} valid): {path}; drawing in '
+          f'{osp.join(args.out_dir, "vis")}')
     return 0
 
 

@@ -1,6 +1,7 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """Grasp geometry shared by datasets, heads and metrics (docs/conventions.md sections 1-2)."""
 from .camera_intrinsics import CameraIntrinsics
+from .depth_units import DepthUnitWarning, depth_scale_for
 from .grasp_angles import (NUM_ORIENTATION_BINS, angle_diff, angle_to_bin, bin_to_angle, wrap_angle,
                            wrap_angle_half)
 from .grasp_boxes import GraspBoxes
@@ -21,5 +22,6 @@ __all__ = [
     'input_to_original_matrix', 'best_grasp_per_object', 'centre_pixels', 'grasp_centre_labels',
     'object_map', 'resolve_object_mode', 'CameraIntrinsics', 'GraspPoses', 'depth_in_metres',
     'grasps_to_camera_frame', 'GraspBoxes', 'grasp_detection_targets', 'detection_target_samples',
-    'class_agnostic_samples', 'FLIP_DIRECTIONS', 'flip_matrix'
+    'class_agnostic_samples', 'FLIP_DIRECTIONS', 'flip_matrix', 'depth_scale_for',
+    'DepthUnitWarning'
 ]

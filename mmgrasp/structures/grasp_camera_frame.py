@@ -14,7 +14,17 @@ camera intrinsics, :func:`grasps_to_camera_frame` returns per grasp:
 - ``opening`` and ``jaw``: ``w`` and ``h`` in metres (the 3-D distance between the two plate
   points, and between the two ends of a plate);
 - ``depth``: the centre's depth; ``valid``: False where no depth could be read, the centre lies
-  outside the image or the grasp is not finite (then NaN).
+  outside the image, the grasp is not finite, or the result is implausible for a tabletop
+  gripper (then NaN); ``reason`` says why, e.g. ``'no depth at the grasp'``.
+
+**Plausibility.** A grasp whose depth lies outside ``MIN_DEPTH_M``-``MAX_DEPTH_M`` (0.1-10 m),
+whose opening is not in ``(0, MAX_OPENING_M]`` (0.5 m) or whose jaw exceeds ``MAX_JAW_M``
+(0.5 m) is invalid, with the numbers in its ``reason``: a depth read in the wrong unit
+(millimetres taken as metres: 500 m, an opening of 25 m) is flagged, never passed on.
+
+**Units.** The depth image's unit follows :func:`~mmgrasp.structures.depth_scale_for`: a float
+image is metres, an integer one is in units of ``intrinsics.depth_scale`` (0.001: millimetres),
+an 8-bit one is refused. Convert other units yourself (``depth * scale``, a float array).
 
 **The depth window and holes.** Depth is read from a ``window x window`` patch around the
 centre pixel. Values that are 0, negative or not finite are holes and are skipped. The centre
@@ -35,14 +45,20 @@ Pixel coordinates: mmgrasp puts the centre of the top-left pixel at ``(0.5, 0.5)
 pyrealsense2 at ``(0, 0)``; the conversion subtracts 0.5 (:class:`CameraIntrinsics`).
 """
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import List, Optional, Tuple, Union
 
 import numpy as np
 
 from .camera_intrinsics import CameraIntrinsics
+from .depth_units import MAX_DEPTH_M, MIN_DEPTH_M, depth_scale_for
 
 APPROACHES = ('ray', 'normal')
 PLATE_DEPTHS = ('surface', 'measured')
+#: Widest plausible opening and longest plausible jaw of a grasp, metres.
+MAX_OPENING_M = 0.5
+MAX_JAW_M = 0.5
+#: ``reason`` of a grasp whose depth window held no valid depth.
+NO_DEPTH = 'no depth at the grasp'
 
 
 @dataclass
@@ -57,7 +73,10 @@ class GraspPoses:
         opening (ndarray): ``(N,)`` metres between the plates.
         jaw (ndarray): ``(N,)`` plate length in metres.
         depth (ndarray): ``(N,)`` median depth around the centre, metres.
-        valid (ndarray): ``(N,)`` bool; False where the window held no depth.
+        valid (ndarray): ``(N,)`` bool; False where the grasp could not be lifted or the
+            result is implausible (its other fields are then NaN).
+        reason (list[str], optional): ``N`` strings, why a grasp is invalid (``''`` where valid).
+            Defaults to ``'invalid'`` for each invalid grasp.
     """
     position: np.ndarray
     approach: np.ndarray
@@ -67,44 +86,55 @@ class GraspPoses:
     jaw: np.ndarray
     depth: np.ndarray
     valid: np.ndarray
+    reason: Optional[List[str]] = None
+
+    def __post_init__(self) -> None:
+        if self.reason is None:
+            self.reason = ['' if v else 'invalid' for v in self.valid]
 
     def __len__(self) -> int:
         return len(self.valid)
 
     def to_records(self, digits: int = 6) -> List[dict]:
-        """JSON-ready dicts, one per grasp (None for the fields of an invalid grasp)."""
+        """JSON-ready dicts, one per grasp: ``valid``, ``reason`` (None where valid) and the
+        fields in metres (None for an invalid grasp)."""
         records = []
         for i in range(len(self)):
             if not self.valid[i]:
                 records.append(
-                    dict(valid=False, position_m=None, approach=None, closing=None,
-                         rotation=None, opening_m=None, jaw_m=None, depth_m=None))
+                    dict(valid=False, reason=self.reason[i], position_m=None, approach=None,
+                         closing=None, rotation=None, opening_m=None, jaw_m=None,
+                         depth_m=None))
                 continue
 
             def r(a):
                 return np.round(np.asarray(a, dtype=np.float64), digits).tolist()
 
             records.append(
-                dict(valid=True, position_m=r(self.position[i]), approach=r(self.approach[i]),
-                     closing=r(self.closing[i]), rotation=r(self.rotation[i]),
+                dict(valid=True, reason=None, position_m=r(self.position[i]),
+                     approach=r(self.approach[i]), closing=r(self.closing[i]),
+                     rotation=r(self.rotation[i]),
                      opening_m=r(self.opening[i]), jaw_m=r(self.jaw[i]),
                      depth_m=r(self.depth[i])))
         return records
 
 
 def depth_in_metres(depth: np.ndarray, intrinsics: CameraIntrinsics) -> np.ndarray:
-    """``(H, W)`` depth image (raw units or metres) -> float64 metres, holes as NaN."""
+    """``(H, W)`` depth image -> float64 metres, holes as NaN.
+
+    The unit follows :func:`~mmgrasp.structures.depth_scale_for` (no warning here: the grasps
+    are checked one by one): float = metres, integer = ``intrinsics.depth_scale`` metres per
+    unit, 8-bit refused.
+    """
     depth = np.asarray(depth)
     if depth.ndim == 3 and depth.shape[2] == 1:
         depth = depth[..., 0]
     if depth.ndim != 2:
         raise ValueError(f'depth must be an (H, W) image, got shape {depth.shape}')
     h, w = depth.shape
-    if intrinsics.width not in (None, w) or intrinsics.height not in (None, h):
-        raise ValueError(f'the intrinsics are for {intrinsics.width}x{intrinsics.height} images, '
-                         f'the depth image is {w}x{h}: align the depth to the colour image and '
-                         'use the intrinsics of that stream')
-    z = depth.astype(np.float64) * intrinsics.depth_scale
+    intrinsics.check_image_size(w, h, image='the depth image')
+    scale, _ = depth_scale_for(depth, intrinsics_scale=intrinsics.depth_scale, warn=False)
+    z = depth.astype(np.float64) * scale
     z[~np.isfinite(z) | (z <= 0)] = np.nan
     return z
 
@@ -160,6 +190,71 @@ def _on_surface(intrinsics: CameraIntrinsics, uv: np.ndarray, n: np.ndarray,
     return rays * t[:, None]
 
 
+def implausible_grasp_reason(depth: float, opening: float, jaw: float) -> str:
+    """Why a lifted grasp is implausible for a tabletop gripper, ``''`` if it is not.
+
+    Args:
+        depth (float): The centre's depth, metres: within ``MIN_DEPTH_M``-``MAX_DEPTH_M``.
+        opening (float): Metres between the plates: in ``(0, MAX_OPENING_M]``.
+        jaw (float): Plate length, metres: at most ``MAX_JAW_M``.
+
+    Returns:
+        str: The broken ranges with the numbers, joined by ``'; '``.
+    """
+    problems = []
+    if not MIN_DEPTH_M <= depth <= MAX_DEPTH_M:
+        problems.append(f'depth {depth:.4g} m outside the plausible '
+                        f'{MIN_DEPTH_M:g}-{MAX_DEPTH_M:g} m (depth in the wrong unit?)')
+    if not 0 < opening <= MAX_OPENING_M:
+        problems.append(f'opening {opening:.4g} m outside the plausible (0, {MAX_OPENING_M:g}] m')
+    if not jaw <= MAX_JAW_M:  # a jaw of 0 (h = 0) is a point contact, not an error
+        problems.append(f'jaw {jaw:.4g} m over the plausible {MAX_JAW_M:g} m')
+    return '; '.join(problems)
+
+
+def _lift_one(grasp: np.ndarray, z: np.ndarray, intrinsics: CameraIntrinsics, window: int,
+              approach: str, plate_depth: str, plane_tol: float) -> Union[dict, str]:
+    """One grasp ``(x, y, w, h, theta)`` -> its :class:`GraspPoses` fields, or why it cannot
+    be lifted (:func:`grasps_to_camera_frame`'s arguments, ``z`` in metres)."""
+    height, width = z.shape
+    x, y, w, h, theta = grasp
+    if not np.all(np.isfinite(grasp)):
+        return 'the grasp is not finite'
+    if not (0 <= x < width and 0 <= y < height):
+        return 'the centre lies outside the image'  # no depth of its own
+    values, pixels = _window(z, x, y, window)
+    if len(values) == 0:
+        return NO_DEPTH
+    median = float(np.median(values))
+    n, d = _surface(intrinsics.backproject(pixels, values), pixels, median, plane_tol)
+    u = np.array([np.cos(theta), np.sin(theta)])  # opening axis on screen
+    v = np.array([-np.sin(theta), np.cos(theta)])  # along the plates
+    c = np.array([x, y])
+    pts = np.stack([c, c - u * w / 2, c + u * w / 2, c - v * h / 2, c + v * h / 2])
+    world = _on_surface(intrinsics, pts - 0.5, n, d)  # (5, 3)
+    if plate_depth == 'measured':
+        for p in (1, 2):
+            if not (0 <= pts[p, 0] < width and 0 <= pts[p, 1] < height):
+                continue
+            plate_values, _ = _window(z, pts[p, 0], pts[p, 1], window)
+            if len(plate_values):
+                world[p] = intrinsics.backproject(pts[p] - 0.5, np.median(plate_values))
+    if not np.all(np.isfinite(world)):
+        return 'a plate or jaw end does not meet the surface'
+    centre = world[0]
+    a = centre / np.linalg.norm(centre) if approach == 'ray' else n
+    closing = world[2] - world[1]
+    closing = closing - (closing @ a) * a
+    norm = np.linalg.norm(closing)
+    if norm < 1e-12:
+        return 'opening 0 m: the plates coincide'
+    closing = closing / norm
+    return dict(position=centre, approach=a, closing=closing,
+                rotation=np.stack([closing, np.cross(a, closing), a], axis=1),
+                opening=np.linalg.norm(world[2] - world[1]),
+                jaw=np.linalg.norm(world[4] - world[3]), depth=median)
+
+
 def grasps_to_camera_frame(grasps: np.ndarray,
                            depth: np.ndarray,
                            intrinsics: CameraIntrinsics,
@@ -172,8 +267,8 @@ def grasps_to_camera_frame(grasps: np.ndarray,
     Args:
         grasps (ndarray): ``(N, 5)`` grasps ``(x, y, w, h, theta)`` in pixels of the image the
             depth is aligned to (what the inference API returns).
-        depth (ndarray): ``(H, W)`` depth image in raw units (``intrinsics.depth_scale`` metres
-            each) or metres (``depth_scale=1``); 0 and NaN are holes.
+        depth (ndarray): ``(H, W)`` depth image: integer raw units (``intrinsics.depth_scale``
+            metres each) or float metres (:func:`depth_in_metres`); 0 and NaN are holes.
         intrinsics (CameraIntrinsics): Of that image.
         window (int): Side of the depth window around the centre (and each plate), odd.
             Defaults to 9.
@@ -183,7 +278,7 @@ def grasps_to_camera_frame(grasps: np.ndarray,
             Defaults to 0.005.
 
     Returns:
-        GraspPoses: Per grasp, in the input order.
+        GraspPoses: Per grasp, in the input order; implausible ones invalid (module docstring).
     """
     if approach not in APPROACHES:
         raise ValueError(f'approach must be one of {APPROACHES}, got {approach!r}')
@@ -199,44 +294,17 @@ def grasps_to_camera_frame(grasps: np.ndarray,
                rotation=np.full((n_grasps, 3, 3), np.nan), opening=np.full(n_grasps, np.nan),
                jaw=np.full(n_grasps, np.nan), depth=np.full(n_grasps, np.nan),
                valid=np.zeros(n_grasps, dtype=bool))
-    height, width = z.shape
-    for k, (x, y, w, h, theta) in enumerate(g):
-        if not (np.all(np.isfinite(g[k])) and 0 <= x < width and 0 <= y < height):
-            continue  # a centre outside the image has no depth of its own
-        values, pixels = _window(z, x, y, window)
-        if len(values) == 0:
+    reasons = []
+    for k in range(n_grasps):
+        lifted = _lift_one(g[k], z, intrinsics, window, approach, plate_depth, plane_tol)
+        if isinstance(lifted, str):
+            reasons.append(lifted)
             continue
-        median = float(np.median(values))
-        n, d = _surface(intrinsics.backproject(pixels, values), pixels, median, plane_tol)
-        u = np.array([np.cos(theta), np.sin(theta)])  # opening axis on screen
-        v = np.array([-np.sin(theta), np.cos(theta)])  # along the plates
-        c = np.array([x, y])
-        pts = np.stack([c, c - u * w / 2, c + u * w / 2, c - v * h / 2, c + v * h / 2])
-        world = _on_surface(intrinsics, pts - 0.5, n, d)  # (5, 3)
-        if plate_depth == 'measured':
-            for p in (1, 2):
-                if not (0 <= pts[p, 0] < width and 0 <= pts[p, 1] < height):
-                    continue
-                plate_values, _ = _window(z, pts[p, 0], pts[p, 1], window)
-                if len(plate_values):
-                    world[p] = intrinsics.backproject(pts[p] - 0.5, np.median(plate_values))
-        if not np.all(np.isfinite(world)):
-            continue
-        centre = world[0]
-        ray = centre / np.linalg.norm(centre)
-        a = ray if approach == 'ray' else n
-        closing = world[2] - world[1]
-        closing = closing - (closing @ a) * a
-        norm = np.linalg.norm(closing)
-        if norm < 1e-12:
-            continue
-        closing = closing / norm
-        out['position'][k] = centre
-        out['approach'][k] = a
-        out['closing'][k] = closing
-        out['rotation'][k] = np.stack([closing, np.cross(a, closing), a], axis=1)
-        out['opening'][k] = np.linalg.norm(world[2] - world[1])
-        out['jaw'][k] = np.linalg.norm(world[4] - world[3])
-        out['depth'][k] = median
-        out['valid'][k] = True
+        reason = implausible_grasp_reason(lifted['depth'], lifted['opening'], lifted['jaw'])
+        reasons.append(reason)
+        if not reason:
+            for key, value in lifted.items():
+                out[key][k] = value
+            out['valid'][k] = True
+    out['reason'] = reasons
     return GraspPoses(**out)
