@@ -12,7 +12,8 @@ and ``OUT_DIR/preds/<name>.json`` (the grasps: centre, opening, jaw, angle in de
 score and the object class; see :mod:`mmgrasp.apis.grasp_inferencer`), plus
 ``OUT_DIR/preds/<name>_sem_seg.png`` (class ids) with a semantic head. Images that cannot be
 read are reported and skipped; the exit status is 1 when any image failed, 2 when the model
-could not be loaded (e.g. a checkpoint that does not fit the config).
+could not be loaded (one ``error:`` line: a checkpoint that does not fit the config, a truncated
+or damaged ``.pth`` or ``.onnx``, an ``.onnx`` exported from another variant than the config's).
 """
 import sys
 from argparse import ArgumentParser

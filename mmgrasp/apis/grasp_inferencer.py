@@ -58,10 +58,12 @@ from mmengine.visualization import Visualizer
 from mmgrasp.registry import DATASETS, VISUALIZERS
 from mmgrasp.structures import best_grasp_per_object, grasp_centre_labels, grasps_to_corners
 from mmgrasp.utils.stored_config import stored_config
+from .inference_inputs import (InputType, check_image_file, colour_of,  # noqa: F401
+                               image_to_bgr_uint8, rgbd_data_info)
+from .model_files import check_weights_file
 
 BACKENDS = ('pytorch', 'onnxruntime')
 """What runs the network: PyTorch, or onnxruntime on a model exported to ONNX."""
-InputType = Union[str, np.ndarray, dict]
 InputsType = Union[InputType, Sequence[InputType]]
 
 
@@ -76,78 +78,6 @@ class _Failed(NamedTuple):
     """An input that could not be loaded or predicted, and why."""
     item: _Item
     error: Exception
-
-
-def colour_of(single_input: InputType) -> Union[str, np.ndarray]:
-    """The colour image (path or array) of an input; an RGB-D input's ``img``."""
-    return single_input['img'] if isinstance(single_input, dict) else single_input
-
-
-def rgbd_data_info(single_input: dict) -> dict:
-    """The pipeline's data info of an RGB-D input ``dict(img=..., depth=...)``.
-
-    Args:
-        single_input (dict): ``img``: a path or a BGR array; ``depth``: a path (raw units, read by
-            ``LoadDepthFromFile`` with the config's ``depth_scale``) or an ``(H, W)`` array in
-            metres.
-
-    Returns:
-        dict: ``img_path`` or ``img``, and ``depth_path`` or ``depth``.
-    """
-    unknown = set(single_input) - {'img', 'depth'}
-    if 'img' not in single_input or unknown:
-        raise ValueError(f'an RGB-D input is dict(img=..., depth=...), got keys '
-                         f'{sorted(single_input)}')
-    img, depth = single_input['img'], single_input.get('depth')
-    info = {}
-    if isinstance(img, str):
-        info['img_path'] = img
-    elif isinstance(img, np.ndarray):
-        info['img'] = image_to_bgr_uint8(img)
-    else:
-        raise TypeError(f'img must be a path or an array, got {type(img).__name__}')
-    if isinstance(depth, str):
-        info['depth_path'] = depth
-    elif isinstance(depth, np.ndarray):
-        info['depth'] = depth
-    elif depth is not None:
-        raise TypeError(f'depth must be a path or an array, got {type(depth).__name__}')
-    return info
-
-
-def image_to_bgr_uint8(img: np.ndarray) -> np.ndarray:
-    """Check an image array and bring it to ``(H, W, 3)`` uint8 BGR.
-
-    Grayscale ``(H, W)`` / ``(H, W, 1)`` images are repeated into three channels and the alpha
-    channel of a 4-channel (BGRA) image is dropped, as ``mmcv.imread`` does for files.
-
-    Args:
-        img (ndarray): The image, BGR as ``cv2.imread`` / ``mmcv.imread`` return it.
-
-    Returns:
-        ndarray: ``(H, W, 3)`` uint8.
-
-    Raises:
-        ValueError: For another dtype than uint8, another number of channels or an empty image.
-    """
-    if not isinstance(img, np.ndarray):
-        raise TypeError(f'an image must be a numpy array or a path, got {type(img).__name__}')
-    if img.dtype != np.uint8:
-        raise ValueError(f'an image array must be uint8 (as cv2.imread returns it), got '
-                         f'{img.dtype}; e.g. convert 16-bit images with (img // 257).astype('
-                         f'np.uint8)')
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[..., 0]
-    if img.ndim == 2:
-        img = np.repeat(img[..., None], 3, axis=2)
-    elif img.ndim == 3 and img.shape[2] == 4:
-        img = img[..., :3]
-    if img.ndim != 3 or img.shape[2] != 3:
-        raise ValueError(f'an image array must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), '
-                         f'got shape {img.shape}')
-    if min(img.shape[:2]) == 0:
-        raise ValueError(f'empty image of shape {img.shape}')
-    return np.ascontiguousarray(img)
 
 
 def check_checkpoint_fits(model: nn.Module, checkpoint: dict, weights: str = '',
@@ -284,6 +214,7 @@ class GraspInferencer(DetInferencer):
                     raise ValueError(f'{weights} holds no config: pass the config as model')
                 model = mmengine.Config(self._onnx_meta['config'])
             onnx_file, weights, device = weights, None, 'cpu'
+        check_weights_file(weights)
         self.strict = strict
         self.object_mode = object_mode
         self._weights = weights or ''
@@ -293,7 +224,8 @@ class GraspInferencer(DetInferencer):
                          palette=palette, show_progress=show_progress)
         if onnx_file is not None:
             from mmgrasp.deployment import ORTGraspDetector
-            self.model = ORTGraspDetector(self.model, onnx_file, num_threads=num_threads)
+            self.model = ORTGraspDetector(self.model, onnx_file, num_threads=num_threads,
+                                          config=self._config_name or None)
             self._weights = onnx_file
         elif num_threads:
             torch.set_num_threads(int(num_threads))
@@ -406,6 +338,8 @@ class GraspInferencer(DetInferencer):
         elif not isinstance(single_input, str):
             raise TypeError('an input must be an image path, a numpy array or an RGB-D '
                             f'dict(img=..., depth=...), got {type(single_input).__name__}')
+        else:
+            check_image_file(single_input)
         return single_input, self.pipeline(single_input)
 
     def preprocess(self, inputs: list, batch_size: int = 1, **kwargs

@@ -1,7 +1,6 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """Run an exported grasp detector with onnxruntime, behind the model interface of mmengine."""
 import json
-import os
 import warnings
 from typing import List, Optional, Tuple
 
@@ -12,8 +11,9 @@ from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData, PixelData
 from torch import nn
 
-from mmgrasp.models.utils import channel_argmax
+from mmgrasp.models.utils import channel_argmax, check_network_inputs
 from mmgrasp.structures import grasps_to_original
+from .onnx_checks import check_onnx_fits_model, open_onnx_session
 from .onnx_export import META_CONFIG, META_DATASET, META_INPUT_SHAPE
 
 
@@ -27,12 +27,16 @@ def read_onnx_metadata(onnx_file: str) -> dict:
     Returns:
         dict: ``config`` (dict, empty when absent), ``input_shape`` (tuple or None),
         ``dataset_meta`` (dict).
+
+    Raises:
+        FileNotFoundError, ValueError: See :func:`~.onnx_checks.open_onnx_session`.
     """
-    import onnxruntime as ort
-    if not os.path.isfile(onnx_file):
-        raise FileNotFoundError(f'ONNX model not found: {onnx_file}')
-    meta = ort.InferenceSession(onnx_file, providers=['CPUExecutionProvider']) \
-        .get_modelmeta().custom_metadata_map
+    return session_metadata(open_onnx_session(onnx_file))
+
+
+def session_metadata(session) -> dict:
+    """:func:`read_onnx_metadata` of an open onnxruntime session."""
+    meta = session.get_modelmeta().custom_metadata_map
     shape = meta.get(META_INPUT_SHAPE)
     config = meta.get(META_CONFIG, '')
     return dict(config=json.loads(config) if config else {},
@@ -57,10 +61,16 @@ class ORTGraspDetector(nn.Module):
             weights do not matter.
         onnx_file (str): The exported model.
         num_threads (int, optional): onnxruntime's intra-op threads; None leaves its default.
+        config (str, optional): The config's name, for the message when the file does not fit
+            the model (:func:`~.onnx_checks.check_onnx_fits_model`). Defaults to None.
+
+    Raises:
+        ValueError: A file onnxruntime cannot load, or the export of another variant (input
+            channels, semantic classes) than ``model``.
     """
 
-    def __init__(self, model: nn.Module, onnx_file: str, num_threads: Optional[int] = None
-                 ) -> None:
+    def __init__(self, model: nn.Module, onnx_file: str, num_threads: Optional[int] = None,
+                 config: Optional[str] = None) -> None:
         super().__init__()
         import onnxruntime as ort
         self.model = model.eval()
@@ -68,10 +78,10 @@ class ORTGraspDetector(nn.Module):
         options = ort.SessionOptions()
         if num_threads:
             options.intra_op_num_threads = int(num_threads)
-        self.session = ort.InferenceSession(onnx_file, sess_options=options,
-                                            providers=['CPUExecutionProvider'])
+        self.session = open_onnx_session(onnx_file, options)
+        check_onnx_fits_model(self.session, model, onnx_file, config)
         self.output_names = [o.name for o in self.session.get_outputs()]
-        shape = read_onnx_metadata(onnx_file)['input_shape']
+        shape = session_metadata(self.session)['input_shape']
         if shape is None:
             shape = tuple(self.session.get_inputs()[0].shape[-2:])
         self.input_shape: Tuple[int, int] = (int(shape[0]), int(shape[1]))
@@ -143,7 +153,9 @@ class ORTGraspDetector(nn.Module):
         return data_samples
 
     def test_step(self, data: dict) -> List[DetDataSample]:
-        """mmengine's ``test_step``: preprocess, then :meth:`predict`."""
+        """mmengine's ``test_step``: the checks of the PyTorch model's
+        (:func:`~mmgrasp.models.utils.check_network_inputs`), preprocess, :meth:`predict`."""
+        check_network_inputs(data)
         data = self.data_preprocessor(data, False)
         return self.predict(data['inputs'], data['data_samples'])
 

@@ -32,6 +32,27 @@ def test_image_demo(tiny_cfg, image_dir, tmp_path):
         assert demo.main() == 2
 
 
+@pytest.mark.parametrize('what', ['truncated', 'empty'])
+def test_image_demo_damaged_checkpoint(tiny_cfg, image_dir, tmp_path, capsys, what):
+    """A truncated or empty .pth: one line naming it and status 2, as for any model that cannot
+    be loaded (before: torch's traceback and status 1)."""
+    config = str(tmp_path / 'tiny.py')
+    tiny_cfg.dump(config)
+    whole, ckpt = tmp_path / 'whole.pth', tmp_path / f'{what}.pth'
+    torch.save(dict(state_dict={'w': torch.zeros(4096)}, meta={}), str(whole))
+    data = whole.read_bytes()
+    ckpt.write_bytes(data[:len(data) // 2] if what == 'truncated' else b'')
+    demo = load_script('demo/image_demo.py')
+    argv = ['image_demo.py', osp.join(image_dir, 'a.png'), config, '--weights', str(ckpt),
+            '--out-dir', str(tmp_path / 'out')]
+    with patch.object(sys, 'argv', argv):
+        assert demo.main() == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith('error:')]
+    assert len(errors) == 1 and f'{ckpt}: damaged checkpoint' in errors[0]
+    assert 'Traceback' not in err
+
+
 def test_benchmark_stages_match_predict(tiny_cfg):
     bench = load_script('tools/analysis_tools/benchmark.py')
     model = bench.build_model(tiny_cfg)

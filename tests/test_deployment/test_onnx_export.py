@@ -3,6 +3,9 @@
 model's grasps (top grasp identical, scores equal) and semantic map, through the same inference
 API; what cannot be exported says so."""
 import os.path as osp
+import re
+import sys
+from unittest.mock import patch
 
 import cv2
 import numpy as np
@@ -89,14 +92,59 @@ def test_export_round_trip(name, tmp_path):
         list(torch_inf.model.dataset_meta['classes'])
 
 
-def test_larger_input_is_refused_with_advice(tmp_path):
-    config, ckpt = _checkpoint(DET, tmp_path)
-    out = str(tmp_path / 'small.onnx')
+@pytest.fixture(scope='module')
+def det_onnx(tmp_path_factory) -> str:
+    """A Detection model exported for 64x64 inputs (small and quick)."""
+    root = tmp_path_factory.mktemp('det_onnx')
+    config, ckpt = _checkpoint(DET, root)
+    out = str(root / 'small.onnx')
     tool = load_script('tools/deployment/pytorch2onnx.py')
     assert tool.main([config, ckpt, '--out', out, '--shape', '64', '64']) == 0
-    ort_inf = GraspInferencer(None, out, backend='onnxruntime', show_progress=False)
-    result = ort_inf(_images(tmp_path)[0], no_save_pred=True)['predictions'][0]
+    return out
+
+
+def test_larger_input_is_refused_with_advice(det_onnx, tmp_path):
+    ort_inf = GraspInferencer(None, det_onnx, backend='onnxruntime', show_progress=False)
+    images = _images(tmp_path)
+    small = str(tmp_path / 'tiny.png')
+    cv2.imwrite(small, np.zeros((20, 20, 3), np.uint8))
+    result, tiny = ort_inf([images[0], small], no_save_pred=True)['predictions']
     assert 'export again with --shape 128 128' in result['error']
+    # the PyTorch model's input checks (mmgrasp.models.utils.check_network_inputs) run too
+    assert 'tiny.png: the network input is 10x10 px' in tiny['error']
+
+
+def test_export_of_another_variant_is_refused_at_load(det_onnx, tmp_path):
+    """A Detection export with a Det_Seg config: one message naming both when it is loaded
+    (before: ``no attribute 'semantic_head'`` on every image)."""
+    cfg = get_config(DET_SEG)
+    cfg.model = get_detector_cfg(DET_SEG)
+    config = str(tmp_path / 'det_seg.py')
+    cfg.dump(config)
+    with pytest.raises(ValueError, match=re.escape(
+            f"{det_onnx} does not fit config '{config}': the file is a Detection model, the "
+            'config builds a Det_Seg model')):
+        GraspInferencer(config, det_onnx, backend='onnxruntime', show_progress=False)
+
+
+@pytest.mark.parametrize('what', ['truncated', 'empty'])
+def test_damaged_onnx_is_named(det_onnx, tmp_path, capsys, what):
+    data = open(det_onnx, 'rb').read()
+    damaged = str(tmp_path / f'{what}.onnx')
+    with open(damaged, 'wb') as f:
+        f.write(data[:len(data) // 2] if what == 'truncated' else b'')
+    with pytest.raises(ValueError, match=re.escape(damaged) + ': (not a loadable ONNX model|the '
+                       'file is empty)'):
+        GraspInferencer(None, damaged, backend='onnxruntime', show_progress=False)
+    # the demo: one line and status 2 (before: onnxruntime's traceback and status 1)
+    demo = load_script('demo/image_demo.py')
+    argv = ['image_demo.py', _images(tmp_path)[0], 'none', '--weights', damaged, '--backend',
+            'onnxruntime', '--out-dir', str(tmp_path / 'out')]
+    with patch.object(sys, 'argv', argv):
+        assert demo.main() == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith('error:')]
+    assert len(errors) == 1 and damaged in errors[0] and 'Traceback' not in err
 
 
 def test_rotated_roi_align_as_grid_sample_equals_mmcv():

@@ -21,8 +21,8 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
-from mmgrasp.models.utils import (channel_argmax, check_pretrained_files,  # noqa: F401
-                                  warp_to_original)
+from mmgrasp.models.utils import (channel_argmax, check_network_inputs,  # noqa: F401
+                                  check_pretrained_files, warp_to_original)
 from mmgrasp.registry import MODELS
 from mmgrasp.structures import class_agnostic_samples, detection_target_samples, grasps_to_original
 
@@ -199,6 +199,13 @@ class GraspDetSeg(TwoStageDetector):
                                                rescale=False)
         seg_logits = self.semantic_head(x)['seg_preds']
         return self.refine_head.foreground_prob(seg_logits), candidates
+
+    def test_step(self, data: dict) -> SampleList:
+        """mmengine's ``test_step``, after :func:`~mmgrasp.models.utils.check_network_inputs`:
+        an image that is not a uint8-like BGR image or is smaller than 32 px a side is refused
+        with a message naming it, one above 4.2 Mpx warns (docs/inference.md)."""
+        check_network_inputs(data)
+        return super().test_step(data)
 
     def predict(self, batch_inputs: Tensor, batch_data_samples: SampleList,
                 rescale: bool = True) -> SampleList:
