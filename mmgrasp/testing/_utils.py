@@ -24,6 +24,29 @@ def shared_data_root() -> str:
     return os.environ.get('MMGRASP_SHARED_DATA', osp.join(REPO_ROOT, '..', 'shared', 'data'))
 
 
+def shared_data_path(*parts: str) -> str:
+    """The folder ``parts`` of the real samples, for a test that needs it.
+
+    When the folder is missing, the test is skipped, unless ``$MMGRASP_SHARED_DATA`` is set: then
+    the samples were promised (CI sets it) and the test fails, so that a wrong path cannot turn
+    the data tests into silent skips.
+
+    Args:
+        *parts (str): Path below the samples' root, e.g. ``'jacquard', 'Samples'``.
+
+    Returns:
+        str: The absolute path of an existing folder.
+    """
+    import pytest
+    path = osp.abspath(osp.join(shared_data_root(), *parts))
+    if not osp.isdir(path):
+        if os.environ.get('MMGRASP_SHARED_DATA'):
+            pytest.fail(f'real samples not found at {path}, but MMGRASP_SHARED_DATA is set '
+                        f'({os.environ["MMGRASP_SHARED_DATA"]})')
+        pytest.skip(f'real samples not found at {path} (set MMGRASP_SHARED_DATA)')
+    return path
+
+
 def get_config(fname: str) -> Config:
     """Load a config of the repository by its path relative to ``configs/``."""
     return Config.fromfile(osp.join(REPO_ROOT, 'configs', fname))

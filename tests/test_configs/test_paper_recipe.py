@@ -16,7 +16,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import PARAM_SCHEDULERS, init_default_scope
 
 from mmgrasp.registry import DATASETS, MODELS
-from mmgrasp.testing import demo_grasp_inputs, get_config, get_detector_cfg, shared_data_root
+from mmgrasp.testing import demo_grasp_inputs, get_config, get_detector_cfg, shared_data_path
 
 REFINE_CONFIGS = ['grasp/det_seg_refine_r101_fpn_jacquard.py',
                   'grasp/det_seg_refine_r101_fpn_ocid.py']
@@ -129,9 +129,7 @@ def test_jacquard_trains_without_augmentation(name):
     assert not [t for t in train_types if 'Random' in t]
     if name != JACQUARD_CONFIGS[0]:
         return  # the data check once: the three configs share the pipeline (checked above)
-    root = osp.join(shared_data_root(), 'jacquard', 'Samples')
-    if not osp.isdir(root):
-        pytest.skip(f'real samples not found at {root} (set MMGRASP_SHARED_DATA)')
+    root = shared_data_path('jacquard', 'Samples')
     init_default_scope('mmgrasp')
     dataset_cfg = cfg.train_dataloader.dataset
     dataset_cfg.data_root = root

@@ -3,23 +3,20 @@
 
 The real samples live outside the repository; set ``MMGRASP_SHARED_DATA`` to their folder
 (default: ``<repo>/../shared/data``). Tests that need them are skipped, with the path in the
-reason, when they are absent.
+reason, when they are absent, and fail when ``MMGRASP_SHARED_DATA`` is set (CI sets it).
 """
 import os.path as osp
 
 import pytest
 
-from mmgrasp.testing import shared_data_root
+from mmgrasp.testing import shared_data_path
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 OCID_FIXTURE = osp.join(REPO_ROOT, 'tests', 'data', 'ocid')
 
 
 def _shared(sub: str) -> str:
-    path = osp.abspath(osp.join(shared_data_root(), sub))
-    if not osp.isdir(path):
-        pytest.skip(f'real samples not found at {path} (set MMGRASP_SHARED_DATA)')
-    return path
+    return shared_data_path(sub)
 
 
 @pytest.fixture(scope='session')

@@ -6,7 +6,7 @@ from mmcv.transforms import Compose
 
 from mmgrasp.evaluation import insert_after_loading, robustness_conditions
 from mmgrasp.structures import grasps_to_original
-from mmgrasp.testing import get_config, shared_data_root
+from mmgrasp.testing import get_config, shared_data_path
 from mmgrasp.utils import register_all_modules
 
 register_all_modules()
@@ -40,9 +40,7 @@ def test_insert_after_the_loading_steps():
 def cornell_sample():
     """The first image of Cornell folder 01 through the Cornell test pipeline's loading steps."""
     import os.path as osp
-    root = osp.join(shared_data_root(), 'cornell')
-    if not osp.isdir(osp.join(root, '01')):
-        pytest.skip(f'Cornell samples not found at {root} (set MMGRASP_SHARED_DATA)')
+    root = osp.dirname(shared_data_path('cornell', '01'))
     from mmgrasp.datasets import CornellGraspDataset
     cfg = get_config('grasp/det_r18_fpn_cornell.py')
     dataset = CornellGraspDataset(data_root=root, fold=0, num_folds=5, split='test',

@@ -114,10 +114,8 @@ def test_summary_means_rates_and_sums_counts():
 
 
 def test_composites_are_made_from_the_test_fold_and_tested_whole(tmp_path, monkeypatch):
-    from mmgrasp.testing import shared_data_root
-    root = osp.join(shared_data_root(), 'jacquard', 'Samples')
-    if not osp.isdir(root):
-        pytest.skip(f'real samples not found at {root}')
+    from mmgrasp.testing import shared_data_path
+    root = shared_data_path('jacquard', 'Samples')
     args = cv.parse_args(['--work-dir', str(tmp_path), '--data-root', root, '--variants',
                           'det_seg', '--composites', '1'])
     fold_dir = tmp_path / 'fold2'

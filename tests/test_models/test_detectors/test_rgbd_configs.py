@@ -7,7 +7,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 from mmgrasp.registry import DATASETS
-from mmgrasp.testing import get_config, get_detector_cfg, shared_data_root
+from mmgrasp.testing import get_config, get_detector_cfg, shared_data_path
 
 RGBD = ['grasp/det_mobilenetv2_fpn_rgbd_jacquard.py',
         'grasp/det_seg_mobilenetv2_fpn_rgbd_jacquard.py',
@@ -16,11 +16,7 @@ RGBD = ['grasp/det_mobilenetv2_fpn_rgbd_jacquard.py',
 
 
 def _jacquard_root() -> str:
-    import os.path as osp
-    root = osp.join(shared_data_root(), 'jacquard', 'Samples')
-    if not osp.isdir(root):
-        pytest.skip(f'Jacquard samples not found at {root}')
-    return root
+    return shared_data_path('jacquard', 'Samples')
 
 
 @pytest.mark.parametrize('name', RGBD)
