@@ -19,7 +19,7 @@ values against. What the loaders reject, drop and warn about is listed in docs/b
 """
 import logging
 from collections import Counter
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -27,6 +27,7 @@ from mmengine.logging import print_log
 
 from mmgrasp.structures import NUM_ORIENTATION_BINS, angle_to_bin, wrap_angle
 from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, small_grasps
+from .annotation_checks import check_grasp_sizes
 from .transforms.grasp_geometry import centres_inside
 from .utils import ORIENTATION_BIN_NAMES, orientation_bin_palette
 
@@ -41,7 +42,8 @@ def _listing(items: Sequence[str], limit: int = MAX_LISTED) -> str:
 
 
 def drop_small_grasps(grasps: np.ndarray, linenos: Sequence[int], path: str,
-                      min_size: float = MIN_GRASP_SIZE) -> Tuple[np.ndarray, int]:
+                      min_size: float = MIN_GRASP_SIZE,
+                      image_wh: Optional[Tuple[int, int]] = None) -> Tuple[np.ndarray, int]:
     """Drop the grasps of one annotation file whose opening or jaw is below ``min_size`` pixels.
 
     The rule of :data:`~mmgrasp.structures.grasp_convert.MIN_GRASP_SIZE` (docs/bad_data.md): a
@@ -54,6 +56,9 @@ def drop_small_grasps(grasps: np.ndarray, linenos: Sequence[int], path: str,
         linenos (Sequence[int]): ``(N,)`` 1-based line number of each grasp in ``path``.
         path (str): The annotation file (for the warning).
         min_size (float): Smallest usable opening and jaw in pixels. Defaults to 1.
+        image_wh (tuple[int, int], optional): ``(width, height)`` of the image: a grasp longer
+            than its diagonal (``annotation_checks.MAX_GRASP_DIAGONALS``), say an opening of
+            1e30, is an error naming its line rather than a grasp that can never match.
 
     Returns:
         tuple[ndarray, int]: The kept ``(M, 5)`` grasps and the number dropped.
@@ -61,6 +66,10 @@ def drop_small_grasps(grasps: np.ndarray, linenos: Sequence[int], path: str,
     grasps = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
     if len(linenos) != len(grasps):
         raise ValueError(f'{path}: {len(linenos)} line numbers for {len(grasps)} grasps')
+    if image_wh is not None:  # non-finite grasps are the 1 px rule's (dropped below)
+        finite = np.isfinite(grasps).all(axis=1)
+        check_grasp_sizes(grasps[finite], image_wh[0], image_wh[1],
+                          [f'line {int(n)}' for n in np.asarray(linenos)[finite]], path)
     small = np.asarray(small_grasps(grasps, min_size), dtype=bool)
     if not small.any():
         return grasps, 0

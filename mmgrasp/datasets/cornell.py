@@ -19,7 +19,7 @@ import os
 import os.path as osp
 import re
 from collections import Counter
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.logging import print_log
@@ -34,11 +34,13 @@ _IMAGE_RE = re.compile(r'^pcd(\d{4})r\.png$')
 _POS_RE = re.compile(r'^pcd(\d{4})cpos\.txt$')
 
 
-def load_cornell_grasps(path: str):
+def load_cornell_grasps(path: str, image_wh: Optional[Tuple[int, int]] = None):
     """Read a Cornell ``pcdNNNNcpos.txt`` into grasps.
 
     Args:
         path (str): The rectangle file.
+        image_wh (tuple[int, int], optional): ``(width, height)`` of its image: a grasp longer
+            than the image's diagonal is an error naming its line.
 
     Rectangles whose opening or jaw is below 1 px (four equal corners, say) are dropped with one
     warning naming the file and their lines (docs/bad_data.md).
@@ -50,7 +52,8 @@ def load_cornell_grasps(path: str):
     corners, num_nan, linenos = read_quad_file(path, allow_nan=True, return_linenos=True)
     if len(corners) == 0:
         return np.zeros((0, 5)), num_nan
-    grasps, _ = drop_small_grasps(corners_to_grasps(corners, opening_edge='p0p1'), linenos, path)
+    grasps, _ = drop_small_grasps(corners_to_grasps(corners, opening_edge='p0p1'), linenos, path,
+                                  image_wh=image_wh)
     return grasps, num_nan
 
 
@@ -227,10 +230,10 @@ class CornellGraspDataset(BaseGraspDataset):
         nan_files = Counter()
         for i in chosen:
             num, img_path, pos_path = found[i]
-            grasps, num_nan = load_cornell_grasps(pos_path)
+            height, width = image_size(img_path)
+            grasps, num_nan = load_cornell_grasps(pos_path, (width, height))
             if num_nan:
                 nan_files[osp.basename(pos_path)] += num_nan
-            height, width = image_size(img_path)
             info = dict(img_path=img_path, img_id=f'pcd{num:04d}', height=height, width=width,
                         instances=self.make_instances(grasps, obj_labels=1))
             depth_path = img_path[:-len('r.png')] + 'd.tiff'  # where a user made them

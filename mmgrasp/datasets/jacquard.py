@@ -21,7 +21,7 @@ so that an anti-aliased or re-saved mask (values between 0 and 255) still gives 
 import math
 import os
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -44,11 +44,13 @@ JACQUARD_MASK_THRESHOLD = 128
 masks are 0/255."""
 
 
-def load_jacquard_grasps(path: str) -> np.ndarray:
+def load_jacquard_grasps(path: str, image_wh: Optional[Tuple[int, int]] = None) -> np.ndarray:
     """Read a Jacquard ``*_grasps.txt`` into grasps.
 
     Args:
         path (str): The grasp file.
+        image_wh (tuple[int, int], optional): ``(width, height)`` of its image: a grasp longer
+            than the image's diagonal is an error naming its line.
 
     Lines whose opening or jaw is below 1 px (``x;y;theta;0;0``, say) are dropped with one
     warning naming the file and the lines (docs/bad_data.md).
@@ -71,7 +73,8 @@ def load_jacquard_grasps(path: str) -> np.ndarray:
             raise ValueError(f'{path}, line {lineno}: negative opening or jaw size: {line!r}')
         rows.append((x, y, opening, jaw, math.radians(theta_deg) % math.pi))
         linenos.append(lineno)
-    return drop_small_grasps(np.asarray(rows, dtype=np.float64).reshape(-1, 5), linenos, path)[0]
+    return drop_small_grasps(np.asarray(rows, dtype=np.float64).reshape(-1, 5), linenos, path,
+                             image_wh=image_wh)[0]
 
 
 @DATASETS.register_module()
@@ -196,9 +199,9 @@ class JacquardGraspDataset(BaseGraspDataset):
         data_list = []
         for i in self._split(prefixes):
             prefix = prefixes[i]
-            grasps = load_jacquard_grasps(prefix + _SUFFIXES['grasps'])
             img_path = prefix + _SUFFIXES['img']
             height, width = image_size(img_path)
+            grasps = load_jacquard_grasps(prefix + _SUFFIXES['grasps'], (width, height))
             info = dict(img_path=img_path, img_id=osp.basename(prefix), height=height,
                         width=width, object_id=osp.basename(osp.dirname(prefix)),
                         seg_map_path=prefix + _SUFFIXES['mask'],

@@ -18,7 +18,7 @@ for the per-class metric (paper VI-A). Class names and colours follow the releas
 """
 import os
 import os.path as osp
-from typing import List
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -42,11 +42,13 @@ OCID_SEM_PALETTE = [(0, 0, 0), (211, 47, 47), (0, 255, 0), (123, 31, 162), (81, 
                     (255, 0, 255), (194, 24, 91)]
 
 
-def load_ocid_grasps(path: str) -> np.ndarray:
+def load_ocid_grasps(path: str, image_wh: Optional[Tuple[int, int]] = None) -> np.ndarray:
     """Read an OCID_grasp rectangle file into grasps.
 
     Args:
         path (str): The rectangle file (4 lines ``x y`` per rectangle, jaw edge first).
+        image_wh (tuple[int, int], optional): ``(width, height)`` of its image: a grasp longer
+            than the image's diagonal is an error naming its line.
 
     Rectangles whose opening or jaw is below 1 px are dropped with one warning naming the file
     and their lines (docs/bad_data.md).
@@ -57,7 +59,8 @@ def load_ocid_grasps(path: str) -> np.ndarray:
     corners, _, linenos = read_quad_file(path, allow_nan=False, return_linenos=True)
     if len(corners) == 0:
         return np.zeros((0, 5))
-    return drop_small_grasps(corners_to_grasps(corners, opening_edge='p1p2'), linenos, path)[0]
+    return drop_small_grasps(corners_to_grasps(corners, opening_edge='p1p2'), linenos, path,
+                             image_wh=image_wh)[0]
 
 
 @DATASETS.register_module()
@@ -137,7 +140,8 @@ class OCIDGraspDataset(BaseGraspDataset):
             grasp_file = osp.join(class_path, stem + '.txt')
             if not osp.isfile(grasp_file):
                 raise FileNotFoundError(f'{where}: annotation file {grasp_file} not found')
-            instances += self.make_instances(load_ocid_grasps(grasp_file), int(class_dir))
+            instances += self.make_instances(
+                load_ocid_grasps(grasp_file, (width, height)), int(class_dir))
         info = dict(img_path=img_path, img_id=f'{seq_path}/{stem}', height=height, width=width,
                     seg_map_path=seg_map_path, instances=instances)
         check_regular_file(seg_map_path, f'{where}: mask')

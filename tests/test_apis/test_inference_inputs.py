@@ -125,3 +125,32 @@ def test_check_network_inputs_without_a_network():
     with pytest.raises(ValueError, match=r'bool.*astype\(np\.uint8\)'):
         check_network_inputs(data(torch.ones(3, 40, 40, dtype=torch.bool)))
     check_network_inputs(data(torch.zeros(3, 40, 40)))  # a black float image is an image
+
+
+def test_inference_detector_names_an_empty_or_broken_file(detector, small_images, image_dir):
+    """mmdet's own API runs the config's pipeline, whose LoadImageFromFile is mmgrasp's: the
+    file is named (mmcv's gives OpenCV's ``!buf.empty()`` for an empty file)."""
+    with pytest.raises(ValueError, match=r'empty\.png: the file is empty \(0 bytes\)'):
+        inference_detector(detector, small_images['empty'])
+    with pytest.raises(ValueError, match=r'zz\.png: not an image OpenCV can read'):
+        inference_detector(detector, osp.join(image_dir, 'zz.png'))
+    with pytest.raises(FileNotFoundError, match='missing.png'):
+        inference_detector(detector, osp.join(image_dir, 'missing.png'))
+
+
+def test_image_loader_gives_mmcvs_pixels(image_dir):
+    """The same arrays as mmcv's transform, for colour, grayscale and unchanged loading."""
+    from mmcv.transforms import LoadImageFromFile as MMCVLoad
+
+    from mmgrasp.datasets.transforms import LoadImageFromFile
+    for name, kwargs in (('a.png', {}), ('b.jpg', dict(to_float32=True)),
+                         ('gray.png', dict(color_type='grayscale')),
+                         ('rgba.png', dict(color_type='unchanged'))):
+        path = osp.join(image_dir, name)
+        ours = LoadImageFromFile(**kwargs)(dict(img_path=path))
+        theirs = MMCVLoad(**kwargs)(dict(img_path=path))
+        assert ours['img'].dtype == theirs['img'].dtype
+        np.testing.assert_array_equal(ours['img'], theirs['img'])
+        assert ours['ori_shape'] == theirs['ori_shape']
+    assert LoadImageFromFile(ignore_empty=True)(
+        dict(img_path=osp.join(image_dir, 'missing.png'))) is None

@@ -101,6 +101,31 @@ def test_ocid_zero_jaw_is_dropped(tmp_path):
     assert message.startswith(f'{path}: dropped 1 of 2') and 'line 5 (w=14, h=0)' in message
 
 
+def test_native_loaders_refuse_grasps_longer_than_the_image(tmp_path):
+    """An opening of 1e30 (or one longer than the image's diagonal) trained with no positive;
+    the native loaders now name the file and the line. 32 x 32 Jacquard image: diagonal 45 px,
+    so an opening of 45 is kept and 46 refused."""
+    write_jacquard(tmp_path / 'j', '10;12;30;45;4\r\n')
+    ds = JacquardGraspDataset(data_root=str(tmp_path / 'j'), split='all')
+    assert ds.get_data_info(0)['instances'][0]['grasp'][2] == 45
+    folder = write_jacquard(tmp_path / 'k', '10;12;30;8;4\r\n10;12;30;1e30;4\r\n'
+                            '10;12;30;46;4\r\n')
+    path = osp.join(folder, '0_objA_grasps.txt')
+    with pytest.raises(ValueError, match=rf'{path}: line 2: opening 1e\+30 px .* longer than '
+                       r'the image diagonal \(45 px of the 32 x 32 image\).*; also line 3'):
+        JacquardGraspDataset(data_root=str(tmp_path / 'k'), split='all')
+    huge = rect(0, 0, 1e6, 0, 1e6, 20, 0, 20)  # a 1e6 px opening in a 640 x 480 image
+    folder = write_cornell(tmp_path / 'c', [GOOD + huge])
+    with pytest.raises(ValueError, match=r'pcd0100cpos\.txt: line 5: opening 1e\+06 px'):
+        CornellGraspDataset(data_root=str(tmp_path / 'c'), split='all')
+    path = str(tmp_path / 'r.txt')
+    with open(path, 'w') as f:  # OCID corner order: the jaw first, then a 2000 px opening
+        f.write(rect(20, 10, 20, 16, 2020, 16, 2020, 10))
+    with pytest.raises(ValueError, match=r'r\.txt: line 1: opening 2000 px'):
+        load_ocid_grasps(path, (640, 480))
+    assert len(load_ocid_grasps(path)) == 1  # without the image's size: no check
+
+
 def test_the_rule_drops_nothing_from_the_real_samples(cornell_root, jacquard_root):
     """1 px is far below the smallest real grasps; resize by 0.5 and crop 351 lose none."""
     with mock.patch(LOG) as log:

@@ -6,9 +6,11 @@ from .grasp_random_rotate_translate import GraspRandomRotateTranslate
 from .grasp_resize import GraspResize
 from .grasp_translate import GraspTranslate
 from .load_depth import LoadDepthFromFile
+from .load_image import LoadImageFromFile
 from .loading import LoadGraspAnnotations
 
 __all__ = [
-    'LoadGraspAnnotations', 'LoadDepthFromFile', 'GraspResize', 'GraspCenterCrop',
-    'GraspRandomRotateTranslate', 'GraspRandomFlip', 'GraspTranslate', 'PackGraspInputs'
+    'LoadGraspAnnotations', 'LoadImageFromFile', 'LoadDepthFromFile', 'GraspResize',
+    'GraspCenterCrop', 'GraspRandomRotateTranslate', 'GraspRandomFlip', 'GraspTranslate',
+    'PackGraspInputs'
 ]
