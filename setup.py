@@ -35,7 +35,7 @@ setup(
     license='Apache License 2.0',
     packages=find_packages(exclude=('configs', 'tools', 'tests', 'demo', 'data')),
     include_package_data=True,
-    python_requires='>=3.8',
+    python_requires='>=3.10',
     install_requires=(parse_requirements('runtime.txt')
                       + ['torch', 'torchvision', 'mmcv>=2.0.0,<2.2.0']),
     extras_require={'tests': parse_requirements('tests.txt'),
