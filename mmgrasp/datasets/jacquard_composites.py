@@ -34,17 +34,11 @@ import cv2
 import numpy as np
 
 from .jacquard import JACQUARD_MASK_THRESHOLD, load_jacquard_grasps
+from .jacquard_objects import read_image
 from .utils import read_text_lines
 
 GRID = {2: (1, 2), 3: (1, 3), 4: (2, 2)}
 """Rows and columns of the canvas for each number of objects."""
-
-
-def _read(path: str, flags: int) -> np.ndarray:
-    img = cv2.imread(path, flags)
-    if img is None:
-        raise FileNotFoundError(f'cannot read {path}')
-    return img
 
 
 def remove_object(img: np.ndarray, mask: np.ndarray, margin: int = 15) -> np.ndarray:
@@ -97,8 +91,8 @@ def compose_scenes(prefixes: Sequence[str]) -> Tuple[np.ndarray, np.ndarray, Lis
     if len(prefixes) not in GRID:
         raise ValueError(f'a composite holds {sorted(GRID)} objects, got {len(prefixes)}')
     rows, cols = GRID[len(prefixes)]
-    images = [_read(p + '_RGB.png', cv2.IMREAD_COLOR) for p in prefixes]
-    masks = [_read(p + '_mask.png', cv2.IMREAD_GRAYSCALE) >= JACQUARD_MASK_THRESHOLD
+    images = [read_image(p + '_RGB.png', cv2.IMREAD_COLOR) for p in prefixes]
+    masks = [read_image(p + '_mask.png', cv2.IMREAD_GRAYSCALE) >= JACQUARD_MASK_THRESHOLD
              for p in prefixes]
     h, w = images[0].shape[:2]
     for p, img in zip(prefixes, images):
@@ -207,22 +201,3 @@ def make_jacquard_composites(prefixes: Sequence[str], out_root: str,
             made.append(osp.join(out_root, name, f'0_{name}'))
     os.replace(tmp_root, out_root)
     return made
-
-
-def load_composite_objects(prefix: str) -> List[Dict[str, np.ndarray]]:
-    """The ground-truth objects of a composite (or of a plain one-object Jacquard scene).
-
-    Args:
-        prefix (str): ``<folder>/<k>_<name>``.
-
-    Returns:
-        list[dict]: Per object, ``mask`` ``(H, W)`` bool and ``grasps`` ``(G, 5)``.
-    """
-    if not osp.exists(prefix + '_objects.json'):  # a plain Jacquard scene: one object
-        mask = _read(prefix + '_mask.png', cv2.IMREAD_GRAYSCALE) >= JACQUARD_MASK_THRESHOLD
-        return [dict(mask=mask, grasps=load_jacquard_grasps(prefix + '_grasps.txt'))]
-    objects_map = _read(prefix + '_objects.png', cv2.IMREAD_GRAYSCALE)
-    with open(prefix + '_objects.json') as f:
-        objects = json.load(f)['objects']
-    return [dict(mask=objects_map == i + 1, grasps=np.asarray(o['grasps'], np.float64))
-            for i, o in enumerate(objects)]

@@ -13,13 +13,14 @@ from .grasp_iou import grasp_iou, grasp_iou_shapely
 from .grasp_per_object import (best_grasp_per_object, centre_pixels, grasp_centre_labels,
                                object_map, resolve_object_mode)
 from .grasp_transform import (FLIP_DIRECTIONS, affine_grasps, flip_matrix, grasps_to_original,
-                              input_to_original_matrix)
+                              input_to_original_matrix, original_pixels_in_input)
 
 __all__ = [
     'NUM_ORIENTATION_BINS', 'wrap_angle', 'wrap_angle_half', 'angle_diff', 'angle_to_bin',
     'bin_to_angle', 'corners_to_grasps', 'grasps_to_corners', 'grasp_to_hbox', 'hbox_to_grasp',
     'grasp_iou', 'grasp_iou_shapely', 'affine_grasps', 'grasps_to_original',
-    'input_to_original_matrix', 'best_grasp_per_object', 'centre_pixels', 'grasp_centre_labels',
+    'input_to_original_matrix', 'original_pixels_in_input',
+    'best_grasp_per_object', 'centre_pixels', 'grasp_centre_labels',
     'object_map', 'resolve_object_mode', 'CameraIntrinsics', 'GraspPoses', 'depth_in_metres',
     'grasps_to_camera_frame', 'GraspBoxes', 'grasp_detection_targets', 'detection_target_samples',
     'class_agnostic_samples', 'FLIP_DIRECTIONS', 'flip_matrix', 'depth_scale_for',

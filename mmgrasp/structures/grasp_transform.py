@@ -6,7 +6,7 @@ sample's ``homography_matrix`` (3x3, original image -> network input, mmdet's me
 Predictions and ground truth are taken back to the original image with its inverse, so crops
 are undone as well as resizes (``scale_factor`` alone cannot undo a crop).
 """
-from typing import Mapping
+from typing import Mapping, Tuple
 
 import numpy as np
 import torch
@@ -92,6 +92,29 @@ def input_to_original_matrix(metainfo: Mapping) -> np.ndarray:
         return np.linalg.inv(np.asarray(metainfo['homography_matrix'], dtype=np.float64))
     sx, sy = metainfo.get('scale_factor', (1.0, 1.0))[:2]
     return np.diag([1.0 / float(sx), 1.0 / float(sy), 1.0])
+
+
+def original_pixels_in_input(metainfo: Mapping,
+                             shape: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
+    """Where the centre of each pixel of the original image lies in the network input.
+
+    The one sampling geometry of everything that brings an input-frame map back to the original
+    image: the semantic logits (:func:`mmgrasp.models.utils.warp_to_original`, bilinear) and the
+    ground-truth labels of the segmentation metric (nearest).
+
+    Args:
+        metainfo (Mapping): A data sample's metainfo (``homography_matrix`` or ``scale_factor``).
+        shape (tuple[int, int]): ``(H, W)`` of the original-image grid.
+
+    Returns:
+        tuple[ndarray, ndarray]: ``qx, qy``, each ``(H, W)`` float64 input coordinates (pixel
+        ``(0, 0)``'s centre is ``(0.5, 0.5)``, docs/conventions.md section 1).
+    """
+    to_input = np.linalg.inv(input_to_original_matrix(metainfo))  # original -> input
+    ys, xs = np.mgrid[0:shape[0], 0:shape[1]] + 0.5
+    qx = to_input[0, 0] * xs + to_input[0, 1] * ys + to_input[0, 2]
+    qy = to_input[1, 0] * xs + to_input[1, 1] * ys + to_input[1, 2]
+    return qx, qy
 
 
 def grasps_to_original(grasps: ArrayLike, metainfo: Mapping) -> ArrayLike:

@@ -10,8 +10,8 @@ import pytest
 from mmgrasp.datasets import JacquardGraspDataset
 from mmgrasp.datasets.jacquard import load_jacquard_grasps
 from mmgrasp.datasets.jacquard_composites import (compose_scenes, draw_scenes,
-                                                  load_composite_objects, make_jacquard_composites,
-                                                  remove_object)
+                                                  make_jacquard_composites, remove_object)
+from mmgrasp.datasets.jacquard_objects import load_composite_objects
 
 
 @pytest.fixture(scope='module')

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 from mmengine.registry import init_default_scope
-from mmengine.structures import InstanceData, PixelData
 from mmengine.runner import Runner
+from mmengine.structures import InstanceData, PixelData
 
 from mmgrasp.datasets import generate_synthetic_dataset
 from mmgrasp.datasets.converters import cornell_to_grasp_json, ocid_to_grasp_json

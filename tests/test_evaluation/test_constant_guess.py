@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mmgrasp.datasets import CornellGraspDataset
-from mmgrasp.evaluation.constant_guess import constant_guess, constant_guess_metrics
+from mmgrasp.evaluation.functional.constant_guess import constant_guess, constant_guess_metrics
 from mmgrasp.utils import register_all_modules
 
 register_all_modules()

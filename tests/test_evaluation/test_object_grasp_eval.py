@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from mmgrasp.evaluation.object_grasp_eval import score_object_grasps, summarise_object_grasps
+from mmgrasp.evaluation.functional.object_grasp_eval import (score_object_grasps,
+                                                             summarise_object_grasps)
 
 
 def test_hand_made_scene():

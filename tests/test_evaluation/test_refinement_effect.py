@@ -9,7 +9,7 @@ from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
 from mmgrasp.evaluation import RefinementEffectMetric
-from mmgrasp.evaluation.refinement_effect import paired_refinement_effect
+from mmgrasp.evaluation.functional.refinement_effect import paired_refinement_effect
 
 GT = np.array([[100., 100., 40., 20., 0.]])
 

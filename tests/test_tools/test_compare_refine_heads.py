@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from mmgrasp.datasets.synthetic import generate_synthetic_dataset
+from mmgrasp.engine.hooks import FreezeAllButRefineHook
 from mmgrasp.testing import load_script, tiny_train_config
 
 
@@ -82,14 +83,13 @@ def test_compare_refine_heads_missing_checkpoint(det_seg):
 
 def test_freeze_hook_trains_only_the_refine_head_and_keeps_the_budget():
     from types import SimpleNamespace
-    tool = load_script('tools/analysis_tools/compare_refine_heads.py')
     model = torch.nn.Module()
     model.backbone = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
     model.refine_head = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
     loop = SimpleNamespace(stop_training=False)
     runner = SimpleNamespace(model=model, train_loop=loop, iter=4,
                              logger=SimpleNamespace(info=lambda msg: None))
-    hook = tool.FreezeAllButRefineHook(minutes=0)
+    hook = FreezeAllButRefineHook(minutes=0)
     hook.before_train(runner)
     model.train()
     hook.before_train_iter(runner, 0)
@@ -99,7 +99,7 @@ def test_freeze_hook_trains_only_the_refine_head_and_keeps_the_budget():
     hook.after_train_iter(runner, 0)
     assert loop.stop_training  # a budget of 0 minutes is spent after the first iteration
     loop.stop_training = False
-    tool.FreezeAllButRefineHook(minutes=None).after_train_iter(runner, 0)
+    FreezeAllButRefineHook(minutes=None).after_train_iter(runner, 0)
     assert not loop.stop_training
 
 

@@ -67,13 +67,13 @@ def main(argv: Optional[List[str]] = None) -> dict:
     from mmengine.runner.checkpoint import load_checkpoint
 
     from mmgrasp.datasets import save_refine_cache
+    from mmgrasp.engine.hooks import FreezeAllButRefineHook
     from mmgrasp.models.utils.refine_cache_builder import compute_refine_cache
     from mmgrasp.registry import MODELS
     from mmgrasp.testing import load_script
     from mmgrasp.utils import register_all_modules
     register_all_modules()
     study = load_script('tools/analysis_tools/refine_head_study.py')
-    compare = load_script('tools/analysis_tools/compare_refine_heads.py')
     cfg = study.refine_config(argparse.Namespace(), args.form, 'eq9')
     work = tempfile.mkdtemp(prefix='refine_cache_bench_')
     dataset = copy.deepcopy(cfg.test_dataloader.dataset)
@@ -105,7 +105,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     full.log_level = 'WARNING'
     full.log_processor = dict(by_epoch=False)
     runner = Runner.from_cfg(full)
-    runner.register_hook(compare.FreezeAllButRefineHook())
+    runner.register_hook(FreezeAllButRefineHook())
     timer = TimedIters(skip=2)
     runner.register_hook(timer)
     runner.train()

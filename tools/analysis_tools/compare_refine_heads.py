@@ -36,11 +36,11 @@ from typing import Dict, List, Optional
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import Evaluator
-from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from mmgrasp.evaluation import GraspJaccardMetric
+from mmgrasp.engine.hooks import FreezeAllButRefineHook
+from mmgrasp.evaluation import GraspJaccardMetric, UnrefinedGraspJaccardMetric
 from mmgrasp.utils import register_all_modules, write_json_atomic
 from mmgrasp.utils.checkpoint_files import list_checkpoints
 
@@ -50,7 +50,6 @@ FORMS = {
     'aligned': dict(type='GraspRefineHead', roi_size=(16, 16)),
     'paper': dict(type='InPlaceGraspRefineHead'),
 }
-TRAINABLE = 'refine_head'
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -74,47 +73,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config, merged after the head')
     return parser.parse_args(argv)
-
-
-class FreezeAllButRefineHook(Hook):
-    """Train only the refinement head (paper VI-C), optionally within a time budget.
-
-    Before training, every parameter outside ``refine_head`` stops requiring gradients; before
-    each iteration the other sub-modules are put in eval mode, so that their norm layers keep
-    their statistics (the loop's ``model.train()`` would otherwise update them).
-
-    Args:
-        minutes (float, optional): Stop training (and save a checkpoint) after this many
-            minutes. Defaults to None.
-    """
-    priority = 'VERY_HIGH'
-
-    def __init__(self, minutes: Optional[float] = None) -> None:
-        self.budget_s = None if minutes is None else minutes * 60
-        self._start = 0.0
-
-    @staticmethod
-    def _model(runner):
-        return runner.model.module if is_model_wrapper(runner.model) else runner.model
-
-    def before_train(self, runner) -> None:
-        model = self._model(runner)
-        if getattr(model, TRAINABLE, None) is None:
-            raise ValueError(f'the model has no {TRAINABLE}: nothing to fine-tune')
-        for name, param in model.named_parameters():
-            param.requires_grad_(name.startswith(TRAINABLE + '.'))
-        self._start = time.perf_counter()
-
-    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        for name, child in self._model(runner).named_children():
-            if name != TRAINABLE:
-                child.eval()
-
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        if self.budget_s is not None and time.perf_counter() - self._start >= self.budget_s:
-            runner.logger.info(f'time budget of {self.budget_s / 60:.1f} min spent at iteration '
-                               f'{runner.iter + 1}: stopping')
-            runner.train_loop.stop_training = True
 
 
 def form_config(cfg: Config, form: str, args: argparse.Namespace, work_dir: str) -> Config:
@@ -255,7 +213,7 @@ def evaluate(cfg: Config, weights: str) -> Dict[str, object]:
     options = {k: v for k, v in dict(cfg.test_evaluator).items() if k != 'type'}
     loop.evaluator = Evaluator([
         GraspJaccardMetric(**options),
-        _UnrefinedMetric(**options, prefix='unrefined'),
+        UnrefinedGraspJaccardMetric(**options, prefix='unrefined'),
     ])
     loop.evaluator.dataset_meta = loop.dataloader.dataset.metainfo
     metrics = runner.test()
@@ -270,22 +228,6 @@ def evaluate(cfg: Config, weights: str) -> Dict[str, object]:
         max_fc_input_mb=probe.max_input_mb,
         peak_cuda_mb=probe.peak_mb if device.type == 'cuda' else None,
         device=str(device))
-
-
-class _UnrefinedMetric(GraspJaccardMetric):
-    """:class:`GraspJaccardMetric` of the candidates before refinement (``bboxes_unrefined``)."""
-
-    def process(self, data_batch: dict, data_samples) -> None:
-        swapped = []
-        for sample in data_samples:
-            sample = sample.to_dict() if hasattr(sample, 'to_dict') else dict(sample)
-            pred = dict(sample['pred_instances'])
-            if 'bboxes_unrefined' not in pred:
-                raise KeyError(f'{sample.get("img_path")}: no bboxes_unrefined in the '
-                               'predictions (is there a refinement head?)')
-            pred['bboxes'] = pred['bboxes_unrefined']
-            swapped.append(dict(sample, pred_instances=pred))
-        super().process(data_batch, swapped)
 
 
 def run_form(cfg: Config, form: str, args: argparse.Namespace, work_dir: str) -> Dict[str, object]:

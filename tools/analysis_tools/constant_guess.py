@@ -12,7 +12,7 @@ import math
 
 from mmengine.config import Config, DictAction
 
-from mmgrasp.evaluation.constant_guess import constant_guess, constant_guess_metrics
+from mmgrasp.evaluation.functional.constant_guess import constant_guess, constant_guess_metrics
 from mmgrasp.registry import DATASETS
 from mmgrasp.utils import register_all_modules, write_json_atomic
 

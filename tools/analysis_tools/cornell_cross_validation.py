@@ -48,8 +48,8 @@ import sys
 import time
 from typing import Dict, List
 
-from mmgrasp.evaluation.cross_validation import print_fold_summary as print_summary
-from mmgrasp.evaluation.cross_validation import summarise_folds as summarise
+from mmgrasp.evaluation.functional.cross_validation import print_fold_summary as print_summary
+from mmgrasp.evaluation.functional.cross_validation import summarise_folds as summarise
 
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MAIN_KEY = 'grasp/acc_a30_iou25'

@@ -262,7 +262,7 @@ def run_fold(args: argparse.Namespace, fold: int,
 
 def summarise_variant(per_fold: Dict[int, Dict[str, Dict[str, float]]]) -> Dict:
     """Per-fold figures and their mean: rates in percent, refinement counts summed over folds."""
-    from mmgrasp.evaluation.cross_validation import summarise_folds
+    from mmgrasp.evaluation.functional.cross_validation import summarise_folds
     out = {}
     for part in ('test', 'composites'):
         folds = {k: r[part] for k, r in per_fold.items() if part in r}
@@ -292,7 +292,7 @@ def summarise_variant(per_fold: Dict[int, Dict[str, Dict[str, float]]]) -> Dict:
 
 
 def print_results(args: argparse.Namespace, summary: Dict) -> None:
-    from mmgrasp.evaluation.cross_validation import print_fold_summary
+    from mmgrasp.evaluation.functional.cross_validation import print_fold_summary
     for variant, parts in summary.items():
         for part in ('test', 'composites'):
             if part in parts:

@@ -86,7 +86,7 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     args = parse_args(argv)
     from mmengine.config import Config
 
-    from mmgrasp.evaluation.cross_validation import print_fold_summary, summarise_folds
+    from mmgrasp.evaluation.functional.cross_validation import print_fold_summary, summarise_folds
     from mmgrasp.utils import write_json_atomic
     cfg = Config.fromfile(args.config)
     check_split_files(args, args.data_root or cfg.test_dataloader.dataset.data_root)

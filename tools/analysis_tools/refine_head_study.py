@@ -299,7 +299,7 @@ def test_head(args: argparse.Namespace, fold: int, form: str, loss: str, seed: i
     from mmengine.runner import Runner, load_checkpoint
 
     from mmgrasp.evaluation import CachedRefineMetric
-    from mmgrasp.evaluation.refinement_effect import top_grasp_records
+    from mmgrasp.evaluation.functional.refinement_effect import top_grasp_records
     from mmgrasp.registry import MODELS
     from mmgrasp.utils import write_json_atomic
     run_dir = run_dir_of(args, fold, f'{form}-{loss}', seed)

@@ -12,7 +12,7 @@ from typing import Tuple
 
 import numpy as np
 
-from mmgrasp.structures import GraspBoxes, affine_grasps  # noqa: F401 (re-exported)
+from mmgrasp.structures import GraspBoxes
 
 GRASP_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags')
 """The per-grasp fields of a sample in the pipeline, mmdet's names: ``gt_bboxes``

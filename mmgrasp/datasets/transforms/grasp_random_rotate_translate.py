@@ -9,8 +9,9 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmgrasp.registry import TRANSFORMS
-from .grasp_geometry import (affine_grasps, centres_inside, compose_homography, get_grasps,
-                             rotation_matrix, select_grasps, to_pixel_matrix)
+from mmgrasp.structures import affine_grasps
+from .grasp_geometry import (centres_inside, compose_homography, get_grasps, rotation_matrix,
+                             select_grasps, to_pixel_matrix)
 
 _INTERPOLATION = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR,
                   'bicubic': cv2.INTER_CUBIC}

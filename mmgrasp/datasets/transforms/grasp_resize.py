@@ -8,8 +8,9 @@ import numpy as np
 from mmdet.datasets.transforms import Resize
 
 from mmgrasp.registry import TRANSFORMS
+from mmgrasp.structures import affine_grasps
 from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, small_grasps
-from .grasp_geometry import affine_grasps, get_grasps, select_grasps
+from .grasp_geometry import get_grasps, select_grasps
 
 
 @TRANSFORMS.register_module()

@@ -7,7 +7,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from mmgrasp.registry import METRICS
-from ..refinement_effect import top_grasp_records
+from ..functional.refinement_effect import top_grasp_records
 
 
 @METRICS.register_module()

@@ -50,7 +50,7 @@ from mmengine.logging import MMLogger
 from mmengine.structures import BaseDataElement
 
 from mmgrasp.registry import METRICS
-from mmgrasp.structures import angle_diff, grasp_iou, grasps_to_original, input_to_original_matrix
+from mmgrasp.structures import angle_diff, grasp_iou, grasps_to_original, original_pixels_in_input
 
 MODES = ('top1', 'per_class')
 
@@ -215,10 +215,8 @@ class GraspJaccardMetric(BaseMetric):
         if ori != tuple(pred_shape):  # predictions not at the original size: plain resize
             t = torch.as_tensor(gt)[None, None].float()
             return F.interpolate(t, size=pred_shape, mode='nearest')[0, 0].long().numpy()
-        to_input = np.linalg.inv(input_to_original_matrix(sample))  # original -> pipeline
-        ys, xs = np.mgrid[0:pred_shape[0], 0:pred_shape[1]] + 0.5
-        cols = np.floor(to_input[0, 0] * xs + to_input[0, 1] * ys + to_input[0, 2]).astype(np.int64)
-        rows = np.floor(to_input[1, 0] * xs + to_input[1, 1] * ys + to_input[1, 2]).astype(np.int64)
+        qx, qy = original_pixels_in_input(sample, pred_shape)  # as warp_to_original samples
+        cols, rows = np.floor(qx).astype(np.int64), np.floor(qy).astype(np.int64)
         inside = (cols >= 0) & (cols < gt.shape[1]) & (rows >= 0) & (rows < gt.shape[0])
         out = np.full(pred_shape, self.ignore_index, dtype=np.int64)
         out[inside] = gt[rows[inside], cols[inside]]

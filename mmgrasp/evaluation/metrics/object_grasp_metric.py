@@ -1,15 +1,16 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """A grasp per object as a metric, on Jacquard scenes and composites
-(:mod:`mmgrasp.evaluation.object_grasp_eval`, :mod:`mmgrasp.datasets.jacquard_composites`)."""
+(:mod:`mmgrasp.evaluation.functional.object_grasp_eval`,
+:mod:`mmgrasp.datasets.jacquard_objects`)."""
 from collections import OrderedDict
 from typing import Dict, Optional, Sequence
 
 from mmengine.evaluator import BaseMetric
 from mmengine.structures import BaseDataElement
 
-from mmgrasp.datasets.jacquard_composites import load_composite_objects
+from mmgrasp.datasets.jacquard_objects import load_composite_objects
 from mmgrasp.registry import METRICS
-from ..object_grasp_eval import score_object_grasps, summarise_object_grasps
+from ..functional.object_grasp_eval import score_object_grasps, summarise_object_grasps
 from .grasp_jaccard_metric import _to_numpy
 
 JACQUARD_IMAGE_SUFFIX = '_RGB.png'

@@ -1,6 +1,6 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """The paired effect of the refinement head as a metric
-(:mod:`mmgrasp.evaluation.refinement_effect`)."""
+(:mod:`mmgrasp.evaluation.functional.refinement_effect`)."""
 from collections import OrderedDict
 from typing import Dict, Optional, Sequence
 
@@ -10,7 +10,7 @@ from mmengine.structures import BaseDataElement
 
 from mmgrasp.registry import METRICS
 from mmgrasp.structures import grasps_to_original
-from ..refinement_effect import paired_refinement_effect, top_grasp_index
+from ..functional.refinement_effect import paired_refinement_effect, top_grasp_index
 from .grasp_jaccard_metric import _to_numpy
 
 

@@ -21,8 +21,7 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData, PixelData
 from torch import Tensor
 
-from mmgrasp.models.utils import (channel_argmax, check_network_inputs,  # noqa: F401
-                                  check_pretrained_files, warp_to_original)
+from mmgrasp.models.utils import channel_argmax, check_network_inputs, check_pretrained_files
 from mmgrasp.registry import MODELS
 from mmgrasp.structures import class_agnostic_samples, detection_target_samples, grasps_to_original
 

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from mmgrasp.structures import input_to_original_matrix
+from mmgrasp.structures import input_to_original_matrix, original_pixels_in_input
 
 
 def warp_to_original(logits: Tensor, meta: dict) -> Tensor:
@@ -30,10 +30,6 @@ def warp_to_original(logits: Tensor, meta: dict) -> Tensor:
     if np.allclose(to_input[:2, 2], 0) and np.allclose(to_input[[0, 1], [1, 0]], 0):
         return F.interpolate(logits, size=(ori_h, ori_w), mode='bilinear', align_corners=False)
     # Pixel centres of the original image, mapped into the input, normalised for grid_sample.
-    ys, xs = torch.meshgrid(torch.arange(ori_h, dtype=torch.float64) + 0.5,
-                            torch.arange(ori_w, dtype=torch.float64) + 0.5, indexing='ij')
-    m = torch.as_tensor(to_input[:2], dtype=torch.float64)
-    qx = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
-    qy = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
+    qx, qy = (torch.from_numpy(q) for q in original_pixels_in_input(meta, (ori_h, ori_w)))
     grid = torch.stack([qx / w * 2 - 1, qy / h * 2 - 1], dim=-1)[None].to(logits)
     return F.grid_sample(logits, grid, mode='bilinear', padding_mode='zeros', align_corners=False)

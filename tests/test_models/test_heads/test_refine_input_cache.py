@@ -12,9 +12,10 @@ from mmengine.runner import Runner
 from mmgrasp.datasets import (RefineInputDataset, load_refine_cache, refine_input_collate,
                               save_refine_cache)
 from mmgrasp.datasets.synthetic import generate_synthetic_dataset
+from mmgrasp.engine.hooks import FreezeAllButRefineHook
 from mmgrasp.models.utils.refine_cache_builder import compute_refine_cache
 from mmgrasp.registry import MODELS
-from mmgrasp.testing import load_script, tiny_train_config
+from mmgrasp.testing import tiny_train_config
 
 
 @pytest.fixture(scope='module')
@@ -77,12 +78,11 @@ def test_cached_training_equals_uncached(setup, batch_size, iters, atol):
     root.mkdir()
     init_default_scope('mmgrasp')
     # uncached: the whole detector, everything but the head frozen (compare_refine_heads.py)
-    tool = load_script('tools/analysis_tools/compare_refine_heads.py')
     full = _common(cfg, str(root / 'uncached'), iters, batch_size)
     full.load_from = checkpoint
     full.visualizer.name = f'vis_uncached_{batch_size}'
     runner = Runner.from_cfg(full)
-    runner.register_hook(tool.FreezeAllButRefineHook())
+    runner.register_hook(FreezeAllButRefineHook())
     runner.train()
     uncached = {k: v.clone() for k, v in runner.model.refine_head.state_dict().items()}
     num_train = len(runner.train_dataloader.dataset)

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from mmgrasp.registry import MODELS
 
+
 @MODELS.register_module()
 class ParallelRoIExtractor(SingleRoIExtractor):
     """``SingleRoIExtractor`` with the same output, its RoIAlign split over threads at inference.

@@ -8,7 +8,7 @@ Unlike mmrotate's ``DeltaXYWHTRBBoxCoder`` this coder never swaps edges and neve
 box: ``w`` is the opening and ``h`` the jaw, always (docs/conventions.md section 1).
 """
 import math
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 import torch
 from mmdet.models.task_modules.coders.base_bbox_coder import BaseBBoxCoder
@@ -17,6 +17,9 @@ from torch import Tensor
 
 from mmgrasp.registry import TASK_UTILS
 from mmgrasp.structures import wrap_angle, wrap_angle_half
+
+if TYPE_CHECKING:  # for the annotations only: decode imports it when use_box_type is set
+    from mmrotate.structures.bbox import RotatedBoxes
 
 ANGLE_MODES = ('wrap', 'paper')
 
@@ -147,8 +150,8 @@ class DeltaXYWHTGraspCoder(BaseBBoxCoder):
         self.angle_mode = angle_mode
         self.wh_ratio_clip = wh_ratio_clip
 
-    def encode(self, bboxes: Union[Tensor, 'RotatedBoxes'],  # noqa: F821
-               gt_bboxes: Union[Tensor, 'RotatedBoxes']) -> Tensor:  # noqa: F821
+    def encode(self, bboxes: Union[Tensor, 'RotatedBoxes'],
+               gt_bboxes: Union[Tensor, 'RotatedBoxes']) -> Tensor:
         """Encode target grasps relative to candidate grasps.
 
         Args:
@@ -166,11 +169,11 @@ class DeltaXYWHTGraspCoder(BaseBBoxCoder):
         return grasp2delta(bboxes, gt_bboxes, self.means, self.stds, self.angle_mode)
 
     def decode(self,
-               bboxes: Union[Tensor, 'RotatedBoxes'],  # noqa: F821
+               bboxes: Union[Tensor, 'RotatedBoxes'],
                pred_bboxes: Tensor,
                max_shape: Optional[Sequence[int]] = None,
                wh_ratio_clip: Optional[float] = None
-               ) -> Union[Tensor, 'RotatedBoxes']:  # noqa: F821
+               ) -> Union[Tensor, 'RotatedBoxes']:
         """Apply deltas to candidate grasps.
 
         Args:

@@ -24,7 +24,7 @@ import torch
 from mmengine.structures import InstanceData
 
 from mmgrasp.structures import best_grasp_per_object, centre_pixels, object_map
-from .metrics.grasp_jaccard_metric import match_grid
+from ..metrics.grasp_jaccard_metric import match_grid
 
 
 def score_object_grasps(bboxes: np.ndarray, scores: np.ndarray, pred_seg: np.ndarray,

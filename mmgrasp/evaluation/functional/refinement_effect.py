@@ -21,7 +21,7 @@ from typing import Dict, Sequence
 import numpy as np
 
 from mmgrasp.structures import angle_diff, grasp_iou
-from .metrics.grasp_jaccard_metric import match_grid
+from ..metrics.grasp_jaccard_metric import match_grid
 
 
 def top_grasp_index(scores: np.ndarray) -> int:

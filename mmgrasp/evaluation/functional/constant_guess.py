@@ -10,7 +10,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.structures import InstanceData
 
 from mmgrasp.structures import NUM_ORIENTATION_BINS, angle_to_bin, grasps_to_original
-from .metrics import GraspJaccardMetric
+from ..metrics import GraspJaccardMetric
 
 
 def constant_guess(train_dataset: BaseDataset) -> np.ndarray:

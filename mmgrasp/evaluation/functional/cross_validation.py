@@ -4,7 +4,7 @@ from typing import Dict
 
 import numpy as np
 
-from .functional.significance import mean_interval
+from .significance import mean_interval
 
 
 def summarise_folds(per_fold: Dict[int, Dict[str, float]],
