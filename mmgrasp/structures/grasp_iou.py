@@ -121,11 +121,12 @@ def _mmcv_aligned_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 def grasp_iou(grasps1: ArrayLike,
               grasps2: ArrayLike,
               aligned: bool = False,
-              backend: str = 'exact') -> ArrayLike:
-    """Polygon IoU between grasp rectangles.
+              backend: str = 'exact',
+              mode: str = 'iou') -> ArrayLike:
+    """Polygon IoU (or IoF) between grasp rectangles.
 
     A rectangle with zero (or negative) width or height has no area: its IoU with anything,
-    itself included, is 0.
+    itself included, is 0 (and so is its IoF).
 
     Args:
         grasps1 (Tensor | ndarray): ``(N, 5)`` grasps ``(x, y, w, h, theta)``.
@@ -134,13 +135,17 @@ def grasp_iou(grasps1: ArrayLike,
             ``(N, M)`` matrix. Defaults to False.
         backend (str): ``'exact'`` (float64 polygon clipping, default) or ``'mmcv'`` (mmcv's
             float32 kernel; wrong on collinear edges, see the module docstring).
+        mode (str): ``'iou'`` (intersection over union, default) or ``'iof'`` (intersection
+            over the area of the ``grasps1`` rectangle), as in mmdet's ``bbox_overlaps``.
 
     Returns:
-        Tensor | ndarray: ``(N, M)`` (or ``(N,)`` when aligned) IoUs in ``[0, 1]``: a float32
+        Tensor | ndarray: ``(N, M)`` (or ``(N,)`` when aligned) values in ``[0, 1]``: a float32
         tensor on the device of ``grasps1`` for tensors, a float64 array for arrays.
     """
     if backend not in BACKENDS:
         raise ValueError(f'backend must be one of {BACKENDS}, got {backend!r}')
+    if mode not in ('iou', 'iof'):
+        raise ValueError(f"mode must be 'iou' or 'iof', got {mode!r}")
     a = _as_tensor(grasps1)
     b = _as_tensor(grasps2).to(a.device)
     for name, t in (('grasps1', a), ('grasps2', b)):
@@ -163,7 +168,12 @@ def grasp_iou(grasps1: ArrayLike,
     idx = torch.nonzero(valid).squeeze(1)
     for start in range(0, idx.numel(), _CHUNK):
         sel = idx[start:start + _CHUNK]
-        out[sel] = kernel(pa[sel], pb[sel]).clamp(0, 1)
+        iou = kernel(pa[sel], pb[sel]).clamp(0, 1)
+        if mode == 'iof':  # intersection = IoU (A1 + A2) / (1 + IoU), in float64
+            area1 = pa[sel, 2] * pa[sel, 3]
+            area2 = pb[sel, 2] * pb[sel, 3]
+            iou = (iou * (area1 + area2) / (1 + iou) / area1).clamp(0, 1)
+        out[sel] = iou
     if not aligned:
         out = out.view(n, m)
     if isinstance(grasps1, torch.Tensor):

@@ -110,3 +110,27 @@ def test_grasp_iou_torch_and_empty():
     assert abs(out.item() - 1) < 1e-6
     assert grasp_iou(a, torch.zeros(0, 5)).shape == (1, 0)
     assert grasp_iou(np.zeros((0, 5)), np.zeros((3, 5))).shape == (0, 3)
+
+
+def test_grasp_iou_iof_mode():
+    """``mode='iof'``: the intersection over the first rectangle's area (shapely reference);
+    a rectangle inside another has IoF 1 against it, and 0 for a rectangle without area."""
+    from shapely.geometry import Polygon
+
+    from mmgrasp.structures import grasps_to_corners
+    rng = np.random.default_rng(5)
+    a = np.stack([rng.uniform(0, 20, 40), rng.uniform(0, 20, 40), rng.uniform(2, 15, 40),
+                  rng.uniform(2, 15, 40), rng.uniform(0, math.pi, 40)], axis=1)
+    b = a[::-1].copy()
+    b[:10, :2] += 1.0
+    iof = grasp_iou(a, b, aligned=True, mode='iof')
+    for i in range(40):
+        p1, p2 = (Polygon(c) for c in grasps_to_corners(np.stack([a[i], b[i]])))
+        assert iof[i] == pytest.approx(p1.intersection(p2).area / p1.area, abs=1e-9)
+    inner = np.array([[5.0, 5.0, 2.0, 2.0, 0.3]])
+    outer = np.array([[5.0, 5.0, 10.0, 10.0, 1.0]])
+    assert grasp_iou(inner, outer, mode='iof')[0, 0] == pytest.approx(1.0, abs=1e-9)
+    assert grasp_iou(outer, inner, mode='iof')[0, 0] == pytest.approx(0.04, abs=1e-9)
+    assert grasp_iou(np.array([[5.0, 5.0, 0.0, 2.0, 0.0]]), outer, mode='iof')[0, 0] == 0
+    with pytest.raises(ValueError, match='mode'):
+        grasp_iou(inner, outer, mode='giou')
