@@ -9,7 +9,7 @@
 #   torch 2.14.1 + torchvision 0.29.1   a matching pair (no CPU torchvision exists for 2.13)
 #   mmcv 2.1.0 with compiled ops        built from the sdist once (c++20 for torch 2.14),
 #                                       wheel cached in $MMGRASP_CACHE/wheels
-#   mmengine 0.11.0rc3, mmdet 3.3.0, mmrotate-dev 1.0.1, shapely, opencv-python<4.13
+#   mmengine 0.11.0rc3, mmdet 3.3.0, mmrotate-dev 1.0.1, shapely, opencv-python (requirements/runtime.txt)
 #
 # Environment variables:
 #   MMGRASP_VENV   where the virtual environment lives (default: <repo>/.venv)
