@@ -54,7 +54,7 @@ from mmengine.logging import print_log
 
 from mmgrasp.structures import corners_to_grasps, wrap_angle
 from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, OPENING_EDGES, small_grasps
-from mmgrasp.utils.checkpoint_files import write_bytes_atomic
+from mmgrasp.utils.atomic_files import write_bytes_atomic
 from .annotation_checks import check_grasp_sizes, check_image_size, load_json_file
 
 GRASP_JSON_FORMAT = 'mmgrasp-grasp-json'

@@ -34,7 +34,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from mmgrasp.registry import DATASETS, FUNCTIONS
-from mmgrasp.utils.checkpoint_files import write_bytes_atomic
+from mmgrasp.utils.atomic_files import write_bytes_atomic
 
 CACHE_VERSION = 1
 _TENSOR_KEYS = ('img_shapes', 'fg_prob', 'rois', 'roi_image', 'scores', 'pos', 'targets', 'gts',

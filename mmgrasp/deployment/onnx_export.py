@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 import torch
 from torch import nn
 
-from mmgrasp.utils.checkpoint_files import write_bytes_atomic
+from mmgrasp.utils.atomic_files import write_bytes_atomic
 from .grasp_export_module import GraspExportModule, output_names
 
 ONNX_OPSET = 17

@@ -7,9 +7,9 @@ from typing import Dict, Tuple, Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
+from mmgrasp.utils.atomic_files import write_bytes_atomic
 from mmgrasp.utils.checkpoint_files import (CheckpointError, checksum_path,
-                                            refuse_overwrite_message, write_bytes_atomic,
-                                            write_checkpoint_bytes)
+                                            refuse_overwrite_message, write_checkpoint_bytes)
 
 BACKEND_NAME = 'mmgrasp_atomic_local'
 

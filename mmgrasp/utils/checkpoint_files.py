@@ -8,18 +8,18 @@ is renamed into place and the checkpoint is published with a hard link that fail
 exists (no rename that could replace another run's file): a run killed at any moment leaves either
 no ``epoch_3.pth`` (an orphan checksum file at most, ignored) or a complete one with its checksum.
 
-Every file written here gets the permissions ``open()`` would give it (``0o666 & ~umask`` for a
-new file, its own for a replaced one), not the ``0600`` of ``tempfile.mkstemp``.
+The temporary files are :mod:`mmgrasp.utils.atomic_files`'s: they get the permissions ``open()``
+would give the checkpoint, not the ``0600`` of ``tempfile.mkstemp``.
 """
 import hashlib
 import os
 import os.path as osp
 import re
-import stat
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
+
+from .atomic_files import fsync_folder, remove_quietly, write_bytes_atomic, write_temp
 
 CHECKSUM_SUFFIX = '.sha256'
 _NUMBERED = re.compile(r'(\d+)\.pth$')
@@ -68,112 +68,6 @@ def sha256_of_file(path: str) -> str:
     return digest.hexdigest()
 
 
-def _fsync_folder(folder: str) -> None:
-    """Make a rename in ``folder`` durable (best effort: not every file system allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def current_umask() -> int:
-    """The process's file mode creation mask.
-
-    Read from ``/proc/self/status`` where there is one (Linux), which leaves the mask alone;
-    elsewhere it is set and put back at once (``os.umask`` has no read-only form).
-    """
-    try:
-        with open('/proc/self/status', encoding='ascii', errors='replace') as f:
-            for line in f:
-                if line.startswith('Umask:'):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def file_mode_for(path: str) -> int:
-    """The permission bits ``open(path, 'w')`` would leave ``path`` with.
-
-    An existing regular file keeps its own; a new file gets ``0o666 & ~umask``.
-
-    Args:
-        path (str): The file about to be (re)written.
-
-    Returns:
-        int: Permission bits, for ``os.chmod``.
-    """
-    try:
-        st = os.lstat(path)
-    except OSError:
-        st = None
-    if st is not None and stat.S_ISREG(st.st_mode):
-        return stat.S_IMODE(st.st_mode) & 0o777
-    return 0o666 & ~current_umask()
-
-
-def _set_mode(fd: int, mode: int) -> None:
-    """``fchmod``, where the file system allows it (some mounted ones refuse any change)."""
-    try:
-        os.fchmod(fd, mode)
-    except OSError:
-        pass
-
-
-def _write_temp(path: str, data: bytes) -> str:
-    """Write ``data`` to a new temporary file beside ``path``, flushed to disk; its path.
-
-    ``mkstemp`` creates the file ``0600`` whatever the umask; it is given the mode
-    ``open(path, 'w')`` would give ``path`` (:func:`file_mode_for`), so that a file written
-    atomically can be read by whoever could read it written plainly. The temporary file is
-    removed if writing fails.
-    """
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            _set_mode(f.fileno(), file_mode_for(path))
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-    return tmp
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
-def write_bytes_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk, rename it to ``path``.
-
-    Args:
-        path (str): Destination; its folder is created if needed.
-        data (bytes): The whole content.
-    """
-    tmp = _write_temp(path, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-    _fsync_folder(osp.dirname(osp.abspath(path)))
-
-
 def refuse_overwrite_message(path: str) -> str:
     """The error for a checkpoint that exists already and is not this process's."""
     return (f'Refusing to overwrite {path}: it exists already (saved by another run, or by this '
@@ -205,8 +99,8 @@ def publish_no_clobber(tmp: str, path: str) -> None:
                 raise CheckpointError(refuse_overwrite_message(path)) from None
             os.rename(tmp, path)
     finally:
-        _remove_quietly(tmp)
-    _fsync_folder(osp.dirname(osp.abspath(path)))
+        remove_quietly(tmp)
+    fsync_folder(osp.dirname(osp.abspath(path)))
 
 
 def write_checkpoint_bytes(path: str, data: bytes, replace: bool = False) -> str:
@@ -236,23 +130,23 @@ def write_checkpoint_bytes(path: str, data: bytes, replace: bool = False) -> str
         raise CheckpointError(refuse_overwrite_message(path))
     temps: List[str] = []
     try:
-        temps.append(_write_temp(sidecar, f'{digest}  {osp.basename(path)}\n'.encode()))
-        temps.append(_write_temp(path, data))
+        temps.append(write_temp(sidecar, f'{digest}  {osp.basename(path)}\n'.encode()))
+        temps.append(write_temp(path, data))
     except OSError as e:
         for tmp in temps:
-            _remove_quietly(tmp)
+            remove_quietly(tmp)
         raise CheckpointError(
             f'Could not save the checkpoint {path}: {e}. Nothing of it was left behind (its '
             'temporary files were removed); the checkpoints saved before are intact.') from e
     except BaseException:
         for tmp in temps:
-            _remove_quietly(tmp)
+            remove_quietly(tmp)
         raise
     sidecar_tmp, ckpt_tmp = temps
     if replace:
         os.replace(sidecar_tmp, sidecar)
         os.replace(ckpt_tmp, path)
-        _fsync_folder(osp.dirname(osp.abspath(path)))
+        fsync_folder(osp.dirname(osp.abspath(path)))
         return digest
     previous = None
     if osp.isfile(sidecar):
@@ -263,7 +157,7 @@ def write_checkpoint_bytes(path: str, data: bytes, replace: bool = False) -> str
         publish_no_clobber(ckpt_tmp, path)
     except BaseException:  # another writer came first: its checksum file as it was
         if previous is None:
-            _remove_quietly(sidecar)
+            remove_quietly(sidecar)
         else:
             write_bytes_atomic(sidecar, previous)
         raise

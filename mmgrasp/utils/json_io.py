@@ -3,12 +3,12 @@
 import json
 from typing import Any
 
-from .checkpoint_files import write_bytes_atomic
+from .atomic_files import write_bytes_atomic
 
 
 def write_json_atomic(path: str, obj: Any) -> None:
     """Write ``obj`` as JSON to a temporary file in the same folder, then rename it to ``path``
-    (:func:`~mmgrasp.utils.checkpoint_files.write_bytes_atomic`).
+    (:func:`~mmgrasp.utils.atomic_files.write_bytes_atomic`).
 
     Args:
         path (str): Destination; its folder is created if needed.

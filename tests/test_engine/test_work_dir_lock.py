@@ -160,7 +160,7 @@ def test_a_writer_that_comes_second_replaces_nothing(tmp_path, monkeypatch):
     """Another run creates the checkpoint between this writer's check and its publication: the
     other run's file and checksum stay (a rename would have replaced them)."""
     path = str(tmp_path / 'iter_2.pth')
-    real = checkpoint_files._write_temp
+    real = checkpoint_files.write_temp
 
     def racing(dest, data):
         tmp = real(dest, data)
@@ -171,7 +171,7 @@ def test_a_writer_that_comes_second_replaces_nothing(tmp_path, monkeypatch):
                 f.write('theirs')
         return tmp
 
-    monkeypatch.setattr(checkpoint_files, '_write_temp', racing)
+    monkeypatch.setattr(checkpoint_files, 'write_temp', racing)
     with pytest.raises(CheckpointError, match='Refusing to overwrite'):
         checkpoint_files.write_checkpoint_bytes(path, b'this run')
     assert open(path, 'rb').read() == b'other run'

@@ -7,7 +7,8 @@ import torch
 
 from mmgrasp.engine import AtomicLocalBackend
 from mmgrasp.utils import CheckpointError
-from mmgrasp.utils.checkpoint_files import (check_checkpoint, list_checkpoints, write_bytes_atomic,
+from mmgrasp.utils.atomic_files import write_bytes_atomic
+from mmgrasp.utils.checkpoint_files import (check_checkpoint, list_checkpoints,
                                             write_checkpoint_bytes)
 from mmgrasp.utils.resume_checkpoint import find_resume_checkpoint
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from mmgrasp.utils import checkpoint_files, write_json_atomic
+from mmgrasp.utils import atomic_files, write_json_atomic
 
 
 def test_writes_and_replaces(tmp_path):
@@ -34,7 +34,7 @@ def test_failed_rename_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatc
         seen.append(sorted(p.name for p in tmp_path.iterdir()))
         raise OSError(28, 'No space left on device')
 
-    monkeypatch.setattr(checkpoint_files.os, 'replace', failing_replace)
+    monkeypatch.setattr(atomic_files.os, 'replace', failing_replace)
     with pytest.raises(OSError, match='No space'):
         write_json_atomic(str(path), {'a': 2})
     assert len(seen) == 1 and len(seen[0]) == 2  # the temporary existed when the rename failed

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 from matplotlib.path import Path
 
-from mmgrasp.utils.checkpoint_files import write_bytes_atomic
+from mmgrasp.utils.atomic_files import write_bytes_atomic
 from ..annotation_checks import check_grasp_sizes
 from ..grasp_json import dump_grasp_json, grasp_annotation
 from .output_checks import check_outputs, input_set, mask_path, relative_inside
