@@ -16,9 +16,9 @@ from mmdet.structures.bbox import get_box_tensor
 from torch import Tensor
 
 from mmgrasp.registry import TASK_UTILS
-from mmgrasp.structures import wrap_angle, wrap_angle_half
+from mmgrasp.structures import GraspBoxes, wrap_angle, wrap_angle_half
 
-if TYPE_CHECKING:  # for the annotations only: decode imports it when use_box_type is set
+if TYPE_CHECKING:  # for the annotations only
     from mmrotate.structures.bbox import RotatedBoxes
 
 ANGLE_MODES = ('wrap', 'paper')
@@ -129,7 +129,8 @@ class DeltaXYWHTGraspCoder(BaseBBoxCoder):
         angle_mode (str): ``'wrap'`` (continuous target in ``[-0.5, 0.5)``, default) or
             ``'paper'`` (Eq. 10 as printed, ``[0, 1)``).
         wh_ratio_clip (float): Clip of the decoded size ratios. Defaults to 16 / 1000.
-        use_box_type (bool): Whether to return ``mmrotate`` ``RotatedBoxes`` from ``decode``.
+        use_box_type (bool): Whether ``decode`` returns :class:`~mmgrasp.structures.GraspBoxes`
+            (a ``RotatedBoxes`` whose members never swap a grasp's edges).
             Defaults to False (a plain ``(N, 5)`` tensor).
     """
     encode_size = 5
@@ -183,7 +184,7 @@ class DeltaXYWHTGraspCoder(BaseBBoxCoder):
             wh_ratio_clip (float, optional): Overrides the coder's clip.
 
         Returns:
-            Tensor | RotatedBoxes: ``(N, 5)`` decoded grasps.
+            Tensor | GraspBoxes: ``(N, 5)`` decoded grasps.
         """
         bboxes = get_box_tensor(bboxes)
         if pred_bboxes.shape[0] != bboxes.shape[0] or pred_bboxes.shape[-1] != 5:
@@ -191,7 +192,6 @@ class DeltaXYWHTGraspCoder(BaseBBoxCoder):
                              f'{tuple(bboxes.shape)} and {tuple(pred_bboxes.shape)}')
         clip = self.wh_ratio_clip if wh_ratio_clip is None else wh_ratio_clip
         decoded = delta2grasp(bboxes, pred_bboxes, self.means, self.stds, max_shape, clip)
-        if self.use_box_type:
-            from mmrotate.structures.bbox import RotatedBoxes
-            return RotatedBoxes(decoded, clone=False)
+        if self.use_box_type:  # GraspBoxes, not RotatedBoxes: its project_ / regularize_boxes
+            return GraspBoxes(decoded, clone=False)  # would swap the edges of a grasp
         return decoded

@@ -79,3 +79,18 @@ def test_bad_input():
         build(angle_mode='le90')
     with pytest.raises(ValueError, match='same shape'):
         coder.encode(torch.zeros(2, 5), torch.zeros(3, 5))
+
+
+def test_box_type_output_keeps_the_edges():
+    """With use_box_type the decoded grasps are GraspBoxes: the same numbers, and a flip or a
+    projection keeps the opening the opening (a RotatedBoxes would regularise the edges)."""
+    from mmgrasp.structures import GraspBoxes
+    coder, plain = build(use_box_type=True), build()
+    anchors = torch.tensor([[50., 40., 10., 30., 0.3]])  # jaw longer than the opening
+    deltas = torch.tensor([[0.1, -0.2, 0.05, 0.1, 0.02]])
+    boxes = coder.decode(anchors, deltas)
+    assert type(boxes) is GraspBoxes
+    torch.testing.assert_close(boxes.tensor, plain.decode(anchors, deltas), rtol=0, atol=0)
+    w, h = boxes.tensor[0, 2:4].tolist()
+    boxes.project_(np.array([[1., 0., 3.], [0., 1., -2.], [0., 0., 1.]]))
+    torch.testing.assert_close(boxes.tensor[0, 2:4], torch.tensor([w, h]))
