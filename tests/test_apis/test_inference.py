@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import torch
 from mmdet.apis import inference_detector, init_detector
+from mmengine.dataset import Compose, pseudo_collate
 
 
 def test_init_and_inference_detector(tiny_cfg, image_dir):
@@ -28,14 +29,28 @@ def test_init_and_inference_detector(tiny_cfg, image_dir):
 
 
 def test_inference_detector_resizing_pipeline(image_dir):
-    """Jacquard's test pipeline halves the image: results still come at the original size."""
+    """Jacquard's test pipeline halves the image: the grasps come back at the original size,
+    exactly twice those the network finds in the halved image (angles unchanged), and the
+    semantic map at the original size."""
     from mmgrasp.testing import get_config, get_detector_cfg
     name = 'grasp/det_seg_refine_r101_fpn_jacquard.py'
     cfg = get_config(name)
     cfg.model = get_detector_cfg(name)
+    torch.manual_seed(0)
     model = init_detector(cfg, None, device='cpu')
-    result = inference_detector(model, osp.join(image_dir, 'a.png'))
+    path = osp.join(image_dir, 'a.png')
+    result = inference_detector(model, path)
     assert result.metainfo['scale_factor'] == (0.5, 0.5)
     assert result.pred_sem_seg.sem_seg.shape == (1, 96, 128)
-    centres = result.pred_instances.bboxes[:, :2]
-    assert float(centres[:, 0].max()) > 64 or float(centres[:, 1].max()) > 48  # not halved
+    # the same forward, left in the network's frame (the halved 48x64 image)
+    pipeline = Compose(model.cfg.test_dataloader.dataset.pipeline)
+    data = model.data_preprocessor(pseudo_collate([pipeline(dict(img_path=path, img_id=0))]))
+    with torch.no_grad():
+        net = model.predict(data['inputs'], data['data_samples'], rescale=False)[0]
+    assert net.pred_sem_seg.sem_seg.shape == (1, 48, 64)
+    in_net, got = net.pred_instances.bboxes, result.pred_instances.bboxes
+    assert len(got) == len(in_net) > 0
+    expected = in_net.clone()
+    expected[:, :4] *= 2  # x, y, opening, jaw; the angle is that of the halved image
+    torch.testing.assert_close(got, expected)
+    torch.testing.assert_close(result.pred_instances.scores, net.pred_instances.scores)
