@@ -9,7 +9,7 @@ With ``--backend onnxruntime``, ``--weights`` is a model exported by
 
 Writes ``OUT_DIR/vis/<name>.png`` (plates blue, opening red, semantic map in the dataset colours)
 and ``OUT_DIR/preds/<name>.json`` (the grasps: centre, opening, jaw, angle in degrees, corners,
-score and the object class; see :mod:`mmgrasp.apis.grasp_inferencer`), plus
+score and the object class; see :mod:`mmgrasp.apis.grasp_records`), plus
 ``OUT_DIR/preds/<name>_sem_seg.png`` (class ids) with a semantic head. Images that cannot be
 read are reported and skipped; the exit status is 1 when any image failed, 2 when the model
 could not be loaded (one ``error:`` line: a checkpoint that does not fit the config, a truncated

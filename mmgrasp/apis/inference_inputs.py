@@ -7,9 +7,18 @@ a uint8 BGR array (grayscale and BGRA converted), or for RGB-D models
 the inferencer reports it as that input's ``error`` and goes on with the others. The checks of
 the network input itself (value range, minimum and maximum size), which mmdet's
 ``inference_detector`` runs too, are :func:`mmgrasp.models.utils.check_network_inputs`.
+
+**RGB-D models** (``*_rgbd_*`` configs, whose test pipeline has ``LoadDepthFromFile``) take an
+input as ``dict(img=<path or BGR array>, depth=<path or array>)``: a depth file is read as the
+config says (raw units times its ``depth_scale``), a depth array is taken in metres. An RGB-D
+model given an image alone reports that image as an error naming the missing depth.
+
+Annotations are never loaded: the config's test pipeline is used as it is, and
+``LoadGraspAnnotations`` passes a data info without annotations through unchanged (see its
+docstring). The first loading step becomes mmdet's ``InferencerLoader`` (paths and arrays).
 """
 import os.path as osp
-from typing import Union
+from typing import Callable, List, Mapping, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -110,3 +119,63 @@ def rgbd_data_info(single_input: dict) -> dict:
     elif depth is not None:
         raise TypeError(f'depth must be a path or an array, got {type(depth).__name__}')
     return info
+
+
+def input_names(inputs: Sequence[InputType], first_number: int = 0) -> List[str]:
+    """Output file stems: a file's name without extension, made unique; numbers for arrays.
+
+    Args:
+        inputs (list): Paths, arrays or RGB-D dicts (named by their ``img``).
+        first_number (int): Number of the first input, for arrays (zero-padded to 8 digits).
+            Defaults to 0.
+
+    Returns:
+        list[str]: One stem per input; a repeated name gets ``_<index>`` appended.
+    """
+    names, seen = [], set()
+    for i, single_input in enumerate(inputs):
+        single_input = colour_of(single_input)
+        if isinstance(single_input, str):
+            name = osp.splitext(osp.basename(single_input.rstrip('/')))[0] or f'{i:08d}'
+        else:
+            name = f'{first_number + i:08d}'
+        if name in seen:
+            name = f'{name}_{i}'
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def load_input(single_input: InputType, pipeline: Callable) -> Tuple[InputType, dict]:
+    """Check an input and run the test pipeline on it.
+
+    Args:
+        single_input (str | ndarray | dict): An image path, an image array or an RGB-D dict.
+        pipeline (Callable): The inferencer's test pipeline.
+
+    Returns:
+        tuple: The checked input (an array brought to BGR uint8) and the packed data.
+
+    Raises:
+        TypeError | ValueError: For an input that is none of these or fails the checks.
+    """
+    if isinstance(single_input, np.ndarray):
+        single_input = image_to_bgr_uint8(single_input)
+    elif isinstance(single_input, dict):
+        info = rgbd_data_info(single_input)
+        if 'img' in info:
+            single_input = dict(single_input, img=info['img'])
+        return single_input, pipeline(info)
+    elif not isinstance(single_input, str):
+        raise TypeError('an input must be an image path, a numpy array or an RGB-D '
+                        f'dict(img=..., depth=...), got {type(single_input).__name__}')
+    else:
+        check_image_file(single_input)
+    return single_input, pipeline(single_input)
+
+
+def pipeline_needs_depth(cfg: Mapping) -> bool:
+    """Whether a config's test pipeline loads depth (``LoadDepthFromFile``: an RGB-D model)."""
+    pipeline = cfg.get('test_dataloader', {}).get('dataset', {}).get('pipeline', [])
+    return any(str(step.get('type', '')).split('.')[-1] == 'LoadDepthFromFile'
+               for step in pipeline)
