@@ -27,9 +27,10 @@ from mmgrasp.models.utils.image_input_checks import conversion_advice, value_ran
 InputType = Union[str, np.ndarray, dict]
 
 
-def colour_of(single_input: InputType) -> Union[str, np.ndarray]:
-    """The colour image (path or array) of an input; an RGB-D input's ``img``."""
-    return single_input['img'] if isinstance(single_input, dict) else single_input
+def colour_of(single_input: InputType) -> Union[str, np.ndarray, None]:
+    """The colour image (path or array) of an input; an RGB-D input's ``img`` (None for a dict
+    without one, which :func:`rgbd_data_info` refuses as that input's error)."""
+    return single_input.get('img') if isinstance(single_input, dict) else single_input
 
 
 def check_image_file(path: str, what: str = 'an image') -> None:

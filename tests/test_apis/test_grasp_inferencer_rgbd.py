@@ -44,3 +44,9 @@ def test_image_without_depth_is_reported(inferencer):
     with pytest.raises(ValueError, match=r'dict\(img=..., depth=...\)'):
         from mmgrasp.apis.grasp_inferencer import rgbd_data_info
         rgbd_data_info(dict(image=img))
+    # through the inferencer: that input's error, not a KeyError stopping the whole call
+    bad, good = inferencer([dict(image=img), dict(img=img, depth=np.full((64, 64), 0.8))],
+                           no_save_pred=True, no_save_vis=True)['predictions']
+    assert bad == dict(img_path=None, grasps=[], error="ValueError: an RGB-D input is "
+                       "dict(img=..., depth=...), got keys ['image']")
+    assert 'error' not in good
