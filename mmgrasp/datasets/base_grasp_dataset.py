@@ -18,6 +18,8 @@ Each ``load_data_list()`` entry is a dict (see :class:`BaseGraspDataset`)::
 values against. What the loaders reject, drop and warn about is listed in docs/bad_data.md.
 """
 import logging
+import numbers
+import warnings
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -29,7 +31,9 @@ from mmgrasp.structures import NUM_ORIENTATION_BINS, angle_to_bin, wrap_angle
 from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, small_grasps
 from .annotation_checks import check_grasp_sizes
 from .transforms.grasp_geometry import centres_inside
-from .utils import ORIENTATION_BIN_NAMES, orientation_bin_palette
+from .utils import (FOLD_BY, ORIENTATION_BIN_NAMES, SPLITS, group_kfold_indices,
+                    group_ratio_split_indices, holdout_indices, orientation_bin_palette,
+                    select_split)
 
 MAX_LISTED = 20
 """Most image ids or lines a warning lists before it says how many more there are."""
@@ -93,7 +97,24 @@ class BaseGraspDataset(BaseDataset):
     ``sem_classes`` (the grasped objects), while the detector's predicted ``labels`` are bins.
 
     Subclasses implement ``load_data_list()`` with the layout of the module docstring, building the
-    instances with :meth:`make_instances`.
+    instances with :meth:`make_instances`, and choose their images with :meth:`split_indices`.
+
+    **Which images: one vocabulary for every dataset** (docs/evaluation_protocol.md):
+
+    - ``split``: the side to load, ``'train'`` (the training side without the validation
+      hold-out), ``'val'`` (the hold-out, always drawn from the training side), ``'trainval'``
+      (the whole training side), ``'test'`` or ``'all'``.
+    - ``fold``: ``K`` makes fold ``K`` of ``num_folds`` seeded folds the test side (k-fold
+      cross-validation); None uses the dataset's own split where it has one (Jacquard's seeded
+      95/5, a grasp JSON file's ``split`` fields, OCID_grasp's split file).
+    - ``fold_by``: the unit of every cut (folds, the 95/5 split and the validation hold-out):
+      ``'image'``, or ``'group'``: whole groups of images, so that no group is on two sides. A
+      group is an object for Cornell (from its ``object_map_file``) and Jacquard (its folder), a
+      sequence for OCID_grasp and the ``group`` field of a grasp JSON file; each dataset accepts
+      that name (:attr:`GROUP_NAME`: ``'object'``, ``'sequence'``) for ``'group'``.
+    - ``val_ratio``: the fraction of the training side's units held out for validation; 0 holds
+      out nothing (``split='train'`` is then the whole training side, ``'val'`` an error).
+    - ``split_seed``: the seed of the folds, of the 95/5 split and of the hold-out.
 
     **Images without usable ground truth.** After loading, :meth:`filter_data` counts the grasps
     of each image that the pipeline will hand to the model: those whose centre lies in the image
@@ -106,11 +127,22 @@ class BaseGraspDataset(BaseDataset):
     are counted in one warning per step.
 
     Args:
+        split (str): One of :data:`~mmgrasp.datasets.utils.SPLITS`. Defaults to ``'train'``.
+        fold (int, optional): The test fold, in ``[0, num_folds)``; None for the dataset's own
+            split. Defaults to None.
+        num_folds (int): Number of cross-validation folds. Defaults to 5.
+        fold_by (str): ``'image'``, ``'group'`` or :attr:`GROUP_NAME`. Defaults to ``'image'``.
+        val_ratio (float): Fraction of the training side held out for validation, in
+            ``[0, 1)``. Defaults to 0.
+        split_seed (int): Seed of every cut. Defaults to 0.
         filter_cfg (dict, optional): ``dict(filter_empty_gt=True)`` drops the images without a
             usable grasp from the training side (never in ``test_mode``, where they stay and are
             scored as misses). Defaults to None.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
+
+    GROUP_NAME: str = 'group'
+    """What a group of images is in this dataset; ``fold_by`` accepts it for ``'group'``."""
 
     images_without_gt: Sequence[str] = ()
     """Ids of the loaded images without a usable ground-truth grasp (set by :meth:`filter_data`)."""
@@ -121,6 +153,131 @@ class BaseGraspDataset(BaseDataset):
         'sem_classes': ('background', 'object'),
         'sem_palette': [(0, 0, 0), (0, 200, 120)],
     }
+
+    def __init__(self,
+                 *args,
+                 split: str = 'train',
+                 fold: Optional[int] = None,
+                 num_folds: int = 5,
+                 fold_by: str = 'image',
+                 val_ratio: float = 0.0,
+                 split_seed: int = 0,
+                 **kwargs) -> None:
+        name = type(self).__name__
+        if split not in SPLITS:
+            raise ValueError(f'{name}: split must be one of {SPLITS}, got {split!r}')
+        choices = tuple(dict.fromkeys(FOLD_BY + (self.GROUP_NAME, )))
+        if fold_by not in choices:
+            raise ValueError(f'{name}: fold_by must be one of {choices}, got {fold_by!r}')
+        if isinstance(num_folds, bool) or not isinstance(num_folds, numbers.Integral) \
+                or num_folds < 2:
+            raise ValueError(f'{name}: num_folds must be an integer of at least 2, '
+                             f'got {num_folds!r}')
+        if fold is not None and (isinstance(fold, bool) or not isinstance(fold, numbers.Integral)
+                                 or not 0 <= fold < num_folds):
+            raise ValueError(f'{name}: fold must be None or an integer in [0, {num_folds}), '
+                             f'got {fold!r}')
+        if not 0 <= val_ratio < 1:
+            raise ValueError(f'{name}: val_ratio must be in [0, 1), got {val_ratio!r}')
+        self.split = split
+        self.fold = fold
+        self.num_folds = num_folds
+        self.fold_by = fold_by
+        self.val_ratio = val_ratio
+        self.split_seed = split_seed
+        super().__init__(*args, **kwargs)
+
+    @property
+    def group_wise(self) -> bool:
+        """Whether the cuts keep whole groups together (``fold_by`` is not ``'image'``)."""
+        return self.fold_by != 'image'
+
+    @staticmethod
+    def _deprecated(old: str, new: str) -> None:
+        """Warn that the argument spelling ``old`` is replaced by ``new`` (still accepted)."""
+        warnings.warn(f'{old} is deprecated: use {new} (docs/evaluation_protocol.md)',
+                      FutureWarning, stacklevel=3)
+
+    def split_indices(self,
+                      num_images: int,
+                      groups: Optional[Sequence] = None,
+                      image_keys: Optional[Sequence] = None,
+                      fixed: Optional[Tuple[np.ndarray, np.ndarray]] = None,
+                      fixed_val: Optional[np.ndarray] = None,
+                      test_ratio: Optional[float] = None) -> np.ndarray:
+        """Indices of the images on the side ``split``: the one split rule of every dataset.
+
+        The units of every cut are the images (``fold_by='image'``; ordered by ``image_keys``,
+        by default their index) or their ``groups``. The training and test sides are, in this
+        order of precedence:
+
+        1. ``fixed``: the dataset's own sides (a grasp JSON file's ``split`` fields, an OCID_grasp
+           split file);
+        2. ``fold=K``: the sorted distinct units are shuffled with ``split_seed`` and cut into
+           ``num_folds`` nearly equal folds; fold ``K`` is the test side
+           (:func:`~mmgrasp.datasets.utils.group_kfold_indices`);
+        3. ``test_ratio``: a seeded ``test_ratio`` of the units is the test side (Jacquard's 95/5,
+           :func:`~mmgrasp.datasets.utils.group_ratio_split_indices`).
+
+        The validation set is ``fixed_val`` when given and not empty (images marked ``val``), else,
+        for ``split='train'`` and ``'val'`` with ``val_ratio > 0``, a seeded ``val_ratio`` of the
+        training side's units (:func:`~mmgrasp.datasets.utils.holdout_indices`); never a test
+        image. ``split='all'`` is every image, whatever the sides.
+
+        Args:
+            num_images (int): Number of images, in the dataset's order.
+            groups (Sequence, optional): ``(num_images,)`` the group of each image (hashable,
+                sortable); needed when ``fold_by`` is group-wise. Defaults to None.
+            image_keys (Sequence, optional): ``(num_images,)`` sortable keys that order the
+                images for image-wise cuts. Defaults to None: their index.
+            fixed (tuple[ndarray, ndarray], optional): The dataset's own training and test
+                sides. Defaults to None.
+            fixed_val (ndarray, optional): With ``fixed``: the images marked for validation, a
+                subset of its training side. Defaults to None.
+            test_ratio (float, optional): Fraction of the units on the test side when neither
+                ``fixed`` nor ``fold`` gives the sides. Defaults to None.
+
+        Returns:
+            ndarray: Sorted indices of the chosen images.
+
+        Raises:
+            ValueError: Without a way to cut (no ``fixed``, ``fold`` or ``test_ratio``), with
+                fewer groups than folds, or a hold-out that cannot be drawn.
+        """
+        if self.split == 'all':
+            return np.arange(num_images)
+        where = self.ann_file or self.data_root or type(self).__name__
+        if self.group_wise:
+            if groups is None or len(groups) != num_images:
+                raise ValueError(f'{where}: fold_by={self.fold_by!r} needs the '
+                                 f'{self.GROUP_NAME} of every image')
+            units = list(groups)
+        else:
+            units = list(range(num_images)) if image_keys is None else list(image_keys)
+        if fixed is not None:
+            train, test = (np.asarray(side, np.int64) for side in fixed)
+        elif self.fold is not None:
+            distinct = len(set(units))
+            if self.group_wise and distinct < self.num_folds:
+                raise ValueError(f'{where}: {distinct} {self.GROUP_NAME}(s) cannot make '
+                                 f'{self.num_folds} {self.GROUP_NAME}-wise folds; use fewer '
+                                 "folds or fold_by='image'")
+            train, test = group_kfold_indices(units, self.num_folds, self.fold, self.split_seed)
+        elif test_ratio is not None:
+            train, test = group_ratio_split_indices(units, test_ratio, self.split_seed)
+        else:
+            raise ValueError(f'{where}: {type(self).__name__} has no split of its own: set '
+                             f'fold=K (K in [0, {self.num_folds})) for k-fold '
+                             "cross-validation, or split='all'")
+        val = fixed_val if fixed is not None and fixed_val is not None and len(fixed_val) else None
+        if val is None and self.val_ratio and self.split in ('train', 'val'):
+            try:
+                held = holdout_indices([units[i] for i in train], self.val_ratio,
+                                       self.split_seed)[1]
+            except ValueError as e:
+                raise ValueError(f'{where}: {e} (fold_by={self.fold_by!r})') from None
+            val = train[held]
+        return select_split(self.split, train, test, num_images, val)
 
     @staticmethod
     def make_instances(grasps: np.ndarray, obj_labels=None) -> List[dict]:

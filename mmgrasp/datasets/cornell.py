@@ -7,7 +7,7 @@
         01/pcd0100r.png  pcd0100cpos.txt  pcd0100cneg.txt  ...
         01/pcd0100d.tiff                     # optional depth image (RGB-D configs)
         02/ ... 10/
-        processedData/z.txt       # optional: image -> object mapping, for object-wise folds
+        processedData/z.txt       # optional: image -> object map, for object-wise folds
 
 A ``pcdNNNNcpos.txt`` holds 4 lines ``x y`` per positive rectangle (CRLF or LF, trailing spaces).
 The opening edge is ``p0 -> p1`` (docs/conventions.md section 1). A few rectangles of the release
@@ -27,8 +27,7 @@ from mmengine.logging import print_log
 from mmgrasp.registry import DATASETS
 from mmgrasp.structures import corners_to_grasps
 from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
-from .utils import (holdout_indices, image_size, kfold_indices, read_quad_file, read_text_lines,
-                    select_split)
+from .utils import image_size, read_quad_file, read_text_lines
 
 _IMAGE_RE = re.compile(r'^pcd(\d{4})r\.png$')
 _POS_RE = re.compile(r'^pcd(\d{4})cpos\.txt$')
@@ -88,21 +87,28 @@ def load_cornell_object_map(path: str) -> Dict[int, str]:
     return mapping
 
 
+DEFAULT_OBJECT_MAP = osp.join('processedData', 'z.txt')
+"""The release's image-to-object map, relative to ``data_root``: read for object-wise folds when
+no ``object_map_file`` is given."""
+
+
 @DATASETS.register_module()
 class CornellGraspDataset(BaseGraspDataset):
     """Cornell grasp dataset with seeded 5-fold cross-validation (paper VI-A).
 
     All images of the folders ``01``..``10`` under ``data_root`` are found, sorted by number and
-    split into ``num_folds`` folds:
+    split into ``num_folds`` folds (the vocabulary of :class:`BaseGraspDataset`):
 
-    - image-wise (default): the images are shuffled with ``split_seed`` and cut into folds;
-    - object-wise, when ``object_map_file`` (the release's ``processedData/z.txt``) is given: the
-      *objects* are shuffled and cut into folds, so that no object is on both sides.
+    - image-wise (``fold_by='image'``, default): the images are shuffled with ``split_seed`` and
+      cut into folds;
+    - object-wise (``fold_by='object'``, or ``'group'``): the *objects* are shuffled and cut
+      into folds, so that no object is on both sides. Which object each image shows comes from
+      ``object_map_file`` (default: the release's ``processedData/z.txt``).
 
     ``fold`` picks the test fold and ``split`` the side: ``'test'`` (that fold), ``'trainval'``
     (the other folds), ``'val'`` (a seeded hold-out of ``val_ratio`` of the training side, image-
     or object-wise like the folds; never a test image), ``'train'`` (the training side without
-    that hold-out) or ``'all'``.
+    that hold-out) or ``'all'``. Cornell has no split of its own, so ``fold`` defaults to 0.
 
     Args:
         fold (int): The test fold, in ``[0, num_folds)``. Defaults to 0.
@@ -113,32 +119,42 @@ class CornellGraspDataset(BaseGraspDataset):
         val_ratio (float): Fraction of the training side (of its images, or of its objects for
             object-wise folds) held out for validation; 0 holds out nothing (``split='train'``
             is then the whole training side and ``split='val'`` an error). Defaults to 0.
-        object_map_file (str, optional): Image-to-object mapping file, relative to ``data_root``
-            unless absolute; turns on object-wise folds. Defaults to None (image-wise).
+        object_map_file (str, optional): Image-to-object mapping file (``<image number>
+            <object id> ...`` per line), relative to ``data_root`` unless absolute. Read for
+            object-wise folds; every image must be in it. Defaults to None:
+            :data:`DEFAULT_OBJECT_MAP`. Given without ``fold_by``, it still turns on object-wise
+            folds, as it did before ``fold_by`` existed, with a deprecation warning.
         folders (Sequence[str | int], optional): The folder set to use, e.g. ``['01']`` or
             ``['01', '02']`` (``1`` means ``'01'``); folds are drawn from its images. Defaults to
             None: every folder under ``data_root``.
+        fold_by (str, optional): ``'image'`` or ``'object'`` (``'group'`` is the same). Defaults
+            to None: ``'image'``.
         **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...).
     """
 
+    GROUP_NAME = 'object'
+
     def __init__(self,
-                 fold: int = 0,
+                 fold: Optional[int] = 0,
                  num_folds: int = 5,
                  split: str = 'train',
                  split_seed: int = 0,
                  val_ratio: float = 0.0,
                  object_map_file: Optional[str] = None,
                  folders: Optional[Sequence[Union[str, int]]] = None,
+                 fold_by: Optional[str] = None,
                  **kwargs) -> None:
+        if fold_by is None:
+            fold_by = 'image'
+            if object_map_file is not None:
+                self._deprecated('object_map_file without fold_by (object-wise folds)',
+                                 "fold_by='object' beside object_map_file")
+                fold_by = 'object'
         self.folders = None if folders is None else [self._folder_name(f) for f in folders]
-        self.fold = fold
-        self.num_folds = num_folds
-        self.split = split
-        self.split_seed = split_seed
-        self.val_ratio = val_ratio
         self.object_map_file = object_map_file
         self.num_nan_dropped = 0
-        super().__init__(**kwargs)
+        super().__init__(split=split, fold=fold, num_folds=num_folds, fold_by=fold_by,
+                         val_ratio=val_ratio, split_seed=split_seed, **kwargs)
 
     @staticmethod
     def _folder_name(folder: Union[str, int]) -> str:
@@ -184,38 +200,22 @@ class CornellGraspDataset(BaseGraspDataset):
                              f'under {root}')
         return sorted(found)
 
-    def _split(self, numbers: List[int]) -> np.ndarray:
-        """Indices into ``numbers`` of the chosen fold side."""
-        if self.object_map_file is None:
-            train, test = kfold_indices(len(numbers), self.num_folds, self.fold, self.split_seed)
-            return select_split(self.split, train, test, len(numbers),
-                                self._holdout(train, [numbers[i] for i in train]))
-        path = self.object_map_file
+    def _objects(self, numbers: List[int]) -> List[str]:
+        """The object of each image, from the object map (see the class docstring)."""
+        path = self.object_map_file or DEFAULT_OBJECT_MAP
         if not osp.isabs(path):
             path = osp.join(self.data_root, path)
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'{path} not found: fold_by={self.fold_by!r} needs the object of every image, '
+                "from the release's processedData/z.txt or a map given as object_map_file")
         mapping = load_cornell_object_map(path)
         missing = [n for n in numbers if n not in mapping]
         if missing:
             raise ValueError(f'{path}: no object for image(s) '
                              f'{", ".join(f"pcd{n:04d}" for n in missing[:5])}'
                              f'{" ..." if len(missing) > 5 else ""}')
-        objects = sorted({mapping[n] for n in numbers})
-        obj_train, obj_test = kfold_indices(len(objects), self.num_folds, self.fold,
-                                            self.split_seed)
-        test_objects = {objects[i] for i in obj_test}
-        test = np.array([i for i, n in enumerate(numbers) if mapping[n] in test_objects], np.int64)
-        train = np.array([i for i, n in enumerate(numbers) if mapping[n] not in test_objects],
-                         np.int64)
-        return select_split(self.split, train, test, len(numbers),
-                            self._holdout(train, [mapping[numbers[i]] for i in train]))
-
-    def _holdout(self, train: np.ndarray, groups: List) -> Optional[np.ndarray]:
-        """The validation hold-out: indices (into the image list) of ``val_ratio`` of the
-        training side's groups (images or objects), or None when ``val_ratio`` is 0."""
-        if not self.val_ratio:
-            return None
-        _, held = holdout_indices(groups, self.val_ratio, self.split_seed)
-        return train[held]
+        return [mapping[n] for n in numbers]
 
     def load_data_list(self) -> List[dict]:
         """Load the chosen fold side.
@@ -225,7 +225,9 @@ class CornellGraspDataset(BaseGraspDataset):
             ``seg_map_path``.
         """
         found = self._find_images()
-        chosen = self._split([num for num, _, _ in found])
+        numbers = [num for num, _, _ in found]
+        chosen = self.split_indices(len(numbers),
+                                    self._objects(numbers) if self.group_wise else None)
         data_list = []
         nan_files = Counter()
         for i in chosen:

@@ -10,11 +10,7 @@ from .annotation_checks import check_grasp_sizes, check_size_matches_image
 from .base_grasp_dataset import BaseGraspDataset
 from .grasp_json import SIZE_KEYS, GraspJson, GraspJsonImage, load_grasp_json
 from .safe_paths import check_if_present, path_inside
-from .utils import group_kfold_indices, holdout_indices, image_size, kfold_indices, select_split
-
-FOLD_UNITS = ('image', 'group')
-"""What a cross-validation fold is made of: single images, or whole groups (an image's
-``group`` field: its object, or its video sequence)."""
+from .utils import image_size
 
 
 @DATASETS.register_module()
@@ -26,7 +22,7 @@ class GraspJsonDataset(BaseGraspDataset):
     OCID_grasp, labelme and CVAT. The semantic classes are ``('background', *category names)``
     unless the config's ``metainfo`` gives ``sem_classes``.
 
-    **Which images** (``split``):
+    **Which images** (``split``; the vocabulary of :class:`BaseGraspDataset`):
 
     - ``fold=None`` (default): by each image's ``split`` field. ``'val'`` are the images marked
       ``val``; when none is, and ``val_ratio > 0``, a seeded hold-out of the images marked
@@ -38,7 +34,6 @@ class GraspJsonDataset(BaseGraspDataset):
       ``split_seed``, as :class:`CornellGraspDataset` does) or group-wise (``fold_by='group'``:
       the sorted distinct ``group`` values are shuffled and cut, as
       :class:`JacquardGraspDataset` does with objects, so that no group is on both sides).
-      ``split`` is then ``'train'``, ``'val'``, ``'trainval'``, ``'test'`` or ``'all'``.
 
     The validation hold-out (``val_ratio``) is always drawn from the training side, by image or
     by group like the folds; the test side is never used for validation.
@@ -49,7 +44,7 @@ class GraspJsonDataset(BaseGraspDataset):
         fold (int, optional): The test fold, in ``[0, num_folds)``; None to use the images'
             ``split`` fields. Defaults to None.
         num_folds (int): Number of cross-validation folds. Defaults to 5.
-        fold_by (str): ``'image'`` or ``'group'`` (:data:`FOLD_UNITS`). Defaults to ``'image'``.
+        fold_by (str): ``'image'`` or ``'group'``. Defaults to ``'image'``.
         split_seed (int): Seed of the fold shuffle and of the hold-out. Defaults to 0.
         val_ratio (float): Fraction of the training side's images (or groups) held out for
             validation; 0 holds out nothing. With ``fold=None`` it applies only when no image
@@ -68,18 +63,11 @@ class GraspJsonDataset(BaseGraspDataset):
                  split_seed: int = 0,
                  val_ratio: float = 0.0,
                  **kwargs) -> None:
-        if fold_by not in FOLD_UNITS:
-            raise ValueError(f'fold_by must be one of {FOLD_UNITS}, got {fold_by!r}')
-        self.split = split
-        self.fold = fold
-        self.num_folds = num_folds
-        self.fold_by = fold_by
-        self.split_seed = split_seed
-        self.val_ratio = val_ratio
         self._parsed: Optional[GraspJson] = None
         self._given_metainfo = dict(kwargs.get('metainfo') or {})
         self._given_img_prefix = (kwargs.get('data_prefix') or {}).get('img_path')
-        super().__init__(ann_file=ann_file, **kwargs)
+        super().__init__(ann_file=ann_file, split=split, fold=fold, num_folds=num_folds,
+                         fold_by=fold_by, val_ratio=val_ratio, split_seed=split_seed, **kwargs)
 
     def _load_metainfo_from_file(self) -> None:
         """Take ``sem_classes`` from the file's categories unless the config gave them."""
@@ -111,56 +99,37 @@ class GraspJsonDataset(BaseGraspDataset):
             return self.data_prefix['img_path']
         return osp.dirname(osp.abspath(self.ann_file))
 
-    def _groups(self) -> List:
-        """The fold unit of each image: its index (image-wise) or its ``group`` field."""
+    def _groups(self) -> Optional[List]:
+        """The ``group`` of each image for group-wise cuts (None for image-wise ones)."""
         images = self._parsed.images
-        if self.fold_by == 'image':
-            return list(range(len(images)))
+        if not self.group_wise:
+            return None
         missing = [str(img.id) for img in images if img.group is None]
         if missing:
             raise ValueError(f'{self.ann_file}: fold_by=\'group\' needs a "group" on every image; '
                              f'image(s) {", ".join(missing[:5])} have none')
         return [img.group for img in images]
 
-    def _split_by_folds(self) -> np.ndarray:
-        groups = self._groups()
-        n = len(groups)
-        if self.fold_by == 'image':
-            train, test = kfold_indices(n, self.num_folds, self.fold, self.split_seed)
-        else:
-            distinct = sorted(set(groups))
-            if len(distinct) < self.num_folds:
-                raise ValueError(f'{self.ann_file}: {len(distinct)} group(s) cannot make '
-                                 f'{self.num_folds} group-wise folds; use fewer folds or '
-                                 "fold_by='image'")
-            train, test = group_kfold_indices(groups, self.num_folds, self.fold,
-                                              self.split_seed)
-        val = None
-        if self.val_ratio and self.split in ('train', 'val'):  # the test side needs none
-            val = train[holdout_indices([groups[i] for i in train], self.val_ratio,
-                                        self.split_seed)[1]]
-        return select_split(self.split, train, test, n, val)
-
-    def _split_by_field(self) -> np.ndarray:
+    def _marked_sides(self) -> Tuple[Tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """The sides the images' ``split`` fields give: ``(training side, test side)`` and the
+        images marked ``val`` (part of the training side)."""
         images = self._parsed.images
-        if self.split == 'all':
-            return np.arange(len(images))
         unmarked = [str(img.id) for img in images if img.split is None]
         if unmarked:
             raise ValueError(f'{self.ann_file}: split={self.split!r} needs a "split" field on '
                              f'every image (or set fold=K for cross-validation, or '
                              f'split=\'all\'); image(s) {", ".join(unmarked[:5])} have none')
         marks = np.array([img.split for img in images])
-        test = np.flatnonzero(marks == 'test')
-        marked_val = np.flatnonzero(marks == 'val')
-        train = np.flatnonzero(marks != 'test')
-        val = marked_val if len(marked_val) else None
-        # images marked "val" win over a drawn hold-out; the other sides need none
-        if self.val_ratio and val is None and self.split in ('train', 'val'):
-            groups = self._groups() if self.fold_by == 'group' else list(range(len(images)))
-            val = train[holdout_indices([groups[i] for i in train], self.val_ratio,
-                                        self.split_seed)[1]]
-        return select_split(self.split, train, test, len(images), val)
+        return (np.flatnonzero(marks != 'test'), np.flatnonzero(marks == 'test')), \
+            np.flatnonzero(marks == 'val')
+
+    def _chosen(self) -> np.ndarray:
+        """Indices of the images of ``split`` (see the class docstring)."""
+        num_images = len(self._parsed.images)
+        if self.split == 'all':
+            return np.arange(num_images)
+        fixed, marked_val = (None, None) if self.fold is not None else self._marked_sides()
+        return self.split_indices(num_images, self._groups(), fixed=fixed, fixed_val=marked_val)
 
     @staticmethod
     def _image_size(image: GraspJsonImage, img_path: str, where: str) -> Tuple[int, int]:
@@ -190,7 +159,7 @@ class GraspJsonDataset(BaseGraspDataset):
             ``seg_map_path`` (and ``mask_threshold``) where the image has a mask, ``depth_path``
             where it has depth and ``group`` where it has one.
         """
-        chosen = self._split_by_field() if self.fold is None else self._split_by_folds()
+        chosen = self._chosen()
         root = self._root()
         data_list = []
         for i in chosen:

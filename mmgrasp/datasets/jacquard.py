@@ -27,17 +27,12 @@ import numpy as np
 
 from mmgrasp.registry import DATASETS
 from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
-from .utils import (group_kfold_indices, holdout_indices, image_size, kfold_indices, parse_floats,
-                    ratio_split_indices, read_text_lines, select_split)
+from .utils import image_size, parse_floats, read_text_lines
 
 _SUFFIXES = {'img': '_RGB.png', 'mask': '_mask.png', 'grasps': '_grasps.txt'}
 DEPTH_SUFFIX = '_perfect_depth.tiff'
 """The depth image of a scene (float32 metres, rendered, without holes): ``depth_path`` of the
 data info where it exists, for RGB-D pipelines (:class:`LoadDepthFromFile`)."""
-
-FOLD_GROUPS = ('object', 'image')
-"""What a cross-validation fold is made of: whole objects (every scene of an object on one side)
-or single images."""
 
 JACQUARD_MASK_THRESHOLD = 128
 """Mask values ``>= 128`` are the object (class 1), lower ones background (class 0); the released
@@ -83,35 +78,39 @@ class JacquardGraspDataset(BaseGraspDataset):
 
     Every ``*_grasps.txt`` under ``data_root/<objectID>/`` is a sample; its ``_RGB.png`` and
     ``_mask.png`` must exist. The samples are sorted by path; the object of a sample is its folder.
+    The sides follow the vocabulary of :class:`BaseGraspDataset`:
 
-    - ``fold=None`` (default): the samples are shuffled with ``split_seed`` and
-      ``round(n * test_ratio)`` of them form the test side (the paper's image-wise split).
-    - ``fold=K``: k-fold cross-validation, fold ``K`` of ``num_folds`` is the test side. With
-      ``fold_by='object'`` (default) the sorted *objects* are shuffled with ``split_seed`` and
-      cut into folds, so that no object has scenes on both sides (the 10 objects of the published
-      samples make 5 folds of 2); with ``fold_by='image'`` the images are.
+    - ``fold=None`` (default): the units are shuffled with ``split_seed`` and
+      ``round(units * test_ratio)`` of them form the test side: images by default (the paper's
+      image-wise split), objects with ``fold_by='object'``.
+    - ``fold=K``: k-fold cross-validation, fold ``K`` of ``num_folds`` is the test side. Object-
+      wise by default (``fold_by='object'``): the sorted *objects* are shuffled with
+      ``split_seed`` and cut into folds, so that no object has scenes on both sides (the 10
+      objects of the published samples make 5 folds of 2); with ``fold_by='image'`` the images
+      are.
 
     With ``val_ratio > 0`` a seeded part of the training side is held out for validation
-    (``split='val'``), by object for object-wise folds and by image otherwise, and
-    ``split='train'`` is the rest; the test side is never used for validation.
+    (``split='val'``), by object or by image like the test side, and ``split='train'`` is the
+    rest; the test side is never used for validation.
 
     Args:
         split (str): ``'train'``, ``'val'``, ``'trainval'`` (``train`` and ``val``), ``'test'`` or
             ``'all'``. Defaults to ``'train'``.
-        test_ratio (float): Fraction of images on the test side when ``fold`` is None.
+        test_ratio (float): Fraction of the units on the test side when ``fold`` is None.
             Defaults to 0.05.
         split_seed (int): Seed of the split (or fold) shuffle and of the validation hold-out.
             Defaults to 0.
-        val_ratio (float): Fraction of the training side (of its objects for object-wise folds)
-            held out for validation; 0 holds out nothing. Defaults to 0.
+        val_ratio (float): Fraction of the training side's units (objects or images) held out
+            for validation; 0 holds out nothing. Defaults to 0.
         fold (int, optional): The test fold, in ``[0, num_folds)``; None for the ratio split.
             Defaults to None.
         num_folds (int): Number of cross-validation folds. Defaults to 5.
-        fold_by (str): ``'object'`` or ``'image'`` (:data:`FOLD_GROUPS`). Defaults to
-            ``'object'``.
+        fold_by (str, optional): ``'object'`` (``'group'`` is the same) or ``'image'``. Defaults
+            to None: ``'image'`` for the ratio split (the paper's), ``'object'`` for folds.
         **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...).
     """
 
+    GROUP_NAME = 'object'
     METAINFO = dict(
         BaseGraspDataset.METAINFO,
         sem_classes=('background', 'graspable'),
@@ -124,18 +123,13 @@ class JacquardGraspDataset(BaseGraspDataset):
                  val_ratio: float = 0.0,
                  fold: Optional[int] = None,
                  num_folds: int = 5,
-                 fold_by: str = 'object',
+                 fold_by: Optional[str] = None,
                  **kwargs) -> None:
-        if fold_by not in FOLD_GROUPS:
-            raise ValueError(f'fold_by must be one of {FOLD_GROUPS}, got {fold_by!r}')
-        self.fold = fold
-        self.num_folds = num_folds
-        self.fold_by = fold_by
-        self.split = split
+        if fold_by is None:
+            fold_by = 'image' if fold is None else 'object'
         self.test_ratio = test_ratio
-        self.split_seed = split_seed
-        self.val_ratio = val_ratio
-        super().__init__(**kwargs)
+        super().__init__(split=split, fold=fold, num_folds=num_folds, fold_by=fold_by,
+                         val_ratio=val_ratio, split_seed=split_seed, **kwargs)
 
     def _find_samples(self) -> List[str]:
         """Path prefixes ``<root>/<objectID>/<k>_<objectID>`` of every sample, sorted."""
@@ -164,29 +158,6 @@ class JacquardGraspDataset(BaseGraspDataset):
                                     f'under {root}')
         return prefixes
 
-    def _split(self, prefixes: List[str]) -> np.ndarray:
-        """Indices into ``prefixes`` of the chosen side (see the class docstring)."""
-        objects = [osp.basename(osp.dirname(p)) for p in prefixes]
-        groups: List = list(range(len(prefixes)))  # image-wise
-        if self.fold is None:
-            train, test = ratio_split_indices(len(prefixes), self.test_ratio, self.split_seed)
-        elif self.fold_by == 'image':
-            train, test = kfold_indices(len(prefixes), self.num_folds, self.fold, self.split_seed)
-        else:
-            groups = objects
-            distinct = sorted(set(objects))
-            if len(distinct) < self.num_folds:
-                raise ValueError(f'{self.data_root}: {len(distinct)} object(s) cannot make '
-                                 f'{self.num_folds} object-wise folds; use fewer folds or '
-                                 "fold_by='image'")
-            train, test = group_kfold_indices(objects, self.num_folds, self.fold,
-                                              self.split_seed)
-        val = None
-        if self.val_ratio:
-            val = train[holdout_indices([groups[i] for i in train], self.val_ratio,
-                                        self.split_seed)[1]]
-        return select_split(self.split, train, test, len(prefixes), val)
-
     def load_data_list(self) -> List[dict]:
         """Load the chosen split side.
 
@@ -197,7 +168,8 @@ class JacquardGraspDataset(BaseGraspDataset):
         """
         prefixes = self._find_samples()
         data_list = []
-        for i in self._split(prefixes):
+        objects = [osp.basename(osp.dirname(p)) for p in prefixes]
+        for i in self.split_indices(len(prefixes), objects, test_ratio=self.test_ratio):
             prefix = prefixes[i]
             img_path = prefix + _SUFFIXES['img']
             height, width = image_size(img_path)

@@ -26,7 +26,7 @@ from mmgrasp.registry import DATASETS
 from mmgrasp.structures import corners_to_grasps
 from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
 from .safe_paths import UnsafePathError, check_regular_file, path_inside
-from .utils import holdout_indices, image_size, read_quad_file, read_text_lines, select_split
+from .utils import image_size, read_quad_file, read_text_lines
 
 OCID_SEM_CLASSES = ('background', 'apple', 'ball', 'banana', 'bell_pepper', 'binder', 'bowl',
                     'cereal_box', 'coffee_mug', 'flashlight', 'food_bag', 'food_box', 'food_can',
@@ -73,24 +73,42 @@ class OCIDGraspDataset(BaseGraspDataset):
     :mod:`mmgrasp.datasets.synthetic`) is given with ``metainfo=dict(sem_classes=...,
     sem_palette=...)``.
 
-    The release has a training and a test list (``training_0.txt`` / ``validation_0.txt``; the
-    paper tests on the latter). A validation set is held out of the *training* list with
-    ``val_ratio``: whole sequences by default (``val_group='sequence'``: frames of one sequence
-    are near-duplicates, so an image-wise hold-out would validate on training scenes), or single
-    images (``val_group='image'``, for scenes that are independent, like the synthetic ones).
+    The release has five splits ``k``, each a training and a test list (``training_k.txt`` /
+    ``validation_k.txt``; the paper tests on ``validation_0`` and reports the mean of the five,
+    Table V). In the vocabulary of :class:`BaseGraspDataset` (docs/evaluation_protocol.md):
+
+    - ``fold=None`` (default): ``ann_file`` is one side of a split, given in the config;
+      ``fold=k`` (with ``num_folds=5``, the release's) picks split ``k``'s files instead:
+      ``data_split/validation_k.txt`` for ``split='test'``, ``data_split/training_k.txt``
+      otherwise. The folds are the release's, not drawn: ``split_seed`` only draws the hold-out.
+    - ``split``: ``'train'`` (the file without the validation hold-out), ``'val'`` (the
+      hold-out), ``'trainval'``, or ``'test'`` / ``'all'`` (every image of the file).
+    - ``fold_by``: the unit of the validation hold-out, whole sequences by default
+      (``'sequence'``, or ``'group'``: frames of one sequence are near-duplicates, so an
+      image-wise hold-out would validate on training scenes), or single images (``'image'``,
+      for scenes that are independent, like the synthetic ones).
+    - ``val_ratio``: the fraction of the file's sequences (or images) held out.
 
     Args:
-        ann_file (str): The split file, relative to ``data_root`` unless absolute.
-        split (str): Which images of ``ann_file``: ``'all'`` (or ``'trainval'``), ``'train'``
-            (without the validation hold-out) or ``'val'`` (the hold-out). Defaults to ``'all'``.
+        ann_file (str): The split file, relative to ``data_root`` unless absolute; may be left
+            out when ``fold`` is given.
+        split (str): Which images of ``ann_file``: ``'all'`` or ``'test'`` (every image),
+            ``'trainval'`` (every image, as a training side), ``'train'`` (without the validation
+            hold-out) or ``'val'`` (the hold-out). Defaults to ``'all'``.
         val_ratio (float): Fraction of the groups (sequences or images) of ``ann_file`` held out
             for validation; 0 holds out nothing. Defaults to 0.
-        val_group (str): ``'sequence'`` or ``'image'``: the unit of the hold-out.
-            Defaults to ``'sequence'``.
+        val_group (str, optional): Deprecated spelling of ``fold_by`` (``'sequence'`` is
+            ``fold_by='group'``); still accepted, with a deprecation warning. Defaults to None.
         split_seed (int): Seed of the hold-out. Defaults to 0.
+        fold (int, optional): The release's split ``k`` whose file to read. Defaults to None:
+            ``ann_file``.
+        num_folds (int): Number of splits of the release. Defaults to 5.
+        fold_by (str, optional): ``'sequence'`` (``'group'`` is the same) or ``'image'``: the unit
+            of the hold-out. Defaults to None: ``'sequence'``.
         **kwargs: Passed to :class:`BaseGraspDataset` (``data_root``, ``pipeline``, ...).
     """
 
+    GROUP_NAME = 'sequence'
     METAINFO = dict(
         BaseGraspDataset.METAINFO,
         sem_classes=OCID_SEM_CLASSES,
@@ -100,19 +118,49 @@ class OCIDGraspDataset(BaseGraspDataset):
                  *args,
                  split: str = 'all',
                  val_ratio: float = 0.0,
-                 val_group: str = 'sequence',
+                 val_group: Optional[str] = None,
                  split_seed: int = 0,
+                 fold: Optional[int] = None,
+                 num_folds: int = 5,
+                 fold_by: Optional[str] = None,
                  **kwargs) -> None:
-        if split not in ('all', 'trainval', 'train', 'val'):
-            raise ValueError(f"OCIDGraspDataset split must be 'all', 'trainval', 'train' or 'val' "
-                             f"(the test side is its own ann_file), got {split!r}")
-        if val_group not in ('sequence', 'image'):
-            raise ValueError(f"val_group must be 'sequence' or 'image', got {val_group!r}")
-        self.split = split
-        self.val_ratio = val_ratio
-        self.val_group = val_group
-        self.split_seed = split_seed
-        super().__init__(*args, **kwargs)
+        if split not in ('all', 'trainval', 'train', 'val', 'test'):
+            raise ValueError("OCIDGraspDataset split must be 'all', 'trainval', 'train', 'val' or "
+                             f"'test', got {split!r}")
+        if val_group is not None:
+            if val_group not in ('sequence', 'image'):
+                raise ValueError(f"val_group must be 'sequence' or 'image', got {val_group!r}")
+            self._deprecated(f'val_group={val_group!r}', f'fold_by={val_group!r}')
+            if fold_by is not None and (fold_by == 'image') != (val_group == 'image'):
+                raise ValueError(f'val_group={val_group!r} and fold_by={fold_by!r} disagree: '
+                                 'give fold_by only')
+            fold_by = fold_by or val_group
+        fold_by = fold_by or self.GROUP_NAME
+        if fold is not None:
+            args, kwargs = self._split_file(fold, split, args, kwargs)
+        super().__init__(
+            *args, split=split, fold=fold, num_folds=num_folds, fold_by=fold_by,
+            val_ratio=val_ratio, split_seed=split_seed, **kwargs)
+
+    @property
+    def val_group(self) -> str:
+        """The unit of the hold-out in the spelling before ``fold_by``: ``'sequence'`` or
+        ``'image'``."""
+        return 'image' if self.fold_by == 'image' else 'sequence'
+
+    @staticmethod
+    def _split_file(fold: int, split: str, args: tuple, kwargs: dict) -> Tuple[tuple, dict]:
+        """``args`` and ``kwargs`` with ``ann_file`` set to the release's file of split
+        ``fold`` (an ``ann_file`` given too must be that file)."""
+        side = 'validation' if split == 'test' else 'training'
+        expected = osp.join('data_split', f'{side}_{fold}.txt')
+        given = args[0] if args else kwargs.get('ann_file')
+        if given and osp.normpath(given) != expected:
+            raise ValueError(f'fold={fold} with split={split!r} reads {expected}, but ann_file is '
+                             f'{given!r}: give one of them')
+        if args:
+            return (expected, ) + tuple(args[1:]), kwargs
+        return args, dict(kwargs, ann_file=expected)
 
     def _load_sample(self, seq_path: str, image: str, where: str) -> dict:
         """Data info of one split line; ``where`` names the line for error messages."""
@@ -170,16 +218,11 @@ class OCIDGraspDataset(BaseGraspDataset):
                 raise ValueError(f'{self.ann_file}, line {lineno}: expected "seq_path,image.png", '
                                  f'got {line!r}')
             entries.append((lineno, fields))
-        everything = np.arange(len(entries))
-        val = None
-        if self.val_ratio:
-            groups = [f[0] if self.val_group == 'sequence' else f'{f[0]},{f[1]}'
-                      for _, f in entries]
-            try:
-                val = holdout_indices(groups, self.val_ratio, self.split_seed)[1]
-            except ValueError as e:
-                raise ValueError(f'{self.ann_file}: {e} (val_group={self.val_group!r})') from None
-        split = 'trainval' if self.split == 'all' else self.split
-        chosen = select_split(split, everything, np.zeros(0, np.int64), len(entries), val)
+        everything, nothing = np.arange(len(entries)), np.zeros(0, np.int64)
+        # the file is one side of the release's split: the test side for split='test'
+        fixed = (nothing, everything) if self.split == 'test' else (everything, nothing)
+        chosen = self.split_indices(len(entries), [f[0] for _, f in entries],
+                                    image_keys=[f'{f[0]},{f[1]}' for _, f in entries],
+                                    fixed=fixed)
         return [self._load_sample(*entries[i][1], where=f'{self.ann_file}, line {entries[i][0]}')
                 for i in chosen]

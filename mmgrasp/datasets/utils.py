@@ -268,6 +268,28 @@ def ratio_split_indices(n: int, test_ratio: float, seed: int) -> Tuple[np.ndarra
     return np.sort(perm[num_test:]), np.sort(perm[:num_test])
 
 
+def group_ratio_split_indices(groups: Sequence, test_ratio: float,
+                              seed: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Seeded split of items by group into a training and a test side: the sorted distinct
+    groups are split with :func:`ratio_split_indices`, so that no group has items on both sides.
+    With one group per item (``groups = range(n)``) this is ``ratio_split_indices(n, ...)``.
+
+    Args:
+        groups (Sequence): ``(n,)`` the group of each item (hashable, sortable).
+        test_ratio (float): Fraction of the groups on the test side, in ``(0, 1)``.
+        seed (int): Seed of the shuffle of the groups.
+
+    Returns:
+        tuple[ndarray, ndarray]: Sorted indices of the training and the test side.
+    """
+    distinct = sorted(set(groups))
+    _, test_groups = ratio_split_indices(len(distinct), test_ratio, seed)
+    held = {distinct[i] for i in test_groups}
+    test = np.array([i for i, g in enumerate(groups) if g in held], np.int64)
+    train = np.array([i for i, g in enumerate(groups) if g not in held], np.int64)
+    return train, test
+
+
 def holdout_indices(groups: Sequence, ratio: float, seed: int) -> Tuple[np.ndarray, np.ndarray]:
     """Seeded group-wise hold-out of a fraction of items, for a validation set.
 
@@ -301,6 +323,11 @@ def holdout_indices(groups: Sequence, ratio: float, seed: int) -> Tuple[np.ndarr
     idx = np.arange(len(groups))
     return idx[~mask], idx[mask]
 
+
+FOLD_BY = ('image', 'group')
+"""The unit of every cut of a grasp dataset (``fold_by``): single images, or whole groups of
+images (a dataset's group is an object for Cornell and Jacquard, a sequence for OCID_grasp, the
+``group`` field for a grasp JSON file; each dataset also accepts that name for ``'group'``)."""
 
 SPLITS = ('train', 'val', 'trainval', 'test', 'all')
 """The sides a grasp dataset can load: ``train`` (the training side without the validation

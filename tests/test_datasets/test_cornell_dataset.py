@@ -88,7 +88,8 @@ def test_object_wise_folds(cornell_root, tmp_path):
         return {(int(i[3:]) - 100) // 4 for i in img_ids}
 
     for fold in range(5):
-        kwargs = dict(data_root=cornell_root, fold=fold, object_map_file=str(z))
+        kwargs = dict(data_root=cornell_root, fold=fold, fold_by='object',
+                      object_map_file=str(z))
         train = ids(CornellGraspDataset(split='train', **kwargs))
         test = ids(CornellGraspDataset(split='test', **kwargs))
         assert not objects(train) & objects(test)
@@ -96,7 +97,7 @@ def test_object_wise_folds(cornell_root, tmp_path):
     # an image missing from the map is an error naming the map and the image
     z.write_text('100 0 mug\n')
     with pytest.raises(ValueError, match='z.txt: no object for image.*pcd0101'):
-        CornellGraspDataset(data_root=cornell_root, object_map_file=str(z))
+        CornellGraspDataset(data_root=cornell_root, fold_by='object', object_map_file=str(z))
 
 
 def _write_cornell(root, cpos_text, image=True, number=100):

@@ -130,7 +130,7 @@ def test_cornell_object_wise_validation_holds_out_objects(cornell_root, tmp_path
     sides = {}
     for split in ('train', 'val', 'test'):
         ds = CornellGraspDataset(data_root=str(tmp_path), fold=0, split=split, val_ratio=0.25,
-                                 object_map_file='processedData/z.txt')
+                                 fold_by='object', object_map_file='processedData/z.txt')
         sides[split] = {(int(ds.get_data_info(i)['img_id'][3:]) - 100) // 10
                         for i in range(len(ds))}
     assert len(sides['test']) == 2 and len(sides['val']) == 2 and len(sides['train']) == 6

@@ -3,6 +3,7 @@
 
     python tools/analysis_tools/cornell_cross_validation.py CONFIG \
         [--data-root data/cornell/] [--folders 01 02 ...] [--folds 5] \
+        [--fold-by image|object] [--object-map processedData/z.txt] \
         [--minutes-per-fold 30] [--seeds 0 1 ...] [--work-dir DIR] [--baseline] [--robustness]
         [--test-sweep KEY V1 V2 ... [--sweep-split test|train]] [--cfg-options ...]
 
@@ -12,6 +13,15 @@ interrupted benchmark resumes where it stopped (a fold interrupted mid-training 
 last checkpoint). ``--minutes-per-fold`` adds ``TrainTimeBudgetHook``: training stops at the first
 epoch end after that many minutes. The summary is printed and written to
 ``WORK_DIR/cross_validation.json``.
+
+Folds are image-wise by default (the config's). ``--fold-by object`` makes them object-wise: the
+objects are shuffled and cut into folds, so that a fold's test objects never appear on its
+training side (nor in its validation hold-out, drawn by object too): the protocol for unseen
+objects. Which object each image shows comes from ``--object-map`` (the release's
+``processedData/z.txt`` format, e.g. ``../shared/data/cornell/01_objects.txt`` for folder 01;
+default: ``processedData/z.txt`` under the data root); ``--object-map`` alone implies
+``--fold-by object``. A work dir remembers its fold settings (``split.json``) and refuses to
+resume under others; object-wise runs default to ``work_dirs/<config name>_cv_object``.
 
 ``--seeds`` trains every fold once per seed (``tools/train.py --seed``; default: seed 0, the
 configs' own). Runs of seed 0 live in ``fold<K>``, the others in ``fold<K>_seed<S>``; the summary
@@ -46,7 +56,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from mmgrasp.evaluation.functional.cross_validation import print_fold_summary as print_summary
 from mmgrasp.evaluation.functional.cross_validation import summarise_folds as summarise
@@ -58,7 +68,7 @@ NO_VALIDATION = ['train_dataloader.dataset.val_ratio=0', 'val_dataloader=None', 
                  'val_evaluator=None', 'default_hooks.checkpoint.save_best=None']
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Cornell k-fold cross-validation')
     parser.add_argument('config', help='a Cornell config (its datasets take `fold`)')
     parser.add_argument('--data-root', help='Cornell root (folders 01..10); default: the config')
@@ -66,6 +76,14 @@ def parse_args() -> argparse.Namespace:
                         help='the Cornell folder set to draw the folds from, e.g. 01 '
                         '(default: every folder under the data root)')
     parser.add_argument('--folds', type=int, default=5, help='number of folds')
+    parser.add_argument('--fold-by', choices=['image', 'object'],
+                        help="image-wise or object-wise folds (default: the config's, image-wise "
+                        "for the shipped configs); object-wise folds never put a fold's test "
+                        'objects on its training side')
+    parser.add_argument('--object-map',
+                        help='image-to-object map ("<image number> <object id> ..." per line, '
+                        'e.g. ../shared/data/cornell/01_objects.txt); implies --fold-by object '
+                        "(default: the data root's processedData/z.txt)")
     parser.add_argument('--only-folds', type=int, nargs='+', help='run only these folds')
     parser.add_argument('--minutes-per-fold', type=float,
                         help='training budget per fold in minutes (stops at an epoch end)')
@@ -87,7 +105,41 @@ def parse_args() -> argparse.Namespace:
                         'training images (a curve to choose a setting on)')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='passed on to train.py and test.py')
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.object_map is not None:
+        if args.fold_by == 'image':
+            parser.error('--object-map is for object-wise folds: leave out --fold-by image')
+        if not osp.isfile(args.object_map):
+            parser.error(f'--object-map {args.object_map}: no such file')
+        args.fold_by = 'object'
+        args.object_map = osp.abspath(args.object_map)  # not relative to the data root
+    return args
+
+
+def split_params(args: argparse.Namespace) -> Dict[str, object]:
+    """What decides the folds' images beside the config: a work dir is resumed only with these."""
+    return dict(folds=args.folds, fold_by=args.fold_by or 'config', object_map=args.object_map,
+                data_root=args.data_root and osp.abspath(args.data_root), folders=args.folders)
+
+
+def check_split_params(args: argparse.Namespace, work_dir: str) -> None:
+    """Record the fold settings in ``work_dir/split.json``, or refuse to resume a work dir made
+    with others (its finished folds would be read back as if they were these)."""
+    path = osp.join(work_dir, 'split.json')
+    params = split_params(args)
+    if osp.exists(path):
+        with open(path) as f:
+            before = json.load(f)
+        changed = {k: (before.get(k), v) for k, v in params.items() if before.get(k) != v}
+        if changed:
+            raise SystemExit(f'{work_dir} was made with other folds ({path}): '
+                             + ', '.join(f'{k} {a!r} then, {b!r} now'
+                                         for k, (a, b) in changed.items())
+                             + '; use another --work-dir')
+        return
+    with open(path + '.tmp', 'w') as f:
+        json.dump(params, f, indent=2)
+    os.replace(path + '.tmp', path)
 
 
 def fold_options(args: argparse.Namespace, fold: int) -> List[str]:
@@ -102,6 +154,10 @@ def fold_options(args: argparse.Namespace, fold: int) -> List[str]:
             opts.append(f'{loader}.dataset.data_root={args.data_root}')
         if args.folders:
             opts.append(f'{loader}.dataset.folders=[{",".join(args.folders)}]')
+        if args.fold_by:
+            opts.append(f'{loader}.dataset.fold_by={args.fold_by}')
+        if args.object_map:
+            opts.append(f'{loader}.dataset.object_map_file={args.object_map}')
     return opts
 
 
@@ -213,8 +269,10 @@ def summarise_robustness(per_fold: Dict[int, Dict[str, Dict[str, float]]],
 def main() -> None:
     args = parse_args()
     name = osp.splitext(osp.basename(args.config))[0]
-    work_dir = args.work_dir or osp.join('work_dirs', f'{name}_cv')
+    suffix = '_cv_object' if args.fold_by == 'object' else '_cv'
+    work_dir = args.work_dir or osp.join('work_dirs', f'{name}{suffix}')
     os.makedirs(work_dir, exist_ok=True)
+    check_split_params(args, work_dir)
     folds = args.only_folds if args.only_folds else list(range(args.folds))
     if args.test_sweep is not None and len(args.test_sweep) < 2:
         raise SystemExit('--test-sweep needs a config key and at least one value, e.g. '
@@ -231,9 +289,11 @@ def main() -> None:
         if args.test_sweep:
             sweep[k] = run_fold_sweep(args, k, work_dir)
     summary = summarise(per_fold)
-    print_summary(f'{len(folds)}-fold cross-validation of {name}, seeds {args.seeds} (percent):',
-                  summary)
+    wise = f', {args.fold_by}-wise' if args.fold_by else ''
+    print_summary(f'{len(folds)}-fold cross-validation{wise} of {name}, seeds {args.seeds} '
+                  '(percent):', summary)
     result = dict(config=args.config, folds=folds, seeds=args.seeds, summary=summary,
+                  split=split_params(args),
                   per_fold={str(k): v for k, v in per_fold.items()})
     if baseline:
         result['constant_guess'] = summarise(baseline)

@@ -4,8 +4,9 @@
 #                 test_dataloader.dataset.fold=K
 # Validation (save_best, early looks at the metric) runs on a seeded 10 % of the *training* folds,
 # never on the test fold (docs/conventions.md section 5); training uses the other 90 %.
-# and average the five runs (paper VI-A). For object-wise folds add
-#   object_map_file='processedData/z.txt' to the three datasets.
+# and average the five runs (paper VI-A). For object-wise folds add fold_by='object' to the three
+# datasets (the objects come from object_map_file, default the release's processedData/z.txt);
+# tools/analysis_tools/cornell_cross_validation.py --fold-by object / --object-map does it.
 dataset_type = 'CornellGraspDataset'
 data_root = 'data/cornell/'
 backend_args = None

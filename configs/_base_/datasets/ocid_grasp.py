@@ -5,9 +5,10 @@ data_root = 'data/OCID_grasp/'
 backend_args = None
 # Validation (save_best) runs on whole sequences held out of training_0.txt (10 %, seeded);
 # validation_0.txt is the test side and is never used for validation (docs/conventions.md,
-# section 5).
+# section 5). The release's split k: ann_file data_split/training_k.txt / validation_k.txt, or
+# fold=k without ann_file (docs/evaluation_protocol.md).
 val_ratio = 0.1
-val_group = 'sequence'
+fold_by = 'sequence'  # the unit of the hold-out: 'sequence' or 'image'
 
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
@@ -32,7 +33,7 @@ train_dataloader = dict(
         ann_file='data_split/training_0.txt',
         split='train',
         val_ratio=val_ratio,
-        val_group=val_group,
+        fold_by=fold_by,
         filter_cfg=dict(filter_empty_gt=True),
         pipeline=train_pipeline))
 val_dataloader = dict(
@@ -47,7 +48,7 @@ val_dataloader = dict(
         ann_file='data_split/training_0.txt',
         split='val',
         val_ratio=val_ratio,
-        val_group=val_group,
+        fold_by=fold_by,
         test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = dict(

@@ -10,7 +10,7 @@ data_root = 'data/synthetic/'
 # Validation (save_best) runs on scenes held out of training_0.txt (10 %, seeded);
 # validation_0.txt is the test side and is never used for validation (docs/conventions.md,
 # section 5).
-val_group = 'image'
+fold_by = 'image'
 metainfo = dict(
     sem_classes=('background', 'box', 'bar', 'disc', 'ellipse', 'triangle'),
     sem_palette=[(0, 0, 0), (255, 225, 25), (60, 180, 75), (70, 240, 240), (245, 130, 48),
@@ -23,9 +23,9 @@ train_pipeline = [
     dict(type='GraspRandomRotateTranslate', rotate_range=(0, 360), max_translate=30),
     dict(type='PackGraspInputs')
 ]
-train_dataloader = dict(dataset=dict(data_root=data_root, val_group=val_group,
+train_dataloader = dict(dataset=dict(data_root=data_root, fold_by=fold_by,
                                      metainfo=metainfo, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(data_root=data_root, val_group=val_group, metainfo=metainfo))
+val_dataloader = dict(dataset=dict(data_root=data_root, fold_by=fold_by, metainfo=metainfo))
 test_dataloader = dict(dataset=dict(data_root=data_root, metainfo=metainfo))
 
 val_evaluator = dict(_delete_=True, type='GraspJaccardMetric', mode='top1')

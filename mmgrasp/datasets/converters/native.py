@@ -88,8 +88,9 @@ def cornell_to_grasp_json(data_root: str, out: str, folders: Optional[Sequence[s
         dict: ``images`` and ``annotations`` counts.
     """
     dataset = CornellGraspDataset(data_root=data_root, split='all', folders=folders,
-                                  object_map_file=object_map_file, pipeline=[], test_mode=True,
-                                  serialize_data=False)
+                                  object_map_file=object_map_file,
+                                  fold_by='image' if object_map_file is None else 'object',
+                                  pipeline=[], test_mode=True, serialize_data=False)
     groups = None
     if object_map_file is not None:
         path = (object_map_file if osp.isabs(object_map_file) else

@@ -1,0 +1,93 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""tools/analysis_tools/cornell_cross_validation.py with object-wise folds (``--object-map`` /
+``--fold-by object``): on the real folder 01 and its ``01_objects.txt``, a fold's test objects
+never appear on its training side nor in its validation hold-out."""
+import argparse
+import json
+import os.path as osp
+
+import pytest
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+
+from mmgrasp.datasets.cornell import load_cornell_object_map
+from mmgrasp.registry import DATASETS
+from mmgrasp.testing import load_script, shared_data_path
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(REPO, 'configs', 'grasp', 'det_mobilenetv2_fpn_cornell.py')
+
+
+@pytest.fixture(scope='module')
+def tool():
+    return load_script('tools/analysis_tools/cornell_cross_validation.py')
+
+
+@pytest.fixture(scope='module')
+def cornell_root() -> str:
+    return shared_data_path('cornell')
+
+
+def _ids(cfg: Config, options: list, loader: str) -> set:
+    """Image ids of ``loader``'s dataset once train.py / test.py applied ``options``."""
+    import mmgrasp.datasets  # noqa: F401
+    init_default_scope('mmgrasp')
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    cfg = Config(cfg.to_dict())
+    cfg.merge_from_dict(parser.parse_args(['--cfg-options'] + options).cfg_options)
+    dataset = DATASETS.build(dict(cfg[loader].dataset, serialize_data=False))
+    return {info['img_id'] for info in dataset.data_list}
+
+
+def test_object_wise_folds_keep_test_objects_off_the_training_side(tool, cornell_root):
+    object_map = osp.join(cornell_root, '01_objects.txt')
+    mapping = load_cornell_object_map(object_map)
+
+    def objects(ids):
+        return {mapping[int(i[3:])] for i in ids}
+
+    cfg = Config.fromfile(CONFIG)
+    args = tool.parse_args([CONFIG, '--data-root', cornell_root, '--folders', '01',
+                            '--object-map', object_map])
+    assert args.fold_by == 'object'  # --object-map alone means object-wise folds
+    tested = []
+    for fold in range(5):
+        opts = tool.fold_options(args, fold)
+        assert 'test_dataloader.dataset.fold_by=object' in opts
+        train = _ids(cfg, opts + tool.NO_VALIDATION, 'train_dataloader')
+        test = _ids(cfg, opts, 'test_dataloader')
+        assert train and test and not objects(train) & objects(test)
+        assert len(train | test) == 100 and not train & test
+        tested += sorted(objects(test))
+    assert sorted(tested) == sorted(set(mapping.values()))  # each object tested once
+
+    # --validate: the hold-out is whole training objects too
+    args = tool.parse_args([CONFIG, '--data-root', cornell_root, '--fold-by', 'object',
+                            '--object-map', object_map, '--validate'])
+    opts = tool.fold_options(args, 2)
+    sides = {loader: objects(_ids(cfg, opts, f'{loader}_dataloader'))
+             for loader in ('train', 'val', 'test')}
+    assert all(sides.values())
+    assert not sides['train'] & sides['val'] and not sides['train'] & sides['test']
+    assert not sides['val'] & sides['test']
+
+
+def test_object_map_arguments(tool, tmp_path, cornell_root):
+    object_map = osp.join(cornell_root, '01_objects.txt')
+    with pytest.raises(SystemExit):  # a map makes no sense with image-wise folds
+        tool.parse_args([CONFIG, '--fold-by', 'image', '--object-map', object_map])
+    with pytest.raises(SystemExit):
+        tool.parse_args([CONFIG, '--object-map', str(tmp_path / 'none.txt')])
+    image_wise = tool.parse_args([CONFIG])
+    assert not any('fold_by' in o or 'object_map' in o for o in tool.fold_options(image_wise, 0))
+    # a work dir remembers its folds and refuses to resume under others
+    work = str(tmp_path / 'cv')
+    (tmp_path / 'cv').mkdir()
+    tool.check_split_params(image_wise, work)
+    tool.check_split_params(image_wise, work)
+    with open(osp.join(work, 'split.json')) as f:
+        assert json.load(f)['fold_by'] == 'config'
+    object_wise = tool.parse_args([CONFIG, '--object-map', object_map])
+    with pytest.raises(SystemExit, match='fold_by'):
+        tool.check_split_params(object_wise, work)
