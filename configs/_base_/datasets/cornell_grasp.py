@@ -41,22 +41,6 @@ train_dataloader = dict(
         val_ratio=val_ratio,
         filter_cfg=dict(filter_empty_gt=True),
         pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        fold=0,
-        num_folds=5,
-        split='val',
-        split_seed=0,
-        val_ratio=val_ratio,
-        test_mode=True,
-        pipeline=test_pipeline))
 test_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -72,6 +56,10 @@ test_dataloader = dict(
         split_seed=0,
         test_mode=True,
         pipeline=test_pipeline))
+# validation: the same loader on a hold-out of the training side
+val_dataloader = dict(
+    test_dataloader,
+    dataset=dict(test_dataloader['dataset'], split='val', val_ratio=val_ratio))
 
 val_evaluator = dict(type='GraspJaccardMetric', mode='top1')
 test_evaluator = val_evaluator

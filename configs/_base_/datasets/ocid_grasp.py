@@ -36,21 +36,6 @@ train_dataloader = dict(
         fold_by=fold_by,
         filter_cfg=dict(filter_empty_gt=True),
         pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='data_split/training_0.txt',
-        split='val',
-        val_ratio=val_ratio,
-        fold_by=fold_by,
-        test_mode=True,
-        pipeline=test_pipeline))
 test_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -63,6 +48,11 @@ test_dataloader = dict(
         ann_file='data_split/validation_0.txt',
         test_mode=True,
         pipeline=test_pipeline))
+# validation: the same loader on a hold-out of the training file
+val_dataloader = dict(
+    test_dataloader,
+    dataset=dict(test_dataloader['dataset'], ann_file='data_split/training_0.txt', split='val',
+                 val_ratio=val_ratio, fold_by=fold_by))
 
 # the authors' OCID_grasp evaluation (scripts/evaluate_det_seg_OCID.py of
 # stefan-ainetter/grasp_det_seg_cnn): predictions scoring above 0.05, per (image, class) pair on the
