@@ -28,61 +28,11 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from mmgrasp.structures import NUM_ORIENTATION_BINS, angle_to_bin, wrap_angle
-from mmgrasp.structures.grasp_convert import MIN_GRASP_SIZE, small_grasps
-from .annotation_checks import check_grasp_sizes
+from .grasp_size_rules import listing
 from .transforms.grasp_geometry import centres_inside
 from .utils import (FOLD_BY, ORIENTATION_BIN_NAMES, SPLITS, group_kfold_indices,
                     group_ratio_split_indices, holdout_indices, orientation_bin_palette,
                     select_split)
-
-MAX_LISTED = 20
-"""Most image ids or lines a warning lists before it says how many more there are."""
-
-
-def _listing(items: Sequence[str], limit: int = MAX_LISTED) -> str:
-    """``'a, b, c'``, cut after ``limit`` items with ``'... (N more)'``."""
-    shown = ', '.join(items[:limit])
-    return shown + (f', ... ({len(items) - limit} more)' if len(items) > limit else '')
-
-
-def drop_small_grasps(grasps: np.ndarray, linenos: Sequence[int], path: str,
-                      min_size: float = MIN_GRASP_SIZE,
-                      image_wh: Optional[Tuple[int, int]] = None) -> Tuple[np.ndarray, int]:
-    """Drop the grasps of one annotation file whose opening or jaw is below ``min_size`` pixels.
-
-    The rule of :data:`~mmgrasp.structures.grasp_convert.MIN_GRASP_SIZE` (docs/bad_data.md): a
-    zero-size grasp would make the box regression target ``log(0)`` and the loss NaN. One warning
-    per file names the file, the line of each dropped grasp (for a 4-line rectangle, its first
-    line) and its ``w`` and ``h``.
-
-    Args:
-        grasps (ndarray): ``(N, 5)`` grasps ``(x, y, w, h, theta)`` read from ``path``.
-        linenos (Sequence[int]): ``(N,)`` 1-based line number of each grasp in ``path``.
-        path (str): The annotation file (for the warning).
-        min_size (float): Smallest usable opening and jaw in pixels. Defaults to 1.
-        image_wh (tuple[int, int], optional): ``(width, height)`` of the image: a grasp longer
-            than its diagonal (``annotation_checks.MAX_GRASP_DIAGONALS``), say an opening of
-            1e30, is an error naming its line rather than a grasp that can never match.
-
-    Returns:
-        tuple[ndarray, int]: The kept ``(M, 5)`` grasps and the number dropped.
-    """
-    grasps = np.asarray(grasps, dtype=np.float64).reshape(-1, 5)
-    if len(linenos) != len(grasps):
-        raise ValueError(f'{path}: {len(linenos)} line numbers for {len(grasps)} grasps')
-    if image_wh is not None:  # non-finite grasps are the 1 px rule's (dropped below)
-        finite = np.isfinite(grasps).all(axis=1)
-        check_grasp_sizes(grasps[finite], image_wh[0], image_wh[1],
-                          [f'line {int(n)}' for n in np.asarray(linenos)[finite]], path)
-    small = np.asarray(small_grasps(grasps, min_size), dtype=bool)
-    if not small.any():
-        return grasps, 0
-    lines = [f'line {int(n)} (w={g[2]:.3g}, h={g[3]:.3g})'
-             for n, g in zip(np.asarray(linenos)[small], grasps[small])]
-    print_log(f'{path}: dropped {len(lines)} of {len(grasps)} grasp(s) with an opening or jaw '
-              f'below {min_size:g} px: {_listing(lines)}', logger='current',
-              level=logging.WARNING)
-    return grasps[~small], int(small.sum())
 
 
 class BaseGraspDataset(BaseDataset):
@@ -388,7 +338,7 @@ class BaseGraspDataset(BaseDataset):
                 what = ('have their centre outside the image' if cause == 'image' else
                         f'are dropped by the pipeline step {cause}')
                 print_log(f'{where}: {sum(counter.values())} grasp(s) of {len(counter)} image(s) '
-                          f'{what}: {_listing(sorted(counter))}', logger='current',
+                          f'{what}: {listing(sorted(counter))}', logger='current',
                           level=logging.WARNING)
         self.images_without_gt = [img_id for img_id, _ in empty]
         filtering = (not self.test_mode and bool(self.filter_cfg)
@@ -399,7 +349,7 @@ class BaseGraspDataset(BaseDataset):
                     'they stay, as training samples without a grasp')
             print_log(f'{where}: {len(empty)} of {len(self.data_list)} image(s) have no usable '
                       f'ground-truth grasp ({fate}): '
-                      f'{_listing([f"{i} ({r})" for i, r in empty])}', logger='current',
+                      f'{listing([f"{i} ({r})" for i, r in empty])}', logger='current',
                       level=logging.WARNING)
         if not filtering:
             return self.data_list

@@ -26,7 +26,8 @@ from mmengine.logging import print_log
 
 from mmgrasp.registry import DATASETS
 from mmgrasp.structures import corners_to_grasps
-from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
+from .base_grasp_dataset import BaseGraspDataset
+from .grasp_size_rules import drop_small_grasps
 from .utils import image_size, read_quad_file, read_text_lines
 
 _IMAGE_RE = re.compile(r'^pcd(\d{4})r\.png$')

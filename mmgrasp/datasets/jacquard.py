@@ -26,7 +26,8 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from mmgrasp.registry import DATASETS
-from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
+from .base_grasp_dataset import BaseGraspDataset
+from .grasp_size_rules import drop_small_grasps
 from .utils import image_size, parse_floats, read_text_lines
 
 _SUFFIXES = {'img': '_RGB.png', 'mask': '_mask.png', 'grasps': '_grasps.txt'}

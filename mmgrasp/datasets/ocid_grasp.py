@@ -24,7 +24,8 @@ import numpy as np
 
 from mmgrasp.registry import DATASETS
 from mmgrasp.structures import corners_to_grasps
-from .base_grasp_dataset import BaseGraspDataset, drop_small_grasps
+from .base_grasp_dataset import BaseGraspDataset
+from .grasp_size_rules import drop_small_grasps
 from .safe_paths import UnsafePathError, check_regular_file, path_inside
 from .utils import image_size, read_quad_file, read_text_lines
 

@@ -21,6 +21,7 @@ from mmgrasp.datasets import (SYNTHETIC_METAINFO, CornellGraspDataset, JacquardG
 from mmgrasp.datasets.ocid_grasp import load_ocid_grasps
 
 LOG = 'mmgrasp.datasets.base_grasp_dataset.print_log'
+SIZE_LOG = 'mmgrasp.datasets.grasp_size_rules.print_log'  # the 1 px rule's warnings
 CROP_PIPELINE = [dict(type='GraspCenterCrop', crop_size=351)]
 SEQ = 'ARID20/table/top/seq08'
 STEM = 'result_2018-08-21-14-44-31'
@@ -66,7 +67,7 @@ def test_cornell_zero_size_rectangles_are_dropped_with_one_warning(tmp_path):
     no_opening = rect(50, 60, 50, 60, 50, 80, 50, 80)  # p0 = p1: w = 0, jaw 20
     thin = rect(10, 10, 10.5, 10, 10.5, 30, 10, 30)  # opening 0.5 px
     folder = write_cornell(tmp_path, [GOOD + equal + no_opening + GOOD + thin])
-    with mock.patch(LOG) as log:
+    with mock.patch(SIZE_LOG) as log:
         ds = CornellGraspDataset(data_root=str(tmp_path), split='all')
     grasps = np.array([inst['grasp'] for inst in ds.get_data_info(0)['instances']])
     np.testing.assert_allclose(grasps, [[320, 210, 40, 20, 0]] * 2, atol=1e-9)
@@ -81,7 +82,7 @@ def test_cornell_zero_size_rectangles_are_dropped_with_one_warning(tmp_path):
 def test_jacquard_zero_lines_are_dropped_with_one_warning(tmp_path):
     folder = write_jacquard(tmp_path, '10;12;30;8;4\r\n10;12;30;0;0\r\n10;12;30;6;0.9\r\n'
                             '11;12;30;1;1\r\n')
-    with mock.patch(LOG) as log:
+    with mock.patch(SIZE_LOG) as log:
         ds = JacquardGraspDataset(data_root=str(tmp_path), split='all')
     grasps = np.array([inst['grasp'] for inst in ds.get_data_info(0)['instances']])
     np.testing.assert_allclose(grasps[:, :4], [[10, 12, 8, 4], [11, 12, 1, 1]])  # 1 px is kept
@@ -94,7 +95,7 @@ def test_ocid_zero_jaw_is_dropped(tmp_path):
     path = str(tmp_path / 'r.txt')
     with open(path, 'w') as f:  # OCID: p0 -> p1 is the jaw; the second rectangle has none
         f.write(rect(20, 10, 20, 16, 34, 16, 34, 10) + rect(20, 10, 20, 10, 34, 10, 34, 10))
-    with mock.patch(LOG) as log:
+    with mock.patch(SIZE_LOG) as log:
         grasps = load_ocid_grasps(path)
     np.testing.assert_allclose(grasps, [[27, 13, 14, 6, 0]], atol=1e-9)
     (message, ) = messages(log)
@@ -128,12 +129,12 @@ def test_native_loaders_refuse_grasps_longer_than_the_image(tmp_path):
 
 def test_the_rule_drops_nothing_from_the_real_samples(cornell_root, jacquard_root):
     """1 px is far below the smallest real grasps; resize by 0.5 and crop 351 lose none."""
-    with mock.patch(LOG) as log:
+    with mock.patch(LOG) as log, mock.patch(SIZE_LOG) as size_log:
         cornell = CornellGraspDataset(data_root=cornell_root, split='all',
                                       pipeline=CROP_PIPELINE)
         jacquard = JacquardGraspDataset(data_root=jacquard_root, split='all',
                                         pipeline=[dict(type='GraspResize', scale_factor=0.5)])
-    assert messages(log) == []
+    assert messages(log) == [] and messages(size_log) == []
     cornell_grasps = np.array([inst['grasp'] for i in range(len(cornell))
                                for inst in cornell.get_data_info(i)['instances']])
     jacquard_grasps = np.array([inst['grasp'] for i in range(len(jacquard))

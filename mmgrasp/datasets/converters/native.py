@@ -12,7 +12,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 from ..cornell import CornellGraspDataset, load_cornell_object_map
-from ..grasp_json import dump_grasp_json, grasp_annotation
+from ..grasp_json_writer import dump_grasp_json, grasp_annotation
 from ..jacquard import JacquardGraspDataset
 from ..ocid_grasp import OCID_SEM_CLASSES, OCIDGraspDataset
 from .output_checks import check_outputs, input_set, relative_inside

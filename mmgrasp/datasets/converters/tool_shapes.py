@@ -22,7 +22,7 @@ from matplotlib.path import Path
 
 from mmgrasp.utils.atomic_files import write_bytes_atomic
 from ..annotation_checks import check_grasp_sizes
-from ..grasp_json import dump_grasp_json, grasp_annotation
+from ..grasp_json_writer import dump_grasp_json, grasp_annotation
 from .output_checks import check_outputs, input_set, mask_path, relative_inside
 
 
