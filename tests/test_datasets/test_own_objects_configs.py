@@ -51,6 +51,7 @@ def test_cornell_json_feeds_the_model_what_the_native_loader_does(cornell_root, 
             assert a['data_samples'].img_id == b['data_samples'].img_id
 
 
+@pytest.mark.slow
 def test_own_objects_config_trains_and_tests(tmp_path):
     """det_seg_mobilenetv2_fpn_own_objects.py on scenes converted to the format (masks, classes,
     per-image splits): one epoch of training, validation on a hold-out of the training side, and

@@ -98,6 +98,7 @@ def text(path: str) -> None:
         f.write('version https://git-lfs.github.com/spec/v1\noid sha256:0123\nsize 42\n')
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('damage', [flip_4k, truncate, empty, text])
 def test_damaged_newest_checkpoint_stops_the_resume(synthetic_root, run_dir, damage):
     newest, intact = osp.join(run_dir, 'epoch_2.pth'), osp.join(run_dir, 'epoch_1.pth')
@@ -111,6 +112,7 @@ def test_damaged_newest_checkpoint_stops_the_resume(synthetic_root, run_dir, dam
     assert not osp.exists(osp.join(run_dir, 'epoch_3.pth'))  # nothing was trained or saved
 
 
+@pytest.mark.slow
 def test_damaged_checkpoint_given_by_path(synthetic_root, run_dir):
     path = osp.join(run_dir, 'epoch_1.pth')
     flip_4k(path)
@@ -119,6 +121,7 @@ def test_damaged_checkpoint_given_by_path(synthetic_root, run_dir):
         resume(synthetic_root, run_dir, load_from=path)
 
 
+@pytest.mark.slow
 def test_damaged_checkpoint_as_load_from(synthetic_root, run_dir, tmp_path):
     path = osp.join(run_dir, 'epoch_2.pth')
     truncate(path)
@@ -128,6 +131,7 @@ def test_damaged_checkpoint_as_load_from(synthetic_root, run_dir, tmp_path):
         Runner.from_cfg(cfg).train()
 
 
+@pytest.mark.slow
 def test_resume_without_last_checkpoint_takes_the_newest(synthetic_root, run_dir):
     os.remove(osp.join(run_dir, 'last_checkpoint'))
     names = ('epoch_1.pth', 'epoch_2.pth')
@@ -141,17 +145,20 @@ def test_resume_without_last_checkpoint_takes_the_newest(synthetic_root, run_dir
     assert osp.exists(osp.join(run_dir, 'epoch_3.pth'))
 
 
+@pytest.mark.slow
 def test_resume_with_empty_last_checkpoint(synthetic_root, run_dir):
     empty(osp.join(run_dir, 'last_checkpoint'))  # mmengine: "FileNotFoundError:  can not be found."
     runner = resume(synthetic_root, run_dir)
     assert runner.start_iter == 4 and runner.epoch == 2
 
 
+@pytest.mark.slow
 def test_resume_in_an_empty_work_dir_starts_from_scratch(synthetic_root, tmp_path):
     runner = resume(synthetic_root, str(tmp_path / 'new'), max_epochs=1)
     assert runner.start_iter == 0 and runner.iter == 2
 
 
+@pytest.mark.slow
 def test_new_run_refuses_to_overwrite_another_runs_checkpoints(synthetic_root, run_dir):
     before = sha256(osp.join(run_dir, 'epoch_1.pth'))
     with pytest.raises(CheckpointError, match='already holds checkpoints .*epoch_1.pth.*--resume'):
@@ -159,12 +166,14 @@ def test_new_run_refuses_to_overwrite_another_runs_checkpoints(synthetic_root, r
     assert sha256(osp.join(run_dir, 'epoch_1.pth')) == before
 
 
+@pytest.mark.slow
 def test_resume_from_an_older_checkpoint_refuses_to_overwrite_later_ones(synthetic_root,
                                                                          run_dir):
     with pytest.raises(CheckpointError, match='also holds later checkpoints \\(epoch_2.pth\\)'):
         resume(synthetic_root, run_dir, load_from=osp.join(run_dir, 'epoch_1.pth'))
 
 
+@pytest.mark.slow
 def test_checkpoint_without_checksum_is_still_checked(synthetic_root, run_dir):
     """A checkpoint from before checksums: a damaged one is caught by its zip CRCs."""
     path = osp.join(run_dir, 'epoch_2.pth')
@@ -175,6 +184,7 @@ def test_checkpoint_without_checksum_is_still_checked(synthetic_root, run_dir):
     torch.load(path, map_location='cpu', weights_only=False)  # what torch alone would accept
 
 
+@pytest.mark.slow
 def test_train_script_reports_a_damaged_checkpoint_without_traceback(synthetic_root, run_dir,
                                                                      tmp_path):
     newest = osp.join(run_dir, 'epoch_2.pth')
@@ -191,6 +201,7 @@ def test_train_script_reports_a_damaged_checkpoint_without_traceback(synthetic_r
         f'CheckpointError: Cannot resume from {newest}: the file is damaged')
 
 
+@pytest.mark.slow
 def test_save_best_saves_the_epoch_twice_in_one_run(synthetic_root, tmp_path):
     """mmengine saves epoch_N.pth again after a validation with a new best score (so that it
     records best_score): that second save of this run's own file is allowed, atomically."""
@@ -210,6 +221,7 @@ def test_save_best_saves_the_epoch_twice_in_one_run(synthetic_root, tmp_path):
         assert 'best_score' in torch.load(path, weights_only=False)['message_hub']['runtime_info']
 
 
+@pytest.mark.slow
 def test_resume_in_an_empty_work_dir_starts_from_load_from(synthetic_root, trained_dir,
                                                            tmp_path):
     """tools/train.py --resume with a config load_from (a Det_Seg_Refine fine-tuning from its

@@ -100,6 +100,7 @@ def test_todays_checkpoint_with_stored_config_in_the_inferencer(trained, synthet
     assert len(out['predictions']) == 1
 
 
+@pytest.mark.slow
 def test_todays_checkpoint_resumes(trained, synthetic_root, tmp_path):
     _, work_dir = trained
     run_dir = shutil.copytree(work_dir, str(tmp_path / 'run'))
@@ -164,6 +165,7 @@ def test_image_demo_does_not_run_a_stored_config(trained, synthetic_root, tmp_pa
     assert 'pass the config file' in proc.stderr
 
 
+@pytest.mark.slow
 def test_load_from_refuses_a_hostile_checkpoint(trained, synthetic_root, tmp_path):
     _, work_dir = trained
     marker = str(tmp_path / 'ran')
@@ -175,6 +177,7 @@ def test_load_from_refuses_a_hostile_checkpoint(trained, synthetic_root, tmp_pat
     assert not osp.exists(marker), 'the payload ran'
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_hostile_checkpoint(trained, synthetic_root, tmp_path):
     """A hostile newest checkpoint in the work dir, with a checksum that matches it."""
     _, work_dir = trained

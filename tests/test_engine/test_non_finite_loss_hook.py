@@ -26,6 +26,7 @@ class PoisonRegression(Hook):
             self.img_ids = [s.metainfo['img_id'] for s in data_batch['data_samples']]
 
 
+@pytest.mark.slow
 def test_stops_at_the_first_non_finite_loss_and_saves_nothing_after(synthetic_root, tmp_path):
     work_dir = str(tmp_path / 'nan')
     # Det_Seg: NaN boxes in the refinement head's RoIAlignRotated would raise before any loss

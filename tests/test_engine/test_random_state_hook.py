@@ -39,6 +39,7 @@ def iteration_checkpoint_config(synthetic_root: str, work_dir: str, loop: str):
     return cfg
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('loop', ['epoch', 'iter'])
 def test_resume_from_a_mid_epoch_checkpoint_is_exact(synthetic_root, tmp_path, loop):
     whole = Runner.from_cfg(iteration_checkpoint_config(synthetic_root, str(tmp_path / 'a'), loop))

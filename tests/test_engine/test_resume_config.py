@@ -78,6 +78,7 @@ def test_a_foreign_checkpoint_name_is_not_a_candidate(tmp_path):
     assert path == str(tmp_path / 'ckpt_7.pth')
 
 
+@pytest.mark.slow
 def test_resume_ignores_a_copied_in_checkpoint(synthetic_root, run_dir):
     shutil.copy(osp.join(run_dir, 'epoch_1.pth'), osp.join(run_dir, 'det_seg_epoch_48.pth'))
     runner = resume(short_config(synthetic_root, run_dir, max_epochs=3))
@@ -89,6 +90,7 @@ def test_resume_ignores_a_copied_in_checkpoint(synthetic_root, run_dir):
     (lambda cfg: cfg.model.roi_head.bbox_head.update(fc_out_channels=128),
      'model.roi_head.bbox_head.fc_out_channels: 64 -> 128'),
 ])
+@pytest.mark.slow
 def test_resume_with_another_config_is_refused(synthetic_root, run_dir, change, key):
     cfg = short_config(synthetic_root, run_dir, max_epochs=3)
     change(cfg)
@@ -101,6 +103,7 @@ def test_resume_with_another_config_is_refused(synthetic_root, run_dir, change, 
     assert not osp.exists(osp.join(run_dir, 'epoch_3.pth'))  # nothing trained
 
 
+@pytest.mark.slow
 def test_resume_anyway_records_the_new_config(synthetic_root, run_dir):
     leftover = osp.join(run_dir, '.epoch_3.pth.k2x9q1.tmp')  # a save interrupted by SIGKILL
     with open(leftover, 'wb') as f:
@@ -115,6 +118,7 @@ def test_resume_anyway_records_the_new_config(synthetic_root, run_dir):
     assert not osp.exists(leftover)
 
 
+@pytest.mark.slow
 def test_train_script_resume_anyway_flag(synthetic_root, run_dir, tmp_path):
     cfg = short_config(synthetic_root, run_dir, max_epochs=3)
     cfg.optim_wrapper.optimizer.lr = 0.05

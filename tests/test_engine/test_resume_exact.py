@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import torch
 from mmengine.config import Config
 
@@ -62,6 +63,7 @@ def train(cfg_file: str, work_dir: str, *extra: str, killed: bool = False) -> st
     return out
 
 
+@pytest.mark.slow
 def test_killed_and_resumed_run_equals_uninterrupted_run(synthetic_root, tmp_path):
     cfg_file = tiny_resumable_config(synthetic_root, tmp_path)
     whole, broken = str(tmp_path / 'whole'), str(tmp_path / 'broken')

@@ -6,6 +6,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 import torch
 from mmengine.config import Config
 
@@ -36,6 +37,7 @@ def _weights(work_dir: str) -> dict:
     return ckpt['state_dict']
 
 
+@pytest.mark.slow
 def test_same_command_same_weights_other_seed_other_weights(synthetic_root, tmp_path):
     cfg = tiny_train_config(synthetic_root, str(tmp_path / 'unused'), max_epochs=1)
     # the default runtime's seed, as a config that sets none inherits it

@@ -1,6 +1,7 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 import os.path as osp
 
+import pytest
 import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
@@ -30,6 +31,7 @@ def budget_config(synthetic_root: str, work_dir: str, minutes: float, interval: 
     return cfg
 
 
+@pytest.mark.slow
 def test_budget_stops_at_an_epoch_end_and_saves(synthetic_root, tmp_path):
     work_dir = str(tmp_path / 'budget')
     cfg = budget_config(synthetic_root, work_dir, minutes=1e-4)  # spent after 1 epoch
@@ -44,6 +46,7 @@ def test_budget_stops_at_an_epoch_end_and_saves(synthetic_root, tmp_path):
     assert spent['budget_s'] == 1e-4 * 60 and spent['spent_s'] >= 1e-4 * 60
 
 
+@pytest.mark.slow
 def test_an_epoch_checkpointhook_saved_is_not_saved_again(synthetic_root, tmp_path):
     cfg = budget_config(synthetic_root, str(tmp_path / 'once'), minutes=1e-4, interval=1)
     runner = Runner.from_cfg(cfg)
@@ -53,6 +56,7 @@ def test_an_epoch_checkpointhook_saved_is_not_saved_again(synthetic_root, tmp_pa
     assert runner.epoch == 1 and counter.saves == 1
 
 
+@pytest.mark.slow
 def test_resume_keeps_the_spent_budget(synthetic_root, tmp_path):
     work_dir = str(tmp_path / 'resumed')
     Runner.from_cfg(budget_config(synthetic_root, work_dir, minutes=1e-4)).train()
@@ -64,6 +68,7 @@ def test_resume_keeps_the_spent_budget(synthetic_root, tmp_path):
     assert not osp.exists(osp.join(work_dir, 'epoch_2.pth'))
 
 
+@pytest.mark.slow
 def test_rank0_decides_for_every_rank(synthetic_root, tmp_path, monkeypatch):
     """A rank whose own clock says the budget is not spent stops when rank 0's says it is."""
     def rank0_spent_an_hour(tensor, src=0):

@@ -19,6 +19,7 @@ from mmgrasp.testing import tiny_train_config
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
+@pytest.mark.slow
 def test_resume_continues_from_the_checkpoint(synthetic_root, tmp_path):
     cfg = tiny_train_config(synthetic_root, str(tmp_path / 'run'), max_epochs=1)
     runner = Runner.from_cfg(cfg)

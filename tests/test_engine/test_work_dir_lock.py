@@ -120,6 +120,7 @@ class SecondRun(Hook):
                 timeout=300)
 
 
+@pytest.mark.slow
 def test_two_runs_in_one_work_dir(synthetic_root, tmp_path):
     work_dir = str(tmp_path / 'run')
     cfg = tiny_train_config(synthetic_root, work_dir, max_epochs=2)

@@ -31,6 +31,7 @@ def det_seg(tmp_path_factory):
     return config, checkpoint, root
 
 
+@pytest.mark.slow
 def test_compare_refine_heads_smoke(det_seg, capsys):
     config, checkpoint, root = det_seg
     tool = load_script('tools/analysis_tools/compare_refine_heads.py')

@@ -106,6 +106,7 @@ def test_out_must_be_a_pickle(tiny_test_run, tmp_path):
     assert proc.returncode != 0 and '--out must be a .pkl' in proc.stderr
 
 
+@pytest.mark.slow
 def test_train_minutes_stops_at_the_first_epoch_end(tiny_test_run, tmp_path):
     """A budget far below one epoch: the run trains epoch 1 of 3, saves it, and stops."""
     config, _, _, _ = tiny_test_run

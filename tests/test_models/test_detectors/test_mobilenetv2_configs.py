@@ -51,6 +51,7 @@ def test_loss_step_and_frozen_stages():
                if isinstance(m, torch.nn.BatchNorm2d))  # norm_eval
 
 
+@pytest.mark.slow
 def test_training_stops_with_the_fetch_command(tmp_path, monkeypatch):
     monkeypatch.setenv('MMGRASP_PRETRAINED_DIR', str(tmp_path / 'no_weights'))
     data_root = str(tmp_path / 'synthetic')

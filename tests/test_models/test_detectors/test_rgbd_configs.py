@@ -35,6 +35,7 @@ def test_rgbd_config_is_its_rgb_config_plus_depth(name):
     assert cfg.train_cfg == rgb.train_cfg and cfg.param_scheduler == rgb.param_scheduler
 
 
+@pytest.mark.slow
 def test_depth_reaches_the_model(tmp_path):
     """The test pipeline gives (4, 512, 512) inputs whose last channel is the scene's depth in
     metres (1.4-1.6 m in the samples); a few training steps and a test run go through."""

@@ -71,6 +71,7 @@ def _train_cache(cfg, checkpoint, path):
 # runs two images together and its maps differ from the single-image cache by ~1e-7 (batched
 # convolution); training amplifies any such difference a little each step, so two steps are
 # compared.
+@pytest.mark.slow
 @pytest.mark.parametrize('batch_size,iters,atol', [(1, 5, 1e-6), (2, 2, 1e-5)])
 def test_cached_training_equals_uncached(setup, batch_size, iters, atol):
     cfg, checkpoint, root = setup
