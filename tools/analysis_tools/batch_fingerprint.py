@@ -79,14 +79,15 @@ def _dataset_cfg(cfg, name: str, shared: str, scratch: str):
         ds.folders = ['01']
     elif kind == 'JacquardGraspDataset':
         ds.data_root = osp.join(shared, 'jacquard', 'Samples')
-    elif kind == 'OCIDGraspDataset':
+    elif kind == 'OCIDGraspDataset' and 'synthetic' not in str(ds.get('data_root')):
         ds.data_root = osp.join(REPO, 'tests', 'data', 'ocid')
-    elif kind in ('SyntheticGraspDataset', 'GraspJsonDataset'):
+        ds.val_ratio = 0.0  # the fixture has one sequence: no sequence-wise hold-out
+    elif kind in ('OCIDGraspDataset', 'GraspJsonDataset'):  # generated scenes (OCID layout)
         from mmgrasp.datasets import generate_synthetic_dataset
         root = osp.join(scratch, 'synthetic')
         if not osp.isdir(root):
             generate_synthetic_dataset(root, num=12, size=128, seed=0)
-        if kind == 'SyntheticGraspDataset':
+        if kind == 'OCIDGraspDataset':
             ds.data_root = root
         else:
             from mmgrasp.datasets.converters import ocid_to_grasp_json
