@@ -4,7 +4,8 @@
 ``bash tools/run_tests.sh -m "not slow"`` is then a quick loop, and the rule keeps itself: a test
 without the mark that starts a training run fails, naming how it trained. A training run is
 mmengine's ``Runner.train`` in this process, or a child process running ``tools/train.py``,
-``tools/dist_train.sh`` or ``torch.distributed.run``.
+``tools/dist_train.sh`` or ``torch.distributed.run``. The guard covers the test's setup too, so a
+fixture that trains (a module-scoped ``trained_dir``, say) counts for the first test that needs it.
 """
 import subprocess
 
@@ -23,13 +24,9 @@ def _refuse(what: str, test: str):
         f'{test} trains ({what}) but is not marked slow: add @pytest.mark.slow (tests/conftest.py)')
 
 
-@pytest.fixture(autouse=True)
-def training_needs_the_slow_mark(request, monkeypatch):
-    """Outside ``slow`` tests, ``Runner.train`` and training subprocesses raise."""
-    if request.node.get_closest_marker('slow') is not None:
-        yield
-        return
-    test = request.node.nodeid
+def _guard(item) -> pytest.MonkeyPatch:
+    """Patch ``Runner.train`` and ``subprocess.Popen`` to refuse training for ``item``."""
+    test = item.nodeid
     real_popen_init = subprocess.Popen.__init__
 
     def train(self, *args, **kwargs):
@@ -42,6 +39,30 @@ def training_needs_the_slow_mark(request, monkeypatch):
                 _refuse(f'a child process running {command}', test)
         real_popen_init(self, args, *rest, **kwargs)
 
-    monkeypatch.setattr(Runner, 'train', train)
-    monkeypatch.setattr(subprocess.Popen, '__init__', popen_init)
-    yield
+    patch = pytest.MonkeyPatch()
+    patch.setattr(Runner, 'train', train)
+    patch.setattr(subprocess.Popen, '__init__', popen_init)
+    return patch
+
+
+def _guarded(item):
+    if item.get_closest_marker('slow') is not None:
+        yield
+        return
+    patch = _guard(item)
+    try:
+        yield
+    finally:
+        patch.undo()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    """Fixtures of an unmarked test (of any scope, set up for it) may not train."""
+    yield from _guarded(item)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """An unmarked test may not train."""
+    yield from _guarded(item)

@@ -65,6 +65,7 @@ def resume(synthetic_root: str, work_dir: str, max_epochs: int = 2, load_from=No
     return runner
 
 
+@pytest.mark.slow
 def test_checkpoints_have_a_matching_checksum_and_no_leftovers(trained_dir):
     names = sorted(os.listdir(trained_dir))
     assert {'epoch_1.pth', 'epoch_1.pth.sha256', 'epoch_2.pth', 'epoch_2.pth.sha256',

@@ -81,6 +81,7 @@ def an_image(synthetic_root: str) -> str:
     return sorted(glob.glob(osp.join(synthetic_root, '**', '*.png'), recursive=True))[0]
 
 
+@pytest.mark.slow
 def test_todays_checkpoint_loads_safely(trained):
     config, work_dir = trained
     path = osp.join(work_dir, 'epoch_1.pth')
@@ -91,6 +92,7 @@ def test_todays_checkpoint_loads_safely(trained):
     assert cfg.model == Config.fromfile(config).model
 
 
+@pytest.mark.slow
 def test_todays_checkpoint_with_stored_config_in_the_inferencer(trained, synthetic_root):
     from mmgrasp.apis import GraspInferencer
     _, work_dir = trained
@@ -111,6 +113,7 @@ def test_todays_checkpoint_resumes(trained, synthetic_root, tmp_path):
     assert runner.iter == 2
 
 
+@pytest.mark.slow
 def test_tools_test_refuses_a_hostile_checkpoint(trained, tmp_path):
     config, work_dir = trained
     marker = str(tmp_path / 'ran')
@@ -122,6 +125,7 @@ def test_tools_test_refuses_a_hostile_checkpoint(trained, tmp_path):
     assert 'builtins.exec' in proc.stderr and evil in proc.stderr, proc.stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_init_detector_refuses_a_hostile_checkpoint(trained, tmp_path):
     """Through mmdet's API in a fresh process that never imports mmgrasp itself: the config's
     default scope does, and that registers the loader."""
@@ -137,6 +141,7 @@ def test_init_detector_refuses_a_hostile_checkpoint(trained, tmp_path):
         proc.stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_image_demo_refuses_a_hostile_checkpoint(trained, synthetic_root, tmp_path):
     config, work_dir = trained
     marker = str(tmp_path / 'ran')
@@ -148,6 +153,7 @@ def test_image_demo_refuses_a_hostile_checkpoint(trained, synthetic_root, tmp_pa
     assert 'builtins.exec' in proc.stderr and 'Traceback' not in proc.stderr
 
 
+@pytest.mark.slow
 def test_image_demo_does_not_run_a_stored_config(trained, synthetic_root, tmp_path):
     """CONFIG ``none``: the config stored in a (pickle-safe) checkpoint is code: not run."""
     _, work_dir = trained

@@ -56,6 +56,7 @@ def resume(cfg) -> Runner:
     return runner
 
 
+@pytest.mark.slow
 def test_the_checkpoint_records_the_config_fingerprint(trained_dir):
     meta = load_checkpoint_safely(osp.join(trained_dir, 'epoch_2.pth'))['meta']
     keys = meta[META_KEY]['keys']
