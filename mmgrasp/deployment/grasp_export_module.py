@@ -7,7 +7,7 @@
 ``SingleRoIExtractor`` level mapping, RoIAlign), the grasp head's class-wise NMS over the
 orientation bins (mmdet's ``multiclass_nms``) and the semantic logits. Every step is written with
 operators that ONNX has (``TopK``, ``NonMaxSuppression`` through
-:func:`torchvision.ops.batched_nms`, ``RoiAlign`` through :func:`torchvision.ops.roi_align`),
+:func:`traced_batched_nms`, ``RoiAlign`` through :func:`torchvision.ops.roi_align`),
 so the exported graph needs no custom operator library; the anchors are constants of the export
 size. The image's own size (``img_shape``, before padding) is an input, as the decoders clip to
 it.
@@ -23,7 +23,7 @@ from typing import Tuple
 import torch
 from mmdet.models.task_modules.coders.delta_xywh_bbox_coder import delta2bbox
 from torch import Tensor, nn
-from torchvision.ops import batched_nms, roi_align
+from torchvision.ops import nms, roi_align
 
 from mmgrasp.models.task_modules.coders.delta_xywht_grasp_coder import delta2grasp
 from mmgrasp.models.utils import roi_align_rotated_grid
@@ -45,6 +45,32 @@ def _decode(coder, priors: Tensor, deltas: Tensor, img_hw: Tensor) -> Tensor:
                        wh_ratio_clip=16 / 1000, clip_border=False,  # decode()'s default
                        add_ctr_clamp=coder.add_ctr_clamp, ctr_clamp=coder.ctr_clamp)
     return _clip(boxes, img_hw) if coder.clip_border else boxes
+
+
+def traced_batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor,
+                       iou_threshold: float) -> Tensor:
+    """:func:`torchvision.ops.batched_nms` (mmcv's offset trick: each group's boxes shifted by
+    ``group * (max coordinate + 1)``), written to be traced.
+
+    torchvision's own version is scripted when traced (``_script_if_tracing``, for its empty-input
+    branch) and exports as an ONNX ``If`` whose branches lose the boxes' shape, which OpenVINO's
+    ``NonMaxSuppression`` refuses. Here the maximum is taken over the boxes and a zero, so empty
+    input needs no branch; the boxes reaching NMS are clipped to the image (coordinates >= 0),
+    where this is the same maximum and the same shifted boxes, so the same decisions.
+
+    Args:
+        boxes (Tensor): ``(N, 4)`` boxes ``(x1, y1, x2, y2)``.
+        scores (Tensor): ``(N,)``.
+        idxs (Tensor): ``(N,)`` group of each box.
+        iou_threshold (float): IoU above which a lower-scored box is dropped.
+
+    Returns:
+        Tensor: int64 indices of the kept boxes, by decreasing score.
+    """
+    max_coordinate = torch.cat([boxes.reshape(-1), boxes.new_zeros(1)]).max()
+    offsets = idxs.to(boxes) * (max_coordinate + 1)
+    # the reshape gives the boxes a static last dimension (4) in the graph, which OpenVINO needs
+    return nms((boxes + offsets[:, None]).reshape(-1, 4), scores.reshape(-1), iou_threshold)
 
 
 def adaptive_pool_matrix(size: int, out: int) -> Tensor:
@@ -130,7 +156,7 @@ class GraspExportModule(nn.Module):
             keep = ((boxes[:, 2] - boxes[:, 0]) > cfg.min_bbox_size) & \
                 ((boxes[:, 3] - boxes[:, 1]) > cfg.min_bbox_size)
             boxes, scores, levels = boxes[keep], scores[keep], levels[keep]
-        keep = batched_nms(boxes, scores, levels, float(cfg.nms.iou_threshold))
+        keep = traced_batched_nms(boxes, scores, levels, float(cfg.nms.iou_threshold))
         return boxes[keep[:int(cfg.max_per_img)]]
 
     def _roi_feats(self, x: Tuple[Tensor], proposals: Tensor) -> Tensor:
@@ -162,7 +188,7 @@ class GraspExportModule(nn.Module):
         labels = torch.arange(num_bins).repeat(proposals.shape[0])
         keep = scores > cfg.score_thr
         boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
-        keep = batched_nms(boxes, scores, labels, float(cfg.nms.iou_threshold))
+        keep = traced_batched_nms(boxes, scores, labels, float(cfg.nms.iou_threshold))
         keep = keep[:int(cfg.max_per_img)] if cfg.max_per_img > 0 else keep
         boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
         grasps = hbox_to_grasp(boxes, bin_to_angle(labels, num_bins).to(boxes))

@@ -24,7 +24,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmgrasp.engine  # noqa: F401,F403
     import mmgrasp.evaluation  # noqa: F401,F403
     import mmgrasp.models  # noqa: F401,F403
-    import mmgrasp.structures  # noqa: F401,F403
+    import mmgrasp.structures.grasp_boxes  # noqa: F401 (registers the 'grasp' box type)
     import mmgrasp.visualization  # noqa: F401,F403
 
     if not init_default_scope:

@@ -3,6 +3,8 @@
 
     python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT --out model.onnx \
         [--shape H W] [--verify IMAGE ...] [--tolerance-px 0.5] [--tolerance-deg 0.5]
+        [--int8 model_int8.onnx [--calib-images 32] [--calib-method minmax]
+         [--keep-fp32 NAME ...]] [--cfg-options KEY=VALUE ...]
 
 The graph uses standard ONNX operators only (RoiAlign, NonMaxSuppression, TopK...): onnxruntime
 runs it without a custom operator library. ``--shape`` is the padded network input (the test
@@ -16,11 +18,21 @@ in pixels and degrees; the exit status is 1 when one exceeds the tolerances or a
 in either backend. For an RGB-D model give each image with its depth: ``IMAGE,DEPTH``. The
 exported model then runs with ``demo/image_demo.py --backend onnxruntime`` or
 ``GraspInferencer(None, 'model.onnx', backend='onnxruntime')`` (docs/deployment.md).
+
+``--int8 FILE`` also writes a static int8 version (onnxruntime's quantization: convolutions and
+fully connected layers in int8, the rest float32), calibrated on ``--calib-images`` images of
+the config's **training** side (``--cfg-options`` picks a fold); ``--keep-fp32`` keeps layers
+whose node names contain the given strings in float32 (e.g. ``fc_reg``, the box regression).
+With ``--verify``, the int8 model's top grasp is compared with the float32 one and printed;
+int8 moves grasps, so this comparison does not set the exit status: measure its accuracy with
+``tools/analysis_tools/int8_accuracy.py`` (docs/deployment.md, "int8").
 """
 import argparse
 import math
 import sys
 from typing import List, Optional, Tuple
+
+from mmengine.config import DictAction
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -35,6 +47,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--tolerance-px', type=float, default=0.5)
     parser.add_argument('--tolerance-deg', type=float, default=0.5)
     parser.add_argument('--opset', type=int, default=17)
+    parser.add_argument('--int8', metavar='FILE', help='also write a static int8 export here')
+    parser.add_argument('--calib-images', type=int, default=32,
+                        help='training-side images to calibrate int8 on')
+    parser.add_argument('--calib-method', default='minmax',
+                        choices=['minmax', 'entropy', 'percentile'])
+    parser.add_argument('--keep-fp32', nargs='+', default=[], metavar='NAME',
+                        help='keep the layers whose node names contain NAME in float32')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings (e.g. the fold of the training side)')
     return parser.parse_args(argv)
 
 
@@ -74,6 +95,37 @@ def top_grasp_difference(a: dict, b: dict) -> Optional[Tuple[float, float]]:
     return px, min(deg, 180 - deg)
 
 
+def quantize(cfg, args) -> None:
+    """Write the int8 export of ``args.out`` to ``args.int8``, calibrated on training images."""
+    import cv2
+
+    from mmgrasp.deployment.onnx_quantization import quantize_export, training_frame_paths
+    paths = training_frame_paths(cfg, args.calib_images)
+    info = quantize_export(args.out, args.int8, (cv2.imread(p) for p in paths),
+                           keep_fp32=args.keep_fp32, method=args.calib_method)
+    kept = f', kept in float32: {", ".join(info["kept_fp32"])}' if info['kept_fp32'] else ''
+    print(f'{args.int8}: {info["bytes"] / 1e6:.1f} MB, {info["quantized"]} layers in int8, '
+          f'calibrated on {info["frames"]} training images ({args.calib_method}){kept}')
+
+
+def report_int8_drift(fp32_file: str, int8_file: str, images: List[str]) -> None:
+    """Print the int8 top grasp's distance from the float32 one on each image."""
+    import cv2
+    import numpy as np
+
+    from mmgrasp.runtime import GraspRuntime
+    fp32, int8 = GraspRuntime(fp32_file), GraspRuntime(int8_file)
+    for path in images:
+        frame = cv2.imread(path)
+        a, b = fp32(frame).grasps, int8(frame).grasps
+        if len(a) == 0 or len(b) == 0:
+            print(f'{path}: int8 {len(b)} grasps, float32 {len(a)}')
+            continue
+        deg = abs(float(np.degrees(a[0, 4] - b[0, 4]))) % 180
+        print(f'{path}: int8 top grasp {float(np.hypot(*(a[0, :2] - b[0, :2]))):.2f} px and '
+              f'{min(deg, 180 - deg):.2f} deg from the float32 one')
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     from mmengine.config import Config
@@ -81,7 +133,10 @@ def main(argv=None) -> int:
     from mmgrasp.apis import GraspInferencer
     from mmgrasp.deployment import export_onnx
 
-    torch_inf = GraspInferencer(args.config, args.checkpoint, device='cpu', show_progress=False)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    torch_inf = GraspInferencer(cfg, args.checkpoint, device='cpu', show_progress=False)
     model = torch_inf.model
     divisor = int(getattr(model.data_preprocessor, 'pad_size_divisor', 1) or 1)
     try:
@@ -100,14 +155,15 @@ def main(argv=None) -> int:
         print('error: give --shape H W (the padded network input) or --verify images',
               file=sys.stderr)
         return 2
-    cfg = Config.fromfile(args.config)
     info = export_onnx(model, args.out, shape, config=cfg.to_dict(),
                        dataset_meta=model.dataset_meta, opset=args.opset)
     print(f'{args.out}: {info["bytes"] / 1e6:.1f} MB, input {shape[0]}x{shape[1]}, outputs '
           f'{", ".join(info["outputs"])}')
+    if args.int8:
+        quantize(cfg, args)
     if not args.verify:
         return 0
-    ort_inf = GraspInferencer(args.config, args.out, backend='onnxruntime', show_progress=False)
+    ort_inf = GraspInferencer(cfg, args.out, backend='onnxruntime', show_progress=False)
     worst, failed = (0.0, 0.0), 0
     for item, single_input in zip(args.verify, inputs):
         kw = dict(no_save_pred=True, no_save_vis=True)
@@ -126,6 +182,8 @@ def main(argv=None) -> int:
         worst = (max(worst[0], diff[0]), max(worst[1], diff[1]))
         print(f'{item}: top grasp differs by {diff[0]:.4f} px, {diff[1]:.4f} deg '
               f'(scores {a["grasps"][0]["score"]:.4f} / {b["grasps"][0]["score"]:.4f})')
+    if args.int8 and not torch_inf.needs_depth:
+        report_int8_drift(args.out, args.int8, [i for i in inputs if isinstance(i, str)])
     ok = worst[0] <= args.tolerance_px and worst[1] <= args.tolerance_deg and not failed
     if failed:
         print(f'{failed} of {len(inputs)} image(s) failed in a backend')
