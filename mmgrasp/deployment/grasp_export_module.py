@@ -170,12 +170,17 @@ class GraspExportModule(nn.Module):
                            (proposals[:, 3] - proposals[:, 1]))
         lvls = torch.floor(torch.log2(scale / extractor.finest_scale + 1e-6))
         lvls = lvls.clamp(min=0, max=len(strides) - 1).long()
-        feats = proposals.new_zeros(proposals.shape[0], extractor.out_channels, *size)
+        # Each level's RoIs pooled from it, then put back in proposal order. Not with
+        # ``feats[inds] = ...`` (mmdet's way): traced, that assignment fixes the values' shape
+        # of the traced image in a Reshape, and an image with another number of RoIs on a
+        # level (e.g. none) then fails in onnxruntime.
+        pooled, order = [], []
         for i, stride in enumerate(strides):
-            inds = (lvls == i).nonzero().squeeze(1)
-            feats[inds] = roi_align(x[i], rois[inds], size, spatial_scale=1.0 / stride,
-                                    sampling_ratio=layer.sampling_ratio, aligned=layer.aligned)
-        return feats
+            inds = (lvls == i).nonzero().reshape(-1)
+            pooled.append(roi_align(x[i], rois[inds], size, spatial_scale=1.0 / stride,
+                                    sampling_ratio=layer.sampling_ratio, aligned=layer.aligned))
+            order.append(inds)
+        return torch.cat(pooled)[torch.argsort(torch.cat(order))]
 
     def _grasps(self, x: Tuple[Tensor], proposals: Tensor, img_hw: Tensor):
         """The grasp head and mmdet's ``multiclass_nms`` over the orientation bins."""

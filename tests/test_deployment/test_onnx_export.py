@@ -180,3 +180,52 @@ def test_backend_needs_an_onnx_file():
         GraspInferencer(DET, 'model.pth', backend='onnxruntime')
     with pytest.raises(ValueError, match='backend must be one of'):
         GraspInferencer(DET, None, backend='tensorrt')
+
+
+class _RoIFeats(torch.nn.Module):
+    """``GraspExportModule._roi_feats`` alone, for export: FPN maps and proposals in."""
+
+    def __init__(self, module) -> None:
+        super().__init__()
+        self.module = module
+
+    def forward(self, p0, p1, p2, p3, proposals):
+        return self.module._roi_feats((p0, p1, p2, p3), proposals)
+
+
+def test_roi_features_follow_any_count_of_rois_per_level(tmp_path):
+    """Traced with one RoI on the finest level, run with none, one and three there: mmdet's
+    ``SingleRoIExtractor`` features every time (the traced ``feats[inds] = ...`` of before
+    fixed the traced count in a Reshape, and real Cornell frames failed in onnxruntime)."""
+    import onnxruntime as ort
+
+    from mmgrasp.deployment import GraspExportModule
+    init_default_scope('mmgrasp')
+    cfg = get_detector_cfg(DET)
+    cfg.backbone.init_cfg = None
+    model = MODELS.build(cfg).eval()
+    module = _RoIFeats(GraspExportModule(model, (128, 128)))
+    extractor = model.roi_head.bbox_roi_extractor
+    torch.manual_seed(0)
+    feats = [torch.randn(1, 32, 32 // 2**i, 32 // 2**i) for i in range(4)]
+
+    def boxes(small: int, large: int) -> torch.Tensor:  # sides 20 px -> level 0, 120 -> 1
+        rows = [[4 + 3 * k, 5 + 2 * k, 24 + 3 * k, 25 + 2 * k] for k in range(small)]
+        rows += [[2 + k, 3, 122 + k, 123] for k in range(large)]
+        return torch.tensor(rows, dtype=torch.float32)
+
+    path = str(tmp_path / 'roi_feats.onnx')
+    with torch.no_grad():
+        torch.onnx.export(module, (*feats, boxes(1, 2)), path, dynamo=False, opset_version=17,
+                          input_names=['p0', 'p1', 'p2', 'p3', 'proposals'],
+                          output_names=['feats'], dynamic_axes={'proposals': {0: 'n'}})
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    for small, large in [(0, 2), (1, 2), (3, 1), (2, 0)]:
+        props = boxes(small, large)
+        got = session.run(None, dict(p0=feats[0].numpy(), p1=feats[1].numpy(),
+                                     p2=feats[2].numpy(), p3=feats[3].numpy(),
+                                     proposals=props.numpy()))[0]
+        rois = torch.cat([props.new_zeros(len(props), 1), props], dim=1)
+        with torch.no_grad():
+            want = extractor(tuple(feats), rois)
+        np.testing.assert_allclose(got, want.numpy(), atol=1e-5, rtol=0)
