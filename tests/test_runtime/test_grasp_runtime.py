@@ -192,3 +192,22 @@ def test_a_runtime_process_has_no_torch_and_stays_small(exports, tmp_path):
     assert int(out[0]) > 0
     assert out[1] == '[]'
     assert int(out[2]) / 1024 < 250, f'peak RSS {int(out[2]) / 1024:.0f} MiB'
+
+
+@pytest.mark.parametrize('name,shape', [(CORNELL_DET, (480, 640)),
+                                        (JACQUARD_REFINE, (256, 256))])
+def test_openvino_backend_gives_onnxruntimes_grasps(exports, name, shape):
+    pytest.importorskip('openvino')  # requirements/deploy.txt installs it
+    ort_runtime = GraspRuntime(exports[name], num_threads=1)
+    ov_runtime = GraspRuntime(exports[name], backend='openvino', num_threads=1)
+    for seed in range(2):
+        frame = _frame(*shape, seed=seed)
+        a, b = ort_runtime(frame), ov_runtime(frame)
+        assert len(a.grasps) == len(b.grasps) > 0
+        # the kernels differ (float rounding): the best candidates agree
+        np.testing.assert_allclose(b.grasps[:3], a.grasps[:3], atol=1e-2, rtol=0)
+        np.testing.assert_allclose(b.scores[:3], a.scores[:3], atol=1e-4, rtol=0)
+        if a.sem_seg is not None:
+            assert np.mean(a.sem_seg == b.sem_seg) >= 0.999
+    with pytest.raises(ValueError, match='backend must be one of'):
+        GraspRuntime(exports[name], backend='tensorrt')

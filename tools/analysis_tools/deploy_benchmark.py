@@ -7,9 +7,11 @@
         [--threads 2] [--warmup 5] [--rounds 6] [--passes 5]
 
 Each model runs in its own process (so that its peak resident memory is its own), loaded once;
-the parent makes them take turns, ``--passes`` frames each per round, so that a change of the
-machine's load hits every model alike. A pass is timed from a decoded BGR frame in memory (what a
-camera gives) to grasps in that frame's pixels, pre- and post-processing included:
+the parent makes them take turns, ``--passes`` frames each per round (after ``--turn-warmup``
+untimed ones: the steady state of a camera loop, not the wake-up after a pause), so that a
+change of the machine's load hits every model alike. A pass is timed from a decoded BGR frame
+in memory (what a camera gives) to grasps in that frame's pixels, pre- and post-processing
+included:
 
 - ``pytorch``: ``mmdet.apis.inference_detector`` with the checkpoint (today's PyTorch path);
 - ``inferencer-ort``: ``GraspInferencer(backend='onnxruntime')`` (the export inside the mmdet
@@ -53,6 +55,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--warmup', type=int, default=5, help='untimed passes per model')
     parser.add_argument('--rounds', type=int, default=6, help='turns per model')
     parser.add_argument('--passes', type=int, default=5, help='timed frames per turn')
+    parser.add_argument('--turn-warmup', type=int, default=1,
+                        help='untimed frames at the start of each turn (a camera loop runs '
+                        'without pauses; the first frame after one wakes the threads)')
     parser.add_argument('--json', help='also write the figures to this JSON file')
     parser.add_argument('--worker', nargs='+', help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -207,7 +212,8 @@ def main(argv=None) -> int:
         w.ask(f'run {args.warmup}')
     for _ in range(args.rounds):
         for w in workers:
-            w.times += w.ask(f'run {args.passes}')['ms']
+            times = w.ask(f'run {args.turn_warmup + args.passes}')['ms']
+            w.times += times[args.turn_warmup:]
     tops = [w.ask('top')['top'] for w in workers]
     load_after = os.getloadavg()
     rows = []
