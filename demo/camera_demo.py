@@ -2,7 +2,8 @@
 """Grasps on a camera stream with the torch-free runtime, the stages of each frame overlapped.
 
     python demo/camera_demo.py MODEL.onnx --source FOLDER|GLOB|IMAGE|VIDEO|realsense
-        [--rate 30] [--loop] [--depth-pattern GLOB] [--threads 2] [--out-dir DIR] [--show]
+        [--rate 30] [--loop] [--depth-pattern GLOB] [--threads 2] [--backend openvino]
+        [--out-dir DIR] [--show]
         [--max-frames N] [--intrinsics FILE.json] [--top-k 5] [--score-thr 0.0]
 
 - ``MODEL.onnx``: an export of ``tools/deployment/pytorch2onnx.py`` (an RGB model), run by
@@ -56,6 +57,8 @@ def parse_args(argv=None):
     parser.add_argument('--depth-pattern', help='glob of the folder\'s depth files')
     parser.add_argument('--intrinsics', help='JSON file: fx, fy, cx, cy [, depth_scale]')
     parser.add_argument('--threads', type=int, default=2, help='CPU threads of the model')
+    parser.add_argument('--backend', default='onnxruntime', choices=['onnxruntime', 'openvino'],
+                        help='the runtime of the model (docs/deployment.md)')
     parser.add_argument('--out-dir', help='write the drawings and grasps.jsonl here')
     parser.add_argument('--show', action='store_true', help='show the drawings in a window')
     parser.add_argument('--max-frames', type=int, help='stop after this many frames')
@@ -64,10 +67,10 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def build_runtime(model: str, threads: Optional[int]):
+def build_runtime(model: str, threads: Optional[int], backend: str = 'onnxruntime'):
     """The predictor: :class:`mmgrasp.runtime.GraspRuntime` on ``model``."""
     from mmgrasp.runtime import GraspRuntime
-    return GraspRuntime(model, num_threads=threads)
+    return GraspRuntime(model, backend=backend, num_threads=threads)
 
 
 class GraspSink:
@@ -180,7 +183,7 @@ def main(argv=None) -> int:
         sink = None
         try:
             try:
-                runtime = build_runtime(args.model, args.threads)
+                runtime = build_runtime(args.model, args.threads, args.backend)
             except (FileNotFoundError, ValueError, ImportError) as e:
                 print(f'error: {e}', file=sys.stderr)
                 return 2

@@ -18,7 +18,7 @@ from mmgrasp.testing import load_script, shared_data_path
 def demo(monkeypatch):
     module = load_script('demo/camera_demo.py')
     monkeypatch.setattr(module, 'build_runtime',
-                        lambda model, threads: FakePredictor(0.002, 0.01, 0.002))
+                        lambda model, threads, backend: FakePredictor(0.002, 0.01, 0.002))
     return module
 
 
@@ -89,7 +89,7 @@ def test_bad_source_model_and_stage_errors(demo, tmp_path, capsys, monkeypatch):
     real = load_script('demo/camera_demo.py')  # the real GraspRuntime
     assert real.main([str(tmp_path / 'missing.onnx'), '--source', folder]) == 2
     assert 'missing.onnx' in capsys.readouterr().err
-    monkeypatch.setattr(demo, 'build_runtime', lambda model, threads: FakePredictor(
+    monkeypatch.setattr(demo, 'build_runtime', lambda model, threads, backend: FakePredictor(
         fail=('infer', 2)))
     assert demo.main(['fake.onnx', '--source', folder]) == 1
     assert 'error: the infer stage failed: ValueError: infer broke' in capsys.readouterr().err

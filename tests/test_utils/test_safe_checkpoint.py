@@ -133,3 +133,35 @@ def test_getattr_is_not_allowed_beyond_history_buffer_statistics(tmp_path):
     torch.save(dict(x=Reach()), path)
     with pytest.raises(UnsafeCheckpointError, match='getattr'):
         load_checkpoint_safely(path)
+
+
+@pytest.mark.parametrize('order', ['mmgrasp first', 'mmengine first'])
+def test_import_mmgrasp_alone_guards_mmengine_in_a_fresh_process(tmp_path, order):
+    """``import mmgrasp`` imports no torch; mmengine's loader is guarded whether mmengine's
+    checkpoint module is imported before or after it (mmgrasp/_safe_loading_hook.py)."""
+    import subprocess
+    import sys
+    import textwrap
+    marker = str(tmp_path / 'ran')
+    path = hostile_checkpoint(str(tmp_path / 'evil.pth'), marker)
+    first, second = 'import mmgrasp', 'from mmengine.runner import load_checkpoint'
+    if order == 'mmengine first':
+        first, second = second, first
+    script = textwrap.dedent(f"""
+        import sys
+        {first}
+        {second}
+        import mmgrasp
+        from mmengine.runner import load_checkpoint
+        import torch
+        try:
+            load_checkpoint(torch.nn.Linear(2, 2), {path!r}, map_location='cpu')
+        except Exception as e:
+            print(type(e).__name__)
+    """)
+    if order == 'mmgrasp first':  # and before mmengine, mmgrasp alone: no torch
+        script = 'import sys\nimport mmgrasp\nassert "torch" not in sys.modules\n' + script
+    out = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                         timeout=300)
+    assert out.stdout.strip().endswith('UnsafeCheckpointError'), out.stderr[-2000:]
+    assert not osp.exists(marker)
