@@ -208,10 +208,11 @@ class BaseGraspDataset(BaseDataset):
             train, test = (np.asarray(side, np.int64) for side in fixed)
         elif self.fold is not None:
             distinct = len(set(units))
-            if self.group_wise and distinct < self.num_folds:
-                raise ValueError(f'{where}: {distinct} {self.GROUP_NAME}(s) cannot make '
-                                 f'{self.num_folds} {self.GROUP_NAME}-wise folds; use fewer '
-                                 "folds or fold_by='image'")
+            if distinct < self.num_folds:
+                unit = self.GROUP_NAME if self.group_wise else 'image'
+                hint = " or fold_by='image'" if self.group_wise else ''
+                raise ValueError(f'{where}: {distinct} {unit}(s) cannot make '
+                                 f'{self.num_folds} {unit}-wise folds; use fewer folds{hint}')
             train, test = group_kfold_indices(units, self.num_folds, self.fold, self.split_seed)
         elif test_ratio is not None:
             train, test = group_ratio_split_indices(units, test_ratio, self.split_seed)

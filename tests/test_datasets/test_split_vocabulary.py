@@ -58,6 +58,9 @@ def test_helper_cuts():
         _helper(split='test').split_indices(4)
     with pytest.raises(ValueError, match='3 thing.*cannot make 5 thing-wise folds'):
         _helper(split='test', fold=0, fold_by='group').split_indices(4, ['x', 'y', 'z', 'z'])
+    with pytest.raises(ValueError, match='3 image.*cannot make 5 image-wise folds; use fewer '
+                       'folds$'):  # image-wise too: not an empty test fold
+        _helper(split='test', fold=4).split_indices(3)
     with pytest.raises(ValueError, match='needs the thing of every image'):
         _helper(split='test', fold=0, fold_by='thing').split_indices(4)
 
