@@ -7,8 +7,13 @@
 process that imported mmgrasp goes through the safe loader. When ``import mmgrasp`` runs,
 
 - if ``mmengine.runner.checkpoint`` is already imported, the loader is registered at once;
-- otherwise a finder on ``sys.meta_path`` waits for that module and registers the loader right
-  after the module has run, before anything can call it.
+- a finder first on ``sys.meta_path`` registers the loader right after that module runs, before
+  anything can call it: on its first import, and again on an ``importlib.reload`` (which would
+  put mmengine's own loader back).
+
+``mmgrasp/registry.py`` calls :func:`install` again (mmengine imports it on every switch to the
+mmgrasp scope, before a Runner or ``init_detector`` loads anything): a finder inserted before
+ours since is passed again, and a registration that a reload undid is redone.
 
 What is registered first is a thin function that imports :mod:`mmgrasp.utils.safe_checkpoint`
 on its first call and hands over (that import also registers the full loader, under the same
@@ -17,6 +22,7 @@ mmgrasp's utilities could fail.
 """
 import importlib.abc
 import sys
+import threading
 from types import ModuleType
 from typing import Optional, Sequence
 
@@ -56,30 +62,44 @@ class _RegisterAfterExec(importlib.abc.Loader):
         register_on(module)
 
     def __getattr__(self, name: str):  # get_source, get_filename, ... for inspect/linecache
+        if name == '_loader':  # copy / unpickle ask before __init__ has run
+            raise AttributeError(name)
         return getattr(self._loader, name)
 
 
 class CheckpointModuleFinder(importlib.abc.MetaPathFinder):
     """Finds ``mmengine.runner.checkpoint`` with the other finders and wraps its loader."""
 
+    _busy = threading.local()
+
     def find_spec(self, fullname: str, path: Optional[Sequence[str]], target=None):
-        if fullname != CHECKPOINT_MODULE:
+        if fullname != CHECKPOINT_MODULE or getattr(self._busy, 'on', False):
+            return None  # re-entered (another finder asking sys.meta_path): not ours to answer
+        self._busy.on = True
+        try:
+            for finder in sys.meta_path:
+                if isinstance(finder, CheckpointModuleFinder) or \
+                        not hasattr(finder, 'find_spec'):
+                    continue
+                spec = finder.find_spec(fullname, path, target)
+                if spec is not None:
+                    if spec.loader is not None and not isinstance(spec.loader,
+                                                                  _RegisterAfterExec):
+                        spec.loader = _RegisterAfterExec(spec.loader)
+                    return spec
             return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, 'find_spec'):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                if spec.loader is not None:
-                    spec.loader = _RegisterAfterExec(spec.loader)
-                return spec
-        return None
+        finally:
+            self._busy.on = False
 
 
 def install() -> None:
-    """Register now, or once ``mmengine.runner.checkpoint`` is imported (idempotent)."""
+    """Register now if ``mmengine.runner.checkpoint`` is imported, and keep the finder first on
+    ``sys.meta_path`` for a later import or reload (idempotent)."""
     module = sys.modules.get(CHECKPOINT_MODULE)
     if module is not None and hasattr(module, 'CheckpointLoader'):
         register_on(module)
-    elif not any(isinstance(f, CheckpointModuleFinder) for f in sys.meta_path):
-        sys.meta_path.insert(0, CheckpointModuleFinder())
+    finders = [f for f in sys.meta_path if isinstance(f, CheckpointModuleFinder)]
+    if not finders or sys.meta_path[0] is not finders[0]:
+        for finder in finders:
+            sys.meta_path.remove(finder)
+        sys.meta_path.insert(0, finders[0] if finders else CheckpointModuleFinder())

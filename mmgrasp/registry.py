@@ -91,3 +91,11 @@ LOG_PROCESSORS = Registry(
 # functions a config names, e.g. the dataloaders' `collate_fn`. mmengine's Runner looks collate
 # functions up in its root registry, which finds this one by the scope: `mmgrasp.<name>`.
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=['mmgrasp.datasets'])
+
+# A second chance for the safe checkpoint loader (mmgrasp/_safe_loading_hook.py): mmengine
+# imports this module on the first switch to the mmgrasp scope, before a Runner or
+# init_detector loads a checkpoint; an import finder inserted before mmgrasp's since
+# ``import mmgrasp`` is passed again here.
+from ._safe_loading_hook import install as _install_safe_loader  # noqa: E402
+
+_install_safe_loader()

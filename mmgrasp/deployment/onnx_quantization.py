@@ -24,6 +24,9 @@ META_INT8 = 'mmgrasp_int8'
 """Metadata key of a quantized export: its calibration (JSON: frames, method, fp32 layers)."""
 
 
+_END = object()
+
+
 class FrameCalibrationReader:
     """onnxruntime's ``CalibrationDataReader`` over BGR frames, prepared by the runtime's
     :class:`~mmgrasp.runtime.FramePreprocessor` (the export's own test pipeline).
@@ -39,9 +42,12 @@ class FrameCalibrationReader:
         self.count = 0
 
     def get_next(self) -> Optional[dict]:
-        frame = next(self._frames, None)
-        if frame is None:
+        frame = next(self._frames, _END)
+        if frame is _END:
             return None
+        if frame is None:
+            raise ValueError(f'calibration frame {self.count} is None (an image that could not '
+                             'be read?); read them with read_frames(paths)')
         prepared = self.preprocessor(frame)
         self.count += 1
         return {'inputs': prepared.inputs, 'img_hw': prepared.img_hw}
@@ -71,6 +77,17 @@ def training_frame_paths(cfg, count: int) -> List[str]:
         raise ValueError(f'no calibration frame: {count} asked, {n} training images')
     picks = np.unique(np.linspace(0, n - 1, min(count, n)).round().astype(int))
     return [dataset.get_data_info(int(i))['img_path'] for i in picks]
+
+
+def read_frames(paths: Iterable[str]) -> Iterator[np.ndarray]:
+    """Decode calibration images as BGR frames; an unreadable one is named, not skipped (it
+    would end the calibration early)."""
+    import cv2
+    for path in paths:
+        frame = cv2.imread(path, cv2.IMREAD_COLOR)
+        if frame is None:
+            raise ValueError(f'{path}: cannot read this calibration image')
+        yield frame
 
 
 def nodes_to_keep_fp32(model_proto, keep_fp32: Sequence[str]) -> List[str]:
@@ -138,7 +155,9 @@ def quantize_export(onnx_file: str, out: str, frames: Iterable[np.ndarray],
                         op_types_to_quantize=list(QUANTIZED_OPS), nodes_to_exclude=exclude,
                         per_channel=per_channel, reduce_range=reduce_range,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=methods[method])
+                        calibrate_method=methods[method],
+                        # activations are reduced to ranges every few frames, not all kept
+                        extra_options={'CalibMaxIntermediateOutputs': 8})
         quantized = onnx.load(raw)
     del quantized.metadata_props[:]
     for prop in proto.metadata_props:

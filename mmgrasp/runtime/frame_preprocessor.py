@@ -5,7 +5,7 @@
 BGR frame (the steps a deployed model needs: :class:`GraspCenterCrop`, :class:`GraspResize`, then
 mmdet's ``DetDataPreprocessor``: BGR -> RGB, ``(x - mean) / std``, zero padding), without torch,
 mmcv or mmdet, and records the map from the input back to the frame. The same pixels as the
-PyTorch path, bit for bit (``tests/test_runtime/test_frame_preprocessor.py``). A pipeline step
+PyTorch path, bit for bit (``tests/test_runtime/test_grasp_runtime.py``). A pipeline step
 it does not know is refused when the runtime is built, naming the step.
 """
 from dataclasses import dataclass
@@ -14,9 +14,10 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-LOAD_STEPS = ('LoadImageFromFile', 'LoadImageFromNDArray', 'mmdet.LoadImageFromNDArray',
-              'LoadGraspAnnotations', 'PackGraspInputs', 'mmdet.PackDetInputs', 'PackDetInputs')
-"""Pipeline steps with nothing to do on a decoded frame (loading, annotations, packing)."""
+LOAD_STEPS = ('LoadImageFromFile', 'LoadImageFromNDArray', 'LoadGraspAnnotations',
+              'LoadAnnotations', 'PackGraspInputs', 'PackDetInputs')
+"""Pipeline steps with nothing to do on a decoded frame (loading, annotations, packing), by
+name without the scope prefix (``mmdet.``, ``mmgrasp.``)."""
 
 INTERPOLATIONS = {'nearest': cv2.INTER_NEAREST, 'bilinear': cv2.INTER_LINEAR,
                   'bicubic': cv2.INTER_CUBIC, 'area': cv2.INTER_AREA,
@@ -134,9 +135,10 @@ class FramePreprocessor:
         self.steps = []
         for step in pipeline:
             kind = str(step.get('type'))
-            if kind in LOAD_STEPS:
-                continue
             name = kind.split('.')[-1]
+            if name in LOAD_STEPS and kind in (name, f'mmdet.{name}', f'mmgrasp.{name}',
+                                               f'mmcv.{name}'):
+                continue
             if kind.startswith('mmgrasp.'):
                 kind = name
             if kind not in STEPS:

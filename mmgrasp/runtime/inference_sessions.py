@@ -6,6 +6,7 @@ Both take the ``.onnx`` file that ``tools/deployment/pytorch2onnx.py`` writes (w
 """
 import json
 import os
+import threading
 from typing import Dict, Optional, Tuple
 
 import numpy as np
@@ -101,20 +102,26 @@ class OpenVinoSession:
                               'requirements/deploy.txt (or pip install openvino)') from None
         check_model_file(onnx_file)
         core = ov.Core()
-        model = core.read_model(onnx_file)
         config = {'PERFORMANCE_HINT': 'LATENCY'}
         if num_threads:
             config['INFERENCE_NUM_THREADS'] = int(num_threads)
-        self.compiled = core.compile_model(model, 'CPU', config)
+        try:
+            self.compiled = core.compile_model(core.read_model(onnx_file), 'CPU', config)
+        except RuntimeError as e:  # OpenVINO raises RuntimeError for a file it cannot read
+            reason = ' '.join(str(e).split())[:200]
+            raise ValueError(f'{onnx_file}: not a model OpenVINO can load (truncated or '
+                             f'damaged?): {reason}') from None
         self.request = self.compiled.create_infer_request()
+        self._lock = threading.Lock()  # one infer request: one frame at a time
         self.output_names = [o.get_any_name() for o in self.compiled.outputs]
         self.metadata = parse_metadata(_onnx_metadata(onnx_file), onnx_file)
 
     def run(self, inputs: np.ndarray, img_hw: np.ndarray) -> Dict[str, np.ndarray]:
         """Outputs by name for one ``(1, 3, H, W)`` input and its ``(2,)`` image size."""
-        result = self.request.infer({'inputs': inputs, 'img_hw': img_hw})
-        return {name: np.asarray(result[out])
-                for name, out in zip(self.output_names, self.compiled.outputs)}
+        with self._lock:
+            result = self.request.infer({'inputs': inputs, 'img_hw': img_hw})
+            return {name: np.array(result[out])
+                    for name, out in zip(self.output_names, self.compiled.outputs)}
 
 
 def _onnx_metadata(onnx_file: str) -> Dict[str, str]:

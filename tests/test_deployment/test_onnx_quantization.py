@@ -13,7 +13,7 @@ from mmengine.registry import init_default_scope
 
 from mmgrasp.deployment import export_onnx
 from mmgrasp.deployment.onnx_quantization import (META_INT8, QUANTIZED_OPS, quantize_export,
-                                                  training_frame_paths)
+                                                  read_frames, training_frame_paths)
 from mmgrasp.registry import DATASETS, MODELS
 from mmgrasp.runtime import GraspRuntime
 from mmgrasp.testing import get_config, get_detector_cfg, shared_data_path
@@ -104,6 +104,9 @@ def test_refusals(fp32_export, tmp_path):
         quantize_export(fp32_export, str(tmp_path / 'b.onnx'), iter([]))
     with pytest.raises(ValueError, match='method must be one of'):
         quantize_export(fp32_export, str(tmp_path / 'c.onnx'), _frames(1), method='kl')
+    with pytest.raises(ValueError, match='missing.png: cannot read this calibration image'):
+        quantize_export(fp32_export, str(tmp_path / 'd.onnx'),
+                        read_frames([str(tmp_path / 'missing.png')]))
     assert not list(tmp_path.glob('*.onnx'))  # nothing half written
 
 

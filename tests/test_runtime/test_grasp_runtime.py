@@ -171,6 +171,27 @@ def test_unknown_pipeline_step_and_rgbd_model_are_refused(exports, tmp_path):
         GraspRuntime(depth)
 
 
+def test_scope_prefixed_pipeline_steps_are_the_same_steps(exports, tmp_path):
+    """``mmdet.LoadImageFromFile``, ``mmgrasp.GraspCenterCrop``, ``mmdet.LoadAnnotations`` ...:
+    the runtime reads a config's type names with their scope prefix as mmengine does."""
+    def prefix(cfg):
+        pipeline = cfg['test_dataloader']['dataset']['pipeline']
+        for step in pipeline:
+            step['type'] = ('mmdet.' if step['type'].startswith('Load') else 'mmgrasp.') + \
+                step['type']
+        pipeline.insert(1, dict(type='mmdet.LoadAnnotations', with_bbox=True))
+
+    prefixed = _rewrite_config(exports[CORNELL_DET], str(tmp_path / 'prefixed.onnx'), prefix)
+    frame = _frame(480, 640)
+    a = GraspRuntime(exports[CORNELL_DET], num_threads=1)(frame)
+    b = GraspRuntime(prefixed, num_threads=1)(frame)
+    np.testing.assert_array_equal(a.grasps, b.grasps)
+    bad = _rewrite_config(exports[CORNELL_DET], str(tmp_path / 'other.onnx'), lambda cfg: cfg[
+        'test_dataloader']['dataset']['pipeline'].insert(1, dict(type='other.LoadAnnotations')))
+    with pytest.raises(ValueError, match="step 'other.LoadAnnotations'"):
+        GraspRuntime(bad)
+
+
 def test_a_runtime_process_has_no_torch_and_stays_small(exports, tmp_path):
     """What a robot's inference process holds: no torch, mmengine, mmcv or mmdet module, and
     a peak resident set far below the 500 MiB that importing torch alone takes."""
@@ -196,7 +217,7 @@ def test_a_runtime_process_has_no_torch_and_stays_small(exports, tmp_path):
 
 @pytest.mark.parametrize('name,shape', [(CORNELL_DET, (480, 640)),
                                         (JACQUARD_REFINE, (256, 256))])
-def test_openvino_backend_gives_onnxruntimes_grasps(exports, name, shape):
+def test_openvino_backend_gives_onnxruntimes_grasps(exports, name, shape, tmp_path):
     pytest.importorskip('openvino')  # requirements/deploy.txt installs it
     ort_runtime = GraspRuntime(exports[name], num_threads=1)
     ov_runtime = GraspRuntime(exports[name], backend='openvino', num_threads=1)
@@ -211,3 +232,7 @@ def test_openvino_backend_gives_onnxruntimes_grasps(exports, name, shape):
             assert np.mean(a.sem_seg == b.sem_seg) >= 0.999
     with pytest.raises(ValueError, match='backend must be one of'):
         GraspRuntime(exports[name], backend='tensorrt')
+    cut = tmp_path / 'cut.onnx'
+    cut.write_bytes(open(exports[name], 'rb').read()[:5000])
+    with pytest.raises(ValueError, match='cut.onnx: not a model OpenVINO can load'):
+        GraspRuntime(str(cut), backend='openvino')

@@ -32,7 +32,7 @@ def test_get_times_out():
     start = time.perf_counter()
     with pytest.raises(Empty):
         slot.get(timeout=0.1)
-    assert 0.09 <= time.perf_counter() - start < 0.5
+    assert 0.09 <= time.perf_counter() - start < 1.5
 
 
 def test_a_stop_event_ends_a_waiting_get_and_wins_over_an_item():

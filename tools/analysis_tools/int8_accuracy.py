@@ -71,7 +71,8 @@ def evaluate_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
     from mmdet.apis import init_detector
 
     from mmgrasp.deployment import export_onnx
-    from mmgrasp.deployment.onnx_quantization import quantize_export, training_frame_paths
+    from mmgrasp.deployment.onnx_quantization import (quantize_export, read_frames,
+                                                      training_frame_paths)
     from mmgrasp.evaluation.metrics import GraspJaccardMetric
     from mmgrasp.registry import DATASETS
     from mmgrasp.runtime import GraspRuntime
@@ -85,7 +86,7 @@ def evaluate_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
     export_onnx(model, fp32, export_shape(test_dataset, divisor), config=cfg.to_dict(),
                 dataset_meta=model.dataset_meta)
     calib = training_frame_paths(cfg, args.calib_images)
-    quant = quantize_export(fp32, int8, (cv2.imread(p) for p in calib), args.keep_fp32,
+    quant = quantize_export(fp32, int8, read_frames(calib), args.keep_fp32,
                             args.method, reduce_range=not args.full_range)
     runtimes = dict(fp32=GraspRuntime(fp32, args.backend, num_threads=args.threads),
                     int8=GraspRuntime(int8, args.backend, num_threads=args.threads))
@@ -121,6 +122,8 @@ def evaluate_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
         result[name] = metric.compute_metrics(metric.results)
     result['paired'] = paired_effect(metrics['fp32'], metrics['int8'])
     px, deg = np.array(drift_px), np.array(drift_deg)
+    if len(px) == 0:  # no image with grasps from both models
+        px = deg = np.array([np.nan])
     result['drift'] = dict(px_median=float(np.median(px)), px_p95=float(np.percentile(px, 95)),
                            deg_median=float(np.median(deg)),
                            deg_p95=float(np.percentile(deg, 95)),

@@ -243,9 +243,11 @@ def time_data(cfg: Config, batches: int = 20, workers: Optional[int] = None) -> 
     first = None
     epoch = 0
     while len(wait) < batches:
-        if hasattr(loader.sampler, 'set_epoch'):
-            loader.sampler.set_epoch(epoch)
+        for sampler in (loader.sampler, getattr(loader.batch_sampler, 'sampler', None)):
+            if hasattr(sampler, 'set_epoch'):
+                sampler.set_epoch(epoch)
         it = iter(loader)
+        got = len(wait) + (first is not None)
         while len(wait) < batches:
             t0 = time.perf_counter()
             try:
@@ -259,6 +261,9 @@ def time_data(cfg: Config, batches: int = 20, workers: Optional[int] = None) -> 
             wait.append(seconds)
             images += len(data_batch['inputs'])
         del it
+        if len(wait) + (first is not None) == got:  # an epoch without a batch
+            raise ValueError('the training dataloader gives no batch (a dataset smaller than '
+                             'a batch with drop_last?)')
         epoch += 1
     del loader
     return dict(num_workers=loader_cfg.get('num_workers', 0), first_batch_s=first, wait=wait,

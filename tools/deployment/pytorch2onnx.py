@@ -97,11 +97,10 @@ def top_grasp_difference(a: dict, b: dict) -> Optional[Tuple[float, float]]:
 
 def quantize(cfg, args) -> None:
     """Write the int8 export of ``args.out`` to ``args.int8``, calibrated on training images."""
-    import cv2
-
-    from mmgrasp.deployment.onnx_quantization import quantize_export, training_frame_paths
+    from mmgrasp.deployment.onnx_quantization import (quantize_export, read_frames,
+                                                      training_frame_paths)
     paths = training_frame_paths(cfg, args.calib_images)
-    info = quantize_export(args.out, args.int8, (cv2.imread(p) for p in paths),
+    info = quantize_export(args.out, args.int8, read_frames(paths),
                            keep_fp32=args.keep_fp32, method=args.calib_method)
     kept = f', kept in float32: {", ".join(info["kept_fp32"])}' if info['kept_fp32'] else ''
     print(f'{args.int8}: {info["bytes"] / 1e6:.1f} MB, {info["quantized"]} layers in int8, '
@@ -139,6 +138,10 @@ def main(argv=None) -> int:
     torch_inf = GraspInferencer(cfg, args.checkpoint, device='cpu', show_progress=False)
     model = torch_inf.model
     divisor = int(getattr(model.data_preprocessor, 'pad_size_divisor', 1) or 1)
+    if args.int8 and torch_inf.needs_depth:
+        print('error: --int8 takes RGB models (the torch-free runtime calibrates it); this '
+              'config feeds depth to the network', file=sys.stderr)
+        return 2
     try:
         inputs = verify_inputs(args.verify, torch_inf.needs_depth)
     except ValueError as e:
