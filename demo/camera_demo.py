@@ -38,9 +38,10 @@ from typing import Optional, TextIO
 import cv2
 import numpy as np
 
-from mmgrasp.runtime.frame_sources import FrameSource, RealSenseSource, open_source
+from mmgrasp.runtime.frame_sources import FrameSource, open_source
 from mmgrasp.runtime.grasp_drawing_np import draw_grasps_np, draw_text_np, overlay_sem_seg_np
 from mmgrasp.runtime.grasp_lifting_np import CameraIntrinsics, grasps_to_camera_frame
+from mmgrasp.runtime.realsense_source import RealSenseSource
 from mmgrasp.runtime.stream_pipeline import StageError, StreamPipeline, StreamResult, StreamStats
 
 WINDOW = 'mmgrasp camera demo'

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mmgrasp.runtime.frame_sources import (FolderSource, FrameSourceWarning, RealSenseSource,
-                                           VideoSource, open_source)
+from mmgrasp.runtime.frame_sources import FolderSource, FrameSourceWarning, VideoSource, open_source
+from mmgrasp.runtime.realsense_source import RealSenseSource
 from mmgrasp.testing import shared_data_path
 
 

@@ -16,6 +16,7 @@ CHECK = ('import sys\n{imports}\n'
 @pytest.mark.parametrize('imports', [
     'import mmgrasp.runtime.latest_slot',
     'import mmgrasp.runtime.frame_sources',
+    'import mmgrasp.runtime.realsense_source',
     'import mmgrasp.runtime.stream_pipeline',
     'import mmgrasp.runtime.grasp_drawing_np',
     'from mmgrasp.runtime.grasp_lifting_np import grasps_to_camera_frame',
