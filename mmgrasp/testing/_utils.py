@@ -85,6 +85,36 @@ def get_detector_cfg(fname: str, tiny: bool = True) -> Config:
     return model
 
 
+def tiny_scored_detector(fname: str, seed: int = 0, cls_scale: float = 40.0,
+                         rpn_scale: float = 40.0):
+    """A tiny model of a config (:func:`get_detector_cfg`), seeded, in eval mode, whose
+    classifier weights are scaled up so that its scores lie well apart (no ties for the top
+    grasp): what the export and runtime tests compare backends on.
+
+    Args:
+        fname (str): Config path relative to ``configs/``.
+        seed (int): Seed of the weights. Defaults to 0.
+        cls_scale (float): Factor of the grasp head's ``fc_cls`` weights. Defaults to 40.
+        rpn_scale (float): Factor of the RPN's ``rpn_cls`` weights. Defaults to 40.
+
+    Returns:
+        tuple[Config, nn.Module]: The config (its ``model`` the tiny one) and the model.
+    """
+    from mmengine.registry import init_default_scope
+
+    from mmgrasp.registry import MODELS
+    init_default_scope('mmgrasp')
+    cfg = get_config(fname)
+    cfg.model = get_detector_cfg(fname)
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    with torch.no_grad():
+        model.roi_head.bbox_head.fc_cls.weight.mul_(cls_scale)
+        model.rpn_head.rpn_cls.weight.mul_(rpn_scale)
+    return cfg, model.eval()
+
+
 def demo_grasp_inputs(batch_size: int = 2,
                       image_shape: Sequence[int] = (3, 128, 128),
                       num_grasps: int = 3,

@@ -15,7 +15,7 @@ from mmengine.registry import init_default_scope
 
 from mmgrasp.apis import GraspInferencer
 from mmgrasp.registry import MODELS
-from mmgrasp.testing import get_config, get_detector_cfg, load_script
+from mmgrasp.testing import get_config, get_detector_cfg, load_script, tiny_scored_detector
 
 pytest.importorskip('onnxruntime')
 
@@ -39,15 +39,7 @@ def _images(tmp_path):
 def _checkpoint(name, tmp_path):
     """A tiny model whose classifiers are scaled up, so that its scores are well apart (no ties
     for the top grasp), saved as a checkpoint with its config."""
-    init_default_scope('mmgrasp')
-    cfg = get_config(name)
-    cfg.model = get_detector_cfg(name)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    with torch.no_grad():
-        model.roi_head.bbox_head.fc_cls.weight.mul_(40)
-        model.rpn_head.rpn_cls.weight.mul_(40)
+    cfg, model = tiny_scored_detector(name)
     path = str(tmp_path / 'tiny.pth')
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
     cfg_path = str(tmp_path / 'tiny.py')

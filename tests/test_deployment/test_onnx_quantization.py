@@ -7,16 +7,15 @@ import cv2
 import numpy as np
 import onnx
 import pytest
-import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmgrasp.deployment import export_onnx
 from mmgrasp.deployment.onnx_quantization import (META_INT8, QUANTIZED_OPS, quantize_export,
                                                   read_frames, training_frame_paths)
-from mmgrasp.registry import DATASETS, MODELS
+from mmgrasp.registry import DATASETS
 from mmgrasp.runtime import GraspRuntime
-from mmgrasp.testing import get_config, get_detector_cfg, shared_data_path
+from mmgrasp.testing import shared_data_path, tiny_scored_detector
 
 pytest.importorskip('onnxruntime')
 
@@ -25,14 +24,7 @@ CONFIG = 'grasp/det_mobilenetv2_fpn_cornell.py'
 
 @pytest.fixture(scope='module')
 def fp32_export(tmp_path_factory):
-    init_default_scope('mmgrasp')
-    cfg = get_config(CONFIG)
-    cfg.model = get_detector_cfg(CONFIG)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    with torch.no_grad():
-        model.roi_head.bbox_head.fc_cls.weight.mul_(40)
+    cfg, model = tiny_scored_detector(CONFIG, rpn_scale=1.0)
     out = str(tmp_path_factory.mktemp('int8') / 'fp32.onnx')
     export_onnx(model.eval(), out, (352, 352), config=cfg.to_dict(), dataset_meta={})
     return out

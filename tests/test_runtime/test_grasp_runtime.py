@@ -11,14 +11,11 @@ import textwrap
 import cv2
 import numpy as np
 import pytest
-import torch
-from mmengine.registry import init_default_scope
 
 from mmgrasp.apis import GraspInferencer
 from mmgrasp.deployment import export_onnx
-from mmgrasp.registry import MODELS
 from mmgrasp.runtime import GraspRuntime
-from mmgrasp.testing import get_config, get_detector_cfg
+from mmgrasp.testing import tiny_scored_detector
 
 pytest.importorskip('onnxruntime')
 
@@ -30,15 +27,7 @@ JACQUARD_REFINE = 'grasp/det_seg_refine_mobilenetv2_fpn_jacquard.py'
 
 def _export(name: str, folder, input_shape) -> str:
     """A tiny model of a config (classifier logits scaled up, so scores are apart), exported."""
-    init_default_scope('mmgrasp')
-    cfg = get_config(name)
-    cfg.model = get_detector_cfg(name)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    with torch.no_grad():
-        model.roi_head.bbox_head.fc_cls.weight.mul_(40)
-        model.rpn_head.rpn_cls.weight.mul_(40)
+    cfg, model = tiny_scored_detector(name)
     out = str(folder / (name.split('/')[-1][:-3] + '.onnx'))
     export_onnx(model.eval(), out, input_shape, config=cfg.to_dict(),
                 dataset_meta=dict(classes=['background', 'object']))

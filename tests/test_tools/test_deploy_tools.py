@@ -10,11 +10,9 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
 from mmgrasp.deployment import export_onnx
-from mmgrasp.registry import MODELS
-from mmgrasp.testing import get_config, get_detector_cfg, load_script, shared_data_path
+from mmgrasp.testing import load_script, shared_data_path, tiny_scored_detector
 
 pytest.importorskip('onnxruntime')
 
@@ -22,15 +20,7 @@ CONFIG = 'grasp/det_mobilenetv2_fpn_cornell.py'
 
 
 def _tiny_model():
-    init_default_scope('mmgrasp')
-    cfg = get_config(CONFIG)
-    cfg.model = get_detector_cfg(CONFIG)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    with torch.no_grad():
-        model.roi_head.bbox_head.fc_cls.weight.mul_(40)
-    return cfg, model.eval()
+    return tiny_scored_detector(CONFIG, rpn_scale=1.0)
 
 
 def test_deploy_benchmark_reports_its_own_measurements(tmp_path):
