@@ -6,11 +6,11 @@ one variant run with the config of another (a Detection export with a Det_Seg co
 every image with ``no attribute 'semantic_head'``; here both are one message at load time that
 names the file (and the config).
 """
-import os
 from typing import List, Optional
 
 from torch import nn
 
+from mmgrasp.runtime.inference_sessions import check_model_file
 from .grasp_export_module import input_channels, output_names
 
 VARIANTS = {
@@ -42,10 +42,7 @@ def open_onnx_session(onnx_file: str, sess_options=None):
         ValueError: The file is empty, truncated, damaged or no ONNX model.
     """
     import onnxruntime as ort
-    if not os.path.isfile(onnx_file):
-        raise FileNotFoundError(f'ONNX model not found: {onnx_file}')
-    if os.path.getsize(onnx_file) == 0:
-        raise ValueError(f'{onnx_file}: the file is empty (0 bytes), not an ONNX model')
+    check_model_file(onnx_file)
     try:
         return ort.InferenceSession(onnx_file, sess_options=sess_options,
                                     providers=['CPUExecutionProvider'])

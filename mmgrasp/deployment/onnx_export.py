@@ -7,15 +7,13 @@ from typing import Optional, Tuple
 import torch
 from torch import nn
 
+from mmgrasp.runtime.inference_sessions import META_CONFIG, META_DATASET, META_INPUT_SHAPE
 from mmgrasp.utils.atomic_files import write_bytes_atomic
 from .grasp_export_module import GraspExportModule, output_names
 
 ONNX_OPSET = 17
 """The opset written: ``RoiAlign`` with ``half_pixel`` coordinates (mmcv's ``aligned=True``)
 needs 16 or later."""
-META_CONFIG = 'mmgrasp_config'
-META_INPUT_SHAPE = 'mmgrasp_input_shape'
-META_DATASET = 'mmgrasp_dataset_meta'
 
 
 def export_onnx(model: nn.Module, out: str, input_shape: Tuple[int, int],

@@ -14,7 +14,7 @@ import numpy as np
 META_CONFIG = 'mmgrasp_config'
 META_INPUT_SHAPE = 'mmgrasp_input_shape'
 META_DATASET = 'mmgrasp_dataset_meta'
-"""The metadata keys of an export (the same as ``mmgrasp.deployment.onnx_export``)."""
+"""The metadata keys of an export, written by :func:`mmgrasp.deployment.export_onnx`."""
 
 BACKENDS = ('onnxruntime', 'openvino')
 
