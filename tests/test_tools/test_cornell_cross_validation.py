@@ -91,3 +91,22 @@ def test_object_map_arguments(tool, tmp_path, cornell_root):
     object_wise = tool.parse_args([CONFIG, '--object-map', object_map])
     with pytest.raises(SystemExit, match='fold_by'):
         tool.check_split_params(object_wise, work)
+
+
+def test_folds_keep_per_image_outcomes(tool, tmp_path, monkeypatch):
+    """A new fold's test writes test_per_image.json; a fold tested before per-image files existed
+    is tested again from its checkpoint (and only tested); a complete fold runs nothing."""
+    calls = []
+    monkeypatch.setattr(tool, 'run', lambda cmd: calls.append(cmd))
+    args = tool.parse_args([CONFIG, '--folds', '5'])
+    fold_dir = tmp_path / 'fold1'
+    fold_dir.mkdir()
+    (fold_dir / 'test_metrics.json').write_text(json.dumps({tool.MAIN_KEY: 0.5}))
+    (fold_dir / 'last_checkpoint').write_text(str(fold_dir / 'epoch_30.pth'))
+    assert tool.run_fold(args, 1, str(tmp_path)) == {tool.MAIN_KEY: 0.5}
+    assert len(calls) == 1 and osp.basename(calls[0][1]) == 'test.py'
+    assert calls[0][3] == str(fold_dir / 'epoch_30.pth')
+    assert f'test_evaluator.per_image_out={fold_dir / "test_per_image.json"}' in calls[0]
+    (fold_dir / 'test_per_image.json').write_text('{}')
+    tool.run_fold(args, 1, str(tmp_path))
+    assert len(calls) == 1

@@ -27,6 +27,12 @@ resume under others; object-wise runs default to ``work_dirs/<config name>_cv_ob
 configs' own). Runs of seed 0 live in ``fold<K>``, the others in ``fold<K>_seed<S>``; the summary
 gives the mean and its 95 % Student-t interval over every fold and seed.
 
+Each fold's test also writes every test image's outcome at each grid point
+(``fold<K>[_seed<S>]/test_per_image.json``; a fold tested before this existed is tested again from
+its checkpoint), so that two configurations run on the same folds can be compared image by image:
+``compare_cv_runs.py WORK_DIR_A WORK_DIR_B`` beside this file (exact sign test, one vote per image
+over seeds).
+
 ``--baseline`` also scores a constant guess on each fold (``constant_guess.py`` beside this
 file: one grasp at the input centre with the training labels' median size and most frequent
 angle), the figure a model that learned nothing would reach.
@@ -63,6 +69,7 @@ from mmgrasp.evaluation.functional.cross_validation import summarise_folds as su
 
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MAIN_KEY = 'grasp/acc_a30_iou25'
+PER_IMAGE_FILE = 'test_per_image.json'  # each test image's outcome, for paired comparisons
 # train.py options of a fold trained on its whole training side without a validation loop
 NO_VALIDATION = ['train_dataloader.dataset.val_ratio=0', 'val_dataloader=None', 'val_cfg=None',
                  'val_evaluator=None', 'default_hooks.checkpoint.save_best=None']
@@ -182,11 +189,18 @@ def run_fold(args: argparse.Namespace, fold: int, work_dir: str,
     """Train and test one fold with one seed (or read its metrics from a previous run)."""
     fold_dir = osp.join(work_dir, fold_dir_name(fold, seed))
     metrics_file = osp.join(fold_dir, 'test_metrics.json')
+    per_image_file = osp.join(fold_dir, PER_IMAGE_FILE)
+    opts = fold_options(args, fold) + list(args.cfg_options)
+    test_cmd = [sys.executable, osp.join(TOOLS, 'test.py'), args.config, '--work-dir', fold_dir,
+                '--metrics-out', metrics_file, '--cfg-options'] + opts + [
+                    f'test_evaluator.per_image_out={per_image_file}']
     if osp.exists(metrics_file):
+        if not osp.exists(per_image_file) and osp.exists(osp.join(fold_dir, 'last_checkpoint')):
+            # a fold tested before per-image outcomes were kept: test its checkpoint again
+            run(test_cmd[:3] + [last_checkpoint(fold_dir)] + test_cmd[3:])
         print(f'fold {fold}: done before, reading {metrics_file}')
         with open(metrics_file) as f:
             return json.load(f)
-    opts = fold_options(args, fold) + list(args.cfg_options)
     cmd = [sys.executable, osp.join(TOOLS, 'train.py'), args.config, '--work-dir', fold_dir,
            '--seed', str(seed)]
     train_opts = [] if args.validate else NO_VALIDATION
@@ -196,8 +210,7 @@ def run_fold(args: argparse.Namespace, fold: int, work_dir: str,
     start = time.perf_counter()
     run(cmd + ['--cfg-options'] + opts + train_opts)
     minutes = (time.perf_counter() - start) / 60
-    run([sys.executable, osp.join(TOOLS, 'test.py'), args.config, last_checkpoint(fold_dir),
-         '--work-dir', fold_dir, '--metrics-out', metrics_file, '--cfg-options'] + opts)
+    run(test_cmd[:3] + [last_checkpoint(fold_dir)] + test_cmd[3:])
     with open(metrics_file) as f:
         metrics = json.load(f)
     print(f'fold {fold}: {minutes:.1f} min of training and testing')

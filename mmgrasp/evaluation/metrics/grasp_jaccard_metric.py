@@ -51,6 +51,7 @@ from mmengine.structures import BaseDataElement
 
 from mmgrasp.registry import METRICS
 from mmgrasp.structures import angle_diff, grasp_iou, grasps_to_original, original_pixels_in_input
+from mmgrasp.utils.json_io import write_json_atomic
 
 MODES = ('top1', 'per_class')
 
@@ -110,6 +111,12 @@ class GraspJaccardMetric(BaseMetric):
             script uses 0.05). Defaults to 0.0 (none ignored).
         seg_min_pixels (int): Smallest predicted class area, in pixels, counted by
             ``seg_img_IoU`` (the authors' 100). Defaults to 100.
+        per_image_out (str, optional): Also write each image's outcome at every grid point to this
+            JSON file (atomically, on the rank that computes the metrics): ``{"grid": [keys],
+            "images": [{"img_path": str, "correct": [[bool, ...], ...]}]}`` with one row per image
+            (``top1``) or per (image, class) pair (``per_class``), in the order of ``grid``. The
+            per-image paired tests compare two runs with it
+            (``tools/analysis_tools/compare_cv_runs.py``). Defaults to None (not written).
         collect_device (str): Device to collect results across ranks. Defaults to ``'cpu'``.
         prefix (str, optional): Key prefix. Defaults to None (``'grasp'``).
     """
@@ -123,6 +130,7 @@ class GraspJaccardMetric(BaseMetric):
                  ignore_index: int = 255,
                  score_thr: float = 0.0,
                  seg_min_pixels: int = 100,
+                 per_image_out: Optional[str] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -139,6 +147,7 @@ class GraspJaccardMetric(BaseMetric):
         self.ignore_index = ignore_index
         self.score_thr = float(score_thr)
         self.seg_min_pixels = int(seg_min_pixels)
+        self.per_image_out = per_image_out
 
     # ---------------------------------------------------------------------------------------------
     def process(self, data_batch: dict, data_samples: Sequence) -> None:
@@ -254,6 +263,14 @@ class GraspJaccardMetric(BaseMetric):
             return len(meta['sem_classes'])
         return max(observed, 2)
 
+    def _write_per_image(self, results: list, keys: List[str]) -> None:
+        """Write every image's ``correct`` rows to ``per_image_out`` (see the class docstring)."""
+        images = [dict(img_path=r.get('img_path'),
+                       correct=np.asarray(r['correct'], dtype=bool).tolist()) for r in results]
+        write_json_atomic(self.per_image_out, dict(grid=keys, images=images))
+        MMLogger.get_current_instance().info(
+            f'Per-image outcomes of {len(images)} images written to {self.per_image_out}')
+
     # ---------------------------------------------------------------------------------------------
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Accuracy at each grid point and segmentation IoU over all processed samples.
@@ -277,6 +294,8 @@ class GraspJaccardMetric(BaseMetric):
         for j, (a, t) in enumerate(self.grid):
             metrics[threshold_key(a, t)] = float(correct[:, j].sum()) / denom
         unit = 'images' if self.mode == 'top1' else '(image, class) pairs'
+        if self.per_image_out:
+            self._write_per_image(results, list(metrics))
         table = ', '.join(f'{k}={v * 100:.2f}%' for k, v in metrics.items())
         logger.info(f'Grasp accuracy ({self.mode}) over {len(correct)} {unit}: {table}')
 

@@ -192,3 +192,25 @@ def test_empty_evaluation_is_an_error():
     no_gt = sample([GT], [1.], np.zeros((0, 5)), obj_labels=[], pred_seg=np.zeros((200, 200)))
     with pytest.raises(ValueError, match='ground-truth'):
         evaluate([no_gt], mode='per_class')
+
+
+def test_per_image_outcomes_are_written(tmp_path):
+    """Image 1: exact (all 8 grid points); image 2: 7 degrees off (fails at 5 only); image 3: no
+    prediction (fails everywhere). The file holds these rows in the grid's order."""
+    import json
+    off7 = GT[:4] + [math.radians(7)]
+    samples = [sample([GT], [1.], [GT]), sample([off7], [1.], [GT]), sample([], [], [GT])]
+    for s, name in zip(samples, ('a.png', 'b.png', 'c.png')):
+        s.set_metainfo(dict(img_path=name))
+    out = tmp_path / 'sub' / 'per_image.json'
+    res = evaluate(samples, per_image_out=str(out))
+    data = json.loads(out.read_text())
+    assert ['grasp/' + k for k in data['grid']] == list(res)
+    assert [im['img_path'] for im in data['images']] == ['a.png', 'b.png', 'c.png']
+    rows = np.array([im['correct'][0] for im in data['images']])
+    assert rows.shape == (3, 8)
+    a5 = data['grid'].index('acc_a5_iou25')
+    assert rows[0].all() and not rows[2].any()
+    assert rows[1].sum() == 7 and not rows[1][a5]
+    np.testing.assert_allclose(rows.mean(axis=0), [res['grasp/' + k] for k in data['grid']])
+    assert list(out.parent.iterdir()) == [out]  # no temporary file left behind
