@@ -58,8 +58,9 @@ FORMS = {
     'inplace': osp.join(REPO, 'configs', 'grasp',
                         'det_seg_refine_inplace_eq9_mobilenetv2_fpn_jacquard.py'),
 }
-# the loss as printed is the configs' own; mmgrasp's named variant restores the target stds and
-# the smaller beta of configs/_base_/models/grasp_refine_head.py
+# the loss as printed is the configs' own; mmgrasp's named variant sets the target stds and the
+# smaller beta (`mmgrasp_bbox_coder` / `mmgrasp_loss_refine` of
+# configs/_base_/models/grasp_refine_head.py, the default before this study chose Eq. 9)
 LOSSES = {
     'eq9': {},
     'mmgrasp': dict(bbox_coder=dict(target_stds=(0.1, 0.1, 0.2, 0.2, 0.05)),

@@ -89,11 +89,13 @@ class GraspRefineHead(BaseModule):
         norm_cfg (dict, optional): Norm after each hidden fc; None for none.
             Defaults to ``dict(type='BN1d')``.
         act_cfg (dict): Activation. Defaults to LeakyReLU(0.01).
-        bbox_coder (dict): The Eq. 10 coder. Defaults to ``DeltaXYWHTGraspCoder`` with
-            ``target_stds=(0.1, 0.1, 0.2, 0.2, 0.05)`` (a named deviation: Eq. 10 has no stds).
+        bbox_coder (dict): The Eq. 10 coder. Defaults to ``DeltaXYWHTGraspCoder`` with unit
+            ``target_stds`` (the raw Eq. 10 deltas, as printed; mmgrasp's earlier variant divided
+            them by ``(0.1, 0.1, 0.2, 0.2, 0.05)``, docs/refinement_head.md).
         loss_refine (dict): Eq. 9 loss; its ``loss_weight`` is ``lambda_refine``.
-            Defaults to ``SmoothL1Loss(beta=1/9, loss_weight=0.8)``. Its five terms are summed
-            per candidate and averaged over the matched candidates (Eq. 9).
+            Defaults to ``SmoothL1Loss(beta=1, loss_weight=0.8)`` (Eq. 6's smooth-L1, as
+            printed). Its five terms are summed per candidate and averaged over the matched
+            candidates (Eq. 9).
         train_cfg (dict, optional): ``pos_iou_thr`` (default 0.25) and ``pos_angle_thr``
             (degrees, default 30): a candidate carries loss when it matches a ground-truth grasp
             by the metric's rule (:func:`match_grasps`); ``max_candidates`` per image
@@ -109,9 +111,9 @@ class GraspRefineHead(BaseModule):
                  norm_cfg: OptConfigType = dict(type='BN1d'),
                  act_cfg: ConfigType = dict(type='LeakyReLU', negative_slope=0.01),
                  bbox_coder: ConfigType = dict(
-                     type='DeltaXYWHTGraspCoder', target_stds=(0.1, 0.1, 0.2, 0.2, 0.05)),
+                     type='DeltaXYWHTGraspCoder', target_stds=(1.0, 1.0, 1.0, 1.0, 1.0)),
                  loss_refine: ConfigType = dict(
-                     type='mmdet.SmoothL1Loss', beta=1.0 / 9.0, loss_weight=0.8),
+                     type='mmdet.SmoothL1Loss', beta=1.0, loss_weight=0.8),
                  train_cfg: OptConfigType = None,
                  init_cfg: OptMultiConfig = dict(
                      type='Normal', std=0.001, override=dict(name='fc_delta'))) -> None:

@@ -7,7 +7,7 @@ import torch
 from mmengine.registry import init_default_scope
 
 from mmgrasp.registry import MODELS
-from mmgrasp.structures import bin_to_angle
+from mmgrasp.structures import angle_to_bin, bin_to_angle
 from mmgrasp.testing import demo_grasp_inputs, get_config, get_detector_cfg
 
 BASE = '_base_/models/grasp_det_seg_r50_fpn.py'  # Det_Seg
@@ -83,11 +83,16 @@ class TestGraspDetSeg:
             assert len(pred.scores) == len(pred.labels) == len(pred.bboxes)
             assert torch.all(pred.scores[:-1] >= pred.scores[1:])  # sorted by score
             # The detection branch's angle is the centre of the predicted bin (paper IV-B); the
-            # refinement head moves it, its candidate keeps it.
-            unrefined = (pred.bboxes_unrefined
-                         if variant.startswith('det_seg_refine') else pred.bboxes)
-            torch.testing.assert_close(unrefined[:, 4], bin_to_angle(pred.labels).float(),
-                                       atol=1e-5, rtol=0)
+            # refinement head moves it, its candidate keeps it, and the label is then the bin of
+            # the refined angle.
+            if variant.startswith('det_seg_refine'):
+                unrefined = pred.bboxes_unrefined[:, 4]
+                torch.testing.assert_close(unrefined, bin_to_angle(angle_to_bin(unrefined)).float(),
+                                           atol=1e-5, rtol=0)
+                assert torch.equal(pred.labels, angle_to_bin(pred.bboxes[:, 4]))
+            else:
+                torch.testing.assert_close(pred.bboxes[:, 4], bin_to_angle(pred.labels).float(),
+                                           atol=1e-5, rtol=0)
             assert torch.all((pred.bboxes[:, 4] >= 0) & (pred.bboxes[:, 4] < math.pi))
             # rescale maps the input-frame grasps to the original image: x, y, w, h times 2.
             expected = raw.pred_instances.bboxes.clone()
