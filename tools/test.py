@@ -24,6 +24,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show-dir',
                         help='directory where painted images will be saved (inside work_dir)')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument('--tta', action='store_true',
+                        help="test-time augmentation: the config's tta_pipeline views, merged "
+                        'by its tta_model (docs/evaluation_protocol.md)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, e.g. test_dataloader.batch_size=2')
@@ -54,6 +57,17 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def use_tta(cfg: Config, config_path: str) -> Config:
+    """Wrap the model in the config's ``tta_model`` and test on its ``tta_pipeline`` views."""
+    missing = [k for k in ('tta_model', 'tta_pipeline') if k not in cfg]
+    if missing:
+        raise ValueError(f'{config_path}: --tta needs {" and ".join(missing)} in the config '
+                         '(see configs/_base_/datasets/cornell_grasp.py)')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.model = dict(**cfg.tta_model, module=cfg.model)
+    return cfg
+
+
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -67,6 +81,8 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
 
     cfg.load_from = args.checkpoint
+    if args.tta:
+        cfg = use_tta(cfg, args.config)
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
 

@@ -38,5 +38,11 @@ log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 randomness = dict(seed=0)
 
 log_level = 'INFO'
+
+# Test-time augmentation (`tools/test.py --tta`, with a dataset config's `tta_pipeline`): the
+# views vote for each grasp (mmgrasp.models.GraspTTAModel). The thresholds were set before any
+# TTA result was seen: a match is half the metric's angle tolerance and a box-NMS IoU.
+tta_model = dict(
+    type='GraspTTAModel', tta_cfg=dict(iou_thr=0.5, angle_thr=15, per_view=20, max_per_img=100))
 load_from = None
 resume = False

@@ -110,3 +110,35 @@ def test_folds_keep_per_image_outcomes(tool, tmp_path, monkeypatch):
     (fold_dir / 'test_per_image.json').write_text('{}')
     tool.run_fold(args, 1, str(tmp_path))
     assert len(calls) == 1
+
+
+def test_tta_results_mirror_the_work_dir(tool, tmp_path, monkeypatch):
+    """--tta tests each fold's last checkpoint with tools/test.py --tta into <work>/tta/<fold>,
+    copies split.json there (so compare_cv_runs.py can pair the two), and reads a finished fold
+    back without running anything."""
+    calls = []
+
+    def fake_run(cmd):
+        calls.append(cmd)
+        out = cmd[cmd.index('--metrics-out') + 1]
+        with open(out, 'w') as f:
+            json.dump({tool.MAIN_KEY: 0.75}, f)
+
+    monkeypatch.setattr(tool, 'run', fake_run)
+    args = tool.parse_args([CONFIG, '--folds', '5', '--tta'])
+    (tmp_path / 'split.json').write_text(json.dumps({'num_folds': 5}))
+    fold_dir = tmp_path / 'fold2_seed1'
+    fold_dir.mkdir()
+    (fold_dir / 'last_checkpoint').write_text(str(fold_dir / 'epoch_30.pth'))
+    tta_dir = tmp_path / 'tta' / 'fold2_seed1'
+    tta_dir.mkdir(parents=True)  # test.py makes it; the fake does not
+    assert tool.run_fold_tta(args, 2, str(tmp_path), seed=1) == {tool.MAIN_KEY: 0.75}
+    assert len(calls) == 1
+    cmd = calls[0]
+    assert osp.basename(cmd[1]) == 'test.py' and cmd[3] == str(fold_dir / 'epoch_30.pth')
+    assert '--tta' in cmd and cmd[cmd.index('--work-dir') + 1] == str(tta_dir)
+    assert f'test_evaluator.per_image_out={tta_dir / "test_per_image.json"}' in cmd
+    assert 'test_dataloader.dataset.fold=2' in cmd
+    assert json.loads((tmp_path / 'tta' / 'split.json').read_text()) == {'num_folds': 5}
+    tool.run_fold_tta(args, 2, str(tmp_path), seed=1)
+    assert len(calls) == 1

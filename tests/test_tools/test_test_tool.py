@@ -127,3 +127,20 @@ def test_train_minutes_stops_at_the_first_epoch_end(tiny_test_run, tmp_path):
         assert f.read().strip().endswith('epoch_1.pth')
     meta = torch.load(osp.join(work, 'epoch_1.pth'), map_location='cpu', weights_only=False)['meta']
     assert meta['epoch'] == 1 and meta['iter'] == 2
+
+
+def test_tta_wraps_the_model_and_swaps_the_pipeline():
+    """--tta: the model becomes the config's tta_model around the detector and the test loader
+    reads the tta_pipeline; a config without them is refused by name."""
+    from mmgrasp.testing import load_script
+    tool = load_script('tools/test.py')
+    path = osp.join(REPO, 'configs', 'grasp', 'det_mobilenetv2_fpn_cornell.py')
+    cfg = Config.fromfile(path)
+    detector = cfg.model.copy()
+    cfg = tool.use_tta(cfg, path)
+    assert cfg.model.type == 'GraspTTAModel' and cfg.model.module == detector
+    assert cfg.model.tta_cfg == dict(iou_thr=0.5, angle_thr=15, per_view=20, max_per_img=100)
+    assert cfg.test_dataloader.dataset.pipeline[-1].type == 'TestTimeAug'
+    bare = Config(dict(model=dict(type='GraspDetSeg')))
+    with pytest.raises(ValueError, match='bare.py: --tta needs tta_model and tta_pipeline'):
+        tool.use_tta(bare, 'bare.py')

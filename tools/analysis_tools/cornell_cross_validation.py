@@ -48,6 +48,11 @@ last checkpoint.
 results in ``fold<K>/robustness.json``, also resumable) and adds the main accuracy per condition
 to the summary.
 
+``--tta`` also tests each fold's final checkpoint with test-time augmentation (``tools/test.py
+--tta``: the config's ``tta_pipeline`` views merged by its ``tta_model``); the results go to
+``<work dir>/tta/`` in the work dir's own layout (``split.json``, ``fold<K>[_seed<S>]/``), so
+``compare_cv_runs.py WORK_DIR WORK_DIR/tta`` pairs them image by image with the plain test.
+
 ``--test-sweep KEY V1 V2 ...`` tests each fold's final checkpoint again with a test-time setting
 set to each value, e.g. ``--test-sweep model.test_cfg.rpn.max_per_img 300 200 100 50`` (the
 accuracy against the number of proposals), and adds the metrics per value to the summary
@@ -59,6 +64,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import time
@@ -104,6 +110,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         '(default: train on the whole training side, no validation loop)')
     parser.add_argument('--robustness', action='store_true',
                         help='also test each fold under brightness +-20 %% and 30 px shifts')
+    parser.add_argument('--tta', action='store_true',
+                        help='also test each fold with test-time augmentation (results in '
+                        '<work dir>/tta/, comparable with compare_cv_runs.py)')
     parser.add_argument('--test-sweep', nargs='+', metavar='KEY V',
                         help='test the final checkpoints again with config KEY set to each '
                         'value V, e.g. model.test_cfg.rpn.max_per_img 300 200 100 50')
@@ -217,6 +226,32 @@ def run_fold(args: argparse.Namespace, fold: int, work_dir: str,
     return metrics
 
 
+def run_fold_tta(args: argparse.Namespace, fold: int, work_dir: str,
+                 seed: int = 0) -> Dict[str, float]:
+    """Test one trained fold and seed with test-time augmentation (or read a previous result).
+
+    The outputs mirror the plain test's under ``<work_dir>/tta/``: ``split.json`` and
+    ``fold<K>[_seed<S>]/test_metrics.json`` and ``test_per_image.json``.
+    """
+    tta_root = osp.join(work_dir, 'tta')
+    os.makedirs(tta_root, exist_ok=True)
+    split_file = osp.join(tta_root, 'split.json')
+    if not osp.exists(split_file):
+        shutil.copyfile(osp.join(work_dir, 'split.json'), split_file + '.tmp')
+        os.replace(split_file + '.tmp', split_file)
+    name = fold_dir_name(fold, seed)
+    tta_dir = osp.join(tta_root, name)
+    metrics_file = osp.join(tta_dir, 'test_metrics.json')
+    if not osp.exists(metrics_file):
+        opts = fold_options(args, fold) + list(args.cfg_options)
+        run([sys.executable, osp.join(TOOLS, 'test.py'), args.config,
+             last_checkpoint(osp.join(work_dir, name)), '--tta', '--work-dir', tta_dir,
+             '--metrics-out', metrics_file, '--cfg-options'] + opts
+            + [f'test_evaluator.per_image_out={osp.join(tta_dir, PER_IMAGE_FILE)}'])
+    with open(metrics_file) as f:
+        return json.load(f)
+
+
 def run_fold_robustness(args: argparse.Namespace, fold: int,
                         work_dir: str) -> Dict[str, Dict[str, float]]:
     """Test one trained fold under the robustness conditions (or read a previous result)."""
@@ -290,11 +325,15 @@ def main() -> None:
     if args.test_sweep is not None and len(args.test_sweep) < 2:
         raise SystemExit('--test-sweep needs a config key and at least one value, e.g. '
                          '--test-sweep model.test_cfg.rpn.max_per_img 300 100')
-    per_fold, robustness, baseline, sweep = {}, {}, {}, {}
+    per_fold, robustness, baseline, sweep, tta = {}, {}, {}, {}, {}
     for k in folds:
         per_fold[k] = run_fold(args, k, work_dir, args.seeds[0])
         for seed in args.seeds[1:]:
             per_fold[fold_dir_name(k, seed)] = run_fold(args, k, work_dir, seed)
+        if args.tta:
+            for seed in args.seeds:
+                tta[k if seed == args.seeds[0] else fold_dir_name(k, seed)] = run_fold_tta(
+                    args, k, work_dir, seed)
         if args.baseline:
             baseline[k] = run_fold_baseline(args, k, work_dir)
         if args.robustness:
@@ -308,6 +347,10 @@ def main() -> None:
     result = dict(config=args.config, folds=folds, seeds=args.seeds, summary=summary,
                   split=split_params(args),
                   per_fold={str(k): v for k, v in per_fold.items()})
+    if tta:
+        result['tta'] = summarise(tta)
+        print_summary('with test-time augmentation (percent; paired test: compare_cv_runs.py '
+                      f'{work_dir} {osp.join(work_dir, "tta")}):', result['tta'])
     if baseline:
         result['constant_guess'] = summarise(baseline)
         print_summary('constant-guess baseline (percent):', result['constant_guess'])

@@ -26,6 +26,21 @@ test_pipeline = [
     dict(type='PackGraspInputs')
 ]
 
+# Test-time augmentation (`tools/test.py --tta`): the 8 views of the crop (no flip / horizontal
+# flip x quarter turns 0, 90, 180, 270 degrees about the crop's centre, exact pixel permutations
+# of the 351x351 crop), merged by `tta_model` (configs/_base_/default_runtime.py). The identity
+# view comes first: its sample carries the ground truth to the metric.
+tta_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadGraspAnnotations', with_grasp=True, with_seg=False),
+    dict(type='GraspCenterCrop', crop_size=351),
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='GraspRandomFlip', prob=0.0), dict(type='GraspRandomFlip', prob=1.0)],
+        [dict(type='GraspRandomRotateTranslate', rotate_range=(a, a), max_translate=0)
+         for a in (0, 90, 180, 270)],
+        [dict(type='PackGraspInputs')]])
+]
+
 train_dataloader = dict(
     batch_size=4,
     num_workers=2,
