@@ -45,8 +45,9 @@ def compose_homography(results: dict, matrix: np.ndarray) -> None:
 
 
 def rotation_matrix(angle: float, centre: Tuple[float, float],
-                    translate: Tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
-    """Affine map that rotates by ``angle`` about ``centre``, then translates.
+                    translate: Tuple[float, float] = (0.0, 0.0), scale: float = 1.0) -> np.ndarray:
+    """Affine map that rotates by ``angle`` (and scales by ``scale``) about ``centre``, then
+    translates.
 
     The rotation turns +x towards +y (clockwise on screen, y down), the sense of grasp angles, so
     a grasp's ``theta`` becomes ``theta + angle``.
@@ -55,12 +56,13 @@ def rotation_matrix(angle: float, centre: Tuple[float, float],
         angle (float): Rotation in radians.
         centre (tuple[float, float]): ``(cx, cy)`` in continuous coordinates.
         translate (tuple[float, float]): ``(tx, ty)`` added after the rotation. Defaults to 0.
+        scale (float): Isotropic scale about ``centre``. Defaults to 1.
 
     Returns:
         ndarray: ``(2, 3)`` float64 matrix ``[A | t]``.
     """
     c, s = np.cos(angle), np.sin(angle)
-    a = np.array([[c, -s], [s, c]])
+    a = scale * np.array([[c, -s], [s, c]])
     centre = np.asarray(centre, dtype=np.float64)
     t = centre - a @ centre + np.asarray(translate, dtype=np.float64)
     return np.concatenate([a, t[:, None]], axis=1)

@@ -34,12 +34,18 @@ class GraspRandomRotateTranslate(BaseTransform):
     had grasps therefore never leaves this transform empty. A sample without grasps is augmented
     normally.
 
+    **Scale** (``scale_range``, an mmgrasp option, not the paper's): an isotropic zoom about the
+    image centre, drawn log-uniformly from ``scale_range`` together with the angle; a grasp's
+    ``w`` and ``h`` are multiplied by it. With the default ``(1, 1)`` nothing is drawn, so the
+    random stream (and every seeded run) is the same as without the option.
+
     Random numbers come from :mod:`numpy.random`, which mmengine seeds per worker.
 
     Required keys: ``img``; optional ``gt_bboxes``, ``gt_bboxes_labels``, ``gt_ignore_flags``,
     ``gt_seg_map`` (or the keys in ``seg_fields``), ``depth`` (the keys in ``depth_fields``:
     nearest-neighbour, 0 outside the image). Modified keys: those. Added key:
-    ``rotate_translate`` ``(angle_deg, tx, ty)`` that was applied, or None.
+    ``rotate_translate`` ``(angle_deg, tx, ty)`` that was applied, or None, and ``rotate_scale``
+    (the scale applied, 1.0 when none).
 
     Args:
         rotate_range (tuple[float, float]): Range of the angle in degrees. Defaults to (0, 360).
@@ -51,6 +57,8 @@ class GraspRandomRotateTranslate(BaseTransform):
         seg_ignore_label (int): Fill of the mask border. Defaults to 255.
         interpolation (str): Image interpolation, ``'nearest'``, ``'bilinear'`` or ``'bicubic'``.
             Masks always use nearest. Defaults to ``'bilinear'``.
+        scale_range (tuple[float, float]): Range of the zoom, ``0 < low <= high``. Defaults to
+            ``(1.0, 1.0)`` (none).
     """
 
     def __init__(self,
@@ -60,7 +68,12 @@ class GraspRandomRotateTranslate(BaseTransform):
                  max_retries: int = 10,
                  img_border_value: Union[int, Tuple[int, ...]] = 0,
                  seg_ignore_label: int = 255,
-                 interpolation: str = 'bilinear') -> None:
+                 interpolation: str = 'bilinear',
+                 scale_range: Tuple[float, float] = (1.0, 1.0)) -> None:
+        if len(scale_range) != 2 or not 0 < scale_range[0] <= scale_range[1]:
+            raise ValueError(f'scale_range must be (low, high) with 0 < low <= high, '
+                             f'got {scale_range}')
+        self.scale_range = (float(scale_range[0]), float(scale_range[1]))
         if isinstance(max_translate, int):
             max_translate = (max_translate, max_translate)
         if min(max_translate) < 0:
@@ -81,11 +94,18 @@ class GraspRandomRotateTranslate(BaseTransform):
         self.interpolation = interpolation
 
     def _draw(self) -> Tuple[float, int, int]:
-        """One random ``(angle_deg, tx, ty)``."""
+        """One random ``(angle_deg, tx, ty)``; the scale is drawn by :meth:`_draw_scale`."""
         angle = float(np.random.uniform(*self.rotate_range))
         tx = int(np.random.randint(-self.max_translate[0], self.max_translate[0] + 1))
         ty = int(np.random.randint(-self.max_translate[1], self.max_translate[1] + 1))
         return angle, tx, ty
+
+    def _draw_scale(self) -> float:
+        """A log-uniform scale from ``scale_range``; no draw when the range is one value."""
+        low, high = self.scale_range
+        if low == high:
+            return low
+        return float(np.exp(np.random.uniform(np.log(low), np.log(high))))
 
     def _choose(self, results: dict, height: int,
                 width: int) -> Optional[Tuple[float, int, int, np.ndarray]]:
@@ -94,7 +114,8 @@ class GraspRandomRotateTranslate(BaseTransform):
         centre = (width / 2, height / 2)
         for _ in range(self.max_retries):
             angle, tx, ty = self._draw()
-            matrix = rotation_matrix(math.radians(angle), centre, (tx, ty))
+            scale = self._draw_scale()
+            matrix = rotation_matrix(math.radians(angle), centre, (tx, ty), scale)
             if grasps is None or len(grasps) == 0:
                 return angle, tx, ty, matrix
             if centres_inside(affine_grasps(grasps, matrix), height, width).any():
@@ -111,6 +132,7 @@ class GraspRandomRotateTranslate(BaseTransform):
             dict: The augmented results.
         """
         results['rotate_translate'] = None
+        results['rotate_scale'] = 1.0
         if self.prob < 1 and np.random.rand() >= self.prob:
             return results
         img = results['img']
@@ -143,10 +165,12 @@ class GraspRandomRotateTranslate(BaseTransform):
             results['gt_bboxes'].project_(np.vstack([matrix[:2], [0.0, 0.0, 1.0]]))
             select_grasps(results, centres_inside(get_grasps(results), height, width))
         results['rotate_translate'] = (angle, tx, ty)
+        results['rotate_scale'] = float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
         return results
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(rotate_range={self.rotate_range}, '
                 f'max_translate={self.max_translate}, prob={self.prob}, '
                 f'max_retries={self.max_retries}, img_border_value={self.img_border_value}, '
-                f'seg_ignore_label={self.seg_ignore_label}, interpolation={self.interpolation!r})')
+                f'seg_ignore_label={self.seg_ignore_label}, interpolation={self.interpolation!r}, '
+                f'scale_range={self.scale_range})')

@@ -102,3 +102,40 @@ def test_arguments():
         GraspRandomRotateTranslate(max_translate=-1)
     with pytest.raises(ValueError):
         GraspRandomRotateTranslate(interpolation='lanczos')
+
+
+def test_scale_by_hand():
+    # Zoom x2 about the centre (50, 50) of a 100x100 image, no rotation: the grasp at (60, 45)
+    # lands at (70, 40) with twice its width and height; pixel (row 44, col 59), centre
+    # (59.5, 44.5), lands on (69, 39), the corner of four pixels: bilinear sampling lights them
+    # equally and brightest.
+    transform = GraspRandomRotateTranslate(rotate_range=(0, 0), max_translate=0,
+                                           scale_range=(2.0, 2.0))
+    out = transform(_results(100, 100, [[60, 45, 12, 4, 0.3]], marks=[(44, 59)]))
+    np.testing.assert_allclose(out['gt_bboxes'].numpy(), [[70, 40, 24, 8, 0.3]], atol=1e-4)
+    assert out['rotate_scale'] == pytest.approx(2.0)
+    img = out['img'][:, :, 0]
+    centre = img[38:40, 68:70]
+    assert (centre == centre[0, 0]).all() and centre[0, 0] == img.max() > 0
+    assert img.sum() == img[37:41, 67:71].sum()  # nothing lit elsewhere
+    np.testing.assert_allclose(out['homography_matrix'][:2, :2], 2 * np.eye(2), atol=1e-12)
+
+
+def test_scale_range_is_log_uniform_and_default_draws_nothing():
+    transform = GraspRandomRotateTranslate(scale_range=(0.5, 2.0))
+    np.random.seed(3)
+    scales = np.array([transform._draw_scale() for _ in range(4000)])
+    assert scales.min() >= 0.5 and scales.max() <= 2.0
+    assert abs(np.log(scales).mean()) < 0.03  # symmetric in log space: mean log 0
+    assert abs((scales < 1).mean() - 0.5) < 0.03
+    # the default (1, 1) draws no random number: seeded runs are those of before the option
+    np.random.seed(5)
+    GraspRandomRotateTranslate()(_results(100, 100, [[50, 50, 10, 4, 1.0]]))
+    after = np.random.rand()
+    np.random.seed(5)
+    np.random.uniform(0, 360)
+    np.random.randint(-50, 51)
+    np.random.randint(-50, 51)
+    assert np.random.rand() == after
+    with pytest.raises(ValueError, match='scale_range'):
+        GraspRandomRotateTranslate(scale_range=(1.2, 0.8))
