@@ -153,3 +153,23 @@ def test_rgbd_demo_writes_grasps_in_metres(tiny_cfg, tmp_path, capsys):
     argv[1] = str(tmp_path / 'small.png')
     assert demo.main(argv) == 1
     assert 'align the depth to the colour' in capsys.readouterr().err
+
+
+def test_benchmark_tta(tiny_cfg, tmp_path, capsys):
+    """--tta times the config's tta_model over its tta_pipeline's views (2 x 2 here)."""
+    cfg = tiny_cfg.copy()
+    cfg.tta_model = dict(type='GraspTTAModel', tta_cfg=dict())
+    cfg.tta_pipeline = [dict(type='LoadImageFromFile'), dict(type='TestTimeAug', transforms=[
+        [dict(type='GraspRandomFlip', prob=0.0), dict(type='GraspRandomFlip', prob=1.0)],
+        [dict(type='GraspRandomRotateTranslate', rotate_range=(a, a), max_translate=0)
+         for a in (0, 180)], [dict(type='PackGraspInputs')]])]
+    config = str(tmp_path / 'tiny_tta.py')
+    cfg.dump(config)
+    bench = load_script('tools/analysis_tools/benchmark.py')
+    assert bench.tta_views(cfg) == 4
+    argv = ['benchmark.py', config, '--shape', '64', '--warmup', '1', '--num-iters', '1', '--tta']
+    with patch.object(sys, 'argv', argv):
+        bench.main()
+    line = [ln for ln in capsys.readouterr().out.splitlines()
+            if ln.startswith('test-time augmentation')]
+    assert len(line) == 1 and '4 views' in line[0] and 'the plain test_step' in line[0]

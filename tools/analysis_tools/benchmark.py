@@ -25,7 +25,9 @@ stage's layers, a measure that does not depend on the machine or its load, and t
 run at (GFLOP/s of the layers' time) beside the rate of a dense 3x3 convolution measured in the
 same run, the practical limit of this machine. ``--versus`` times another model's
 ``model.predict`` in the same passes (e.g. Det_Seg_Refine against Detection on one backbone),
-``--onnx`` an export of this model with onnxruntime.
+``--onnx`` an export of this model with onnxruntime. ``--tta`` times the config's test-time
+augmentation (``tta_model`` around the model, one pass per view of its ``tta_pipeline``, then the
+merge) against the plain ``test_step`` of the same image, both with the data preprocessor.
 
 Two verdicts close the report: the heads' time against ``--target`` % of backbone+FPN (by default
 issue 14's target for the model: 50 for Detection, 70 for a ResNet-101 Det_Seg(_Refine),
@@ -88,6 +90,9 @@ def parse_args() -> argparse.Namespace:
                         help='also count the multiply-adds of each stage (mmengine.analysis)')
     parser.add_argument('--onnx', help='an export of the same model (tools/deployment/'
                         'pytorch2onnx.py): time onnxruntime beside PyTorch')
+    parser.add_argument('--tta', action='store_true',
+                        help="also time the config's test-time augmentation (tta_model, one "
+                        'pass per tta_pipeline view) against the plain test_step')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. model.test_cfg.rpn.max_per_img=300')
     return parser.parse_args()
@@ -364,6 +369,51 @@ def timed_predict(model, batch: dict, device: torch.device) -> float:
     return (time.perf_counter() - start) * 1000.0
 
 
+def tta_views(cfg: Config) -> int:
+    """Number of views of ``cfg.tta_pipeline``: the product of its ``TestTimeAug`` choices."""
+    views = 1
+    for step in cfg.tta_pipeline:
+        if step['type'] == 'TestTimeAug':
+            for choices in step['transforms']:
+                views *= len(choices)
+    return views
+
+
+def time_tta(cfg: Config, model: torch.nn.Module, height: int, width: int, warmup: int,
+             num_iters: int, seed: int) -> Tuple[float, float, int]:
+    """Median milliseconds of the TTA model's and the plain model's ``test_step`` on one image.
+
+    Every view is the same random image (each view costs one network pass whatever its
+    pixels); the passes alternate so that a change of load affects both alike.
+
+    Returns:
+        tuple[float, float, int]: TTA ms, plain ms and the number of views.
+    """
+    if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+        raise SystemExit('--tta: the config has no tta_model / tta_pipeline')
+    views = tta_views(cfg)
+    tta = MODELS.build(dict(**cfg.tta_model, module=model,
+                            data_preprocessor=model.data_preprocessor)).eval()
+    rng = np.random.default_rng(seed)
+    img = torch.from_numpy(rng.integers(0, 256, (3, height, width), dtype=np.uint8))
+    meta = dict(img_id=0, ori_shape=(height, width), img_shape=(height, width),
+                scale_factor=(1.0, 1.0))
+    tta_ms, plain_ms = [], []
+    with torch.no_grad():
+        for i in range(warmup + num_iters):
+            data = dict(inputs=[[img] * views],
+                        data_samples=[[DetDataSample(metainfo=meta) for _ in range(views)]])
+            start = time.perf_counter()
+            tta.test_step(data)
+            middle = time.perf_counter()
+            model.test_step(dict(inputs=[img], data_samples=[DetDataSample(metainfo=meta)]))
+            end = time.perf_counter()
+            if i >= warmup:
+                tta_ms.append((middle - start) * 1000.0)
+                plain_ms.append((end - middle) * 1000.0)
+    return statistics.median(tta_ms), statistics.median(plain_ms), views
+
+
 def main() -> None:
     args = parse_args()
     if args.threads:
@@ -455,6 +505,11 @@ def main() -> None:
               f'of the layers): {rate:.1f} GFLOP/s; the stages\' GFLOP/s count their layers\' '
               'time only for the RPN (its forward) and the grasp head (its fcs), the whole '
               'stage otherwise')
+    if args.tta:
+        tta_ms, plain_ms, views = time_tta(cfg, model, height, width, args.warmup,
+                                           args.num_iters, args.seed)
+        print(f'{"test-time augmentation":<32}{tta_ms:>10.1f}   {views} views, '
+              f'{tta_ms / plain_ms:.2f}x the plain test_step ({plain_ms:.1f} ms) of one image')
     print(f'\nimages per second: {1000.0 * args.batch_size / total:.2f}; '
           f'latency per batch: {total:.1f} ms')
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
