@@ -401,8 +401,9 @@ def time_tta(cfg: Config, model: torch.nn.Module, height: int, width: int, warmu
     tta_ms, plain_ms = [], []
     with torch.no_grad():
         for i in range(warmup + num_iters):
-            data = dict(inputs=[[img] * views],
-                        data_samples=[[DetDataSample(metainfo=meta) for _ in range(views)]])
+            # mmengine's TTA layout: one list per view, each a batch (here of one image)
+            data = dict(inputs=[[img] for _ in range(views)],
+                        data_samples=[[DetDataSample(metainfo=meta)] for _ in range(views)])
             start = time.perf_counter()
             tta.test_step(data)
             middle = time.perf_counter()
