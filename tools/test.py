@@ -59,10 +59,20 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
 
 def use_tta(cfg: Config, config_path: str) -> Config:
     """Wrap the model in the config's ``tta_model`` and test on its ``tta_pipeline`` views."""
-    missing = [k for k in ('tta_model', 'tta_pipeline') if k not in cfg]
+    missing = [k for k in ('tta_model', 'tta_pipeline') if not cfg.get(k)]
     if missing:
         raise ValueError(f'{config_path}: --tta needs {" and ".join(missing)} in the config '
                          '(see configs/_base_/datasets/cornell_grasp.py)')
+    # the views must be views of what the plain test sees: the steps before TestTimeAug are the
+    # test pipeline's steps before its packing (a config that inherits another dataset's
+    # tta_pipeline would otherwise be tested on other images)
+    test_steps = list(cfg.test_dataloader.dataset.pipeline)
+    tta_steps = [s for s in cfg.tta_pipeline if not str(s['type']).endswith('TestTimeAug')]
+    if [dict(s) for s in tta_steps] != [dict(s) for s in test_steps[:-1]]:
+        raise ValueError(f'{config_path}: --tta: the tta_pipeline\'s steps before TestTimeAug '
+                         f'{[s["type"] for s in tta_steps]} are not the test pipeline\'s '
+                         f'{[s["type"] for s in test_steps[:-1]]}: write a tta_pipeline for '
+                         'this config')
     cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
     cfg.model = dict(**cfg.tta_model, module=cfg.model)
     return cfg

@@ -114,8 +114,9 @@ def test_folds_keep_per_image_outcomes(tool, tmp_path, monkeypatch):
 
 def test_tta_results_mirror_the_work_dir(tool, tmp_path, monkeypatch):
     """--tta tests each fold's last checkpoint with tools/test.py --tta into <work>/tta/<fold>,
-    copies split.json there (so compare_cv_runs.py can pair the two), and reads a finished fold
-    back without running anything."""
+    copies split.json there (so compare_cv_runs.py can pair the two), reads a finished fold back
+    without running anything, tests again when the fold was retrained (same name, other
+    weights), and skips a fold without a checkpoint."""
     calls = []
 
     def fake_run(cmd):
@@ -130,6 +131,7 @@ def test_tta_results_mirror_the_work_dir(tool, tmp_path, monkeypatch):
     fold_dir = tmp_path / 'fold2_seed1'
     fold_dir.mkdir()
     (fold_dir / 'last_checkpoint').write_text(str(fold_dir / 'epoch_30.pth'))
+    (fold_dir / 'epoch_30.pth').write_bytes(b'weights one')
     tta_dir = tmp_path / 'tta' / 'fold2_seed1'
     tta_dir.mkdir(parents=True)  # test.py makes it; the fake does not
     assert tool.run_fold_tta(args, 2, str(tmp_path), seed=1) == {tool.MAIN_KEY: 0.75}
@@ -142,3 +144,8 @@ def test_tta_results_mirror_the_work_dir(tool, tmp_path, monkeypatch):
     assert json.loads((tmp_path / 'tta' / 'split.json').read_text()) == {'num_folds': 5}
     tool.run_fold_tta(args, 2, str(tmp_path), seed=1)
     assert len(calls) == 1
+    (fold_dir / 'epoch_30.pth').write_bytes(b'weights two')  # retrained
+    tool.run_fold_tta(args, 2, str(tmp_path), seed=1)
+    assert len(calls) == 2
+    assert tool.run_fold_tta(args, 3, str(tmp_path), seed=1) is None  # never trained
+    assert len(calls) == 2

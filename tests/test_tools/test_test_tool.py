@@ -144,3 +144,8 @@ def test_tta_wraps_the_model_and_swaps_the_pipeline():
     bare = Config(dict(model=dict(type='GraspDetSeg')))
     with pytest.raises(ValueError, match='bare.py: --tta needs tta_model and tta_pipeline'):
         tool.use_tta(bare, 'bare.py')
+    # the own-objects config tests whole images: the Cornell views (a 351 crop) are refused
+    own = osp.join(REPO, 'configs', 'grasp', 'det_mobilenetv2_fpn_own_objects.py')
+    with pytest.raises(ValueError, match=r"steps before TestTimeAug .* are not the test "
+                                         r"pipeline's"):
+        tool.use_tta(Config.fromfile(own), own)

@@ -373,14 +373,15 @@ def tta_views(cfg: Config) -> int:
     """Number of views of ``cfg.tta_pipeline``: the product of its ``TestTimeAug`` choices."""
     views = 1
     for step in cfg.tta_pipeline:
-        if step['type'] == 'TestTimeAug':
+        if str(step['type']).endswith('TestTimeAug'):
             for choices in step['transforms']:
                 views *= len(choices)
     return views
 
 
 def time_tta(cfg: Config, model: torch.nn.Module, height: int, width: int, warmup: int,
-             num_iters: int, seed: int) -> Tuple[float, float, int]:
+             num_iters: int, seed: int,
+             device: torch.device = torch.device('cpu')) -> Tuple[float, float, int]:
     """Median milliseconds of the TTA model's and the plain model's ``test_step`` on one image.
 
     Every view is the same random image (each view costs one network pass whatever its
@@ -404,10 +405,13 @@ def time_tta(cfg: Config, model: torch.nn.Module, height: int, width: int, warmu
             # mmengine's TTA layout: one list per view, each a batch (here of one image)
             data = dict(inputs=[[img] for _ in range(views)],
                         data_samples=[[DetDataSample(metainfo=meta)] for _ in range(views)])
+            _sync(device)
             start = time.perf_counter()
             tta.test_step(data)
+            _sync(device)
             middle = time.perf_counter()
             model.test_step(dict(inputs=[img], data_samples=[DetDataSample(metainfo=meta)]))
+            _sync(device)
             end = time.perf_counter()
             if i >= warmup:
                 tta_ms.append((middle - start) * 1000.0)
@@ -508,7 +512,7 @@ def main() -> None:
               'stage otherwise')
     if args.tta:
         tta_ms, plain_ms, views = time_tta(cfg, model, height, width, args.warmup,
-                                           args.num_iters, args.seed)
+                                           args.num_iters, args.seed, device)
         print(f'{"test-time augmentation":<32}{tta_ms:>10.1f}   {views} views, '
               f'{tta_ms / plain_ms:.2f}x the plain test_step ({plain_ms:.1f} ms) of one image')
     print(f'\nimages per second: {1000.0 * args.batch_size / total:.2f}; '

@@ -240,16 +240,39 @@ def run_fold_tta(args: argparse.Namespace, fold: int, work_dir: str,
         shutil.copyfile(osp.join(work_dir, 'split.json'), split_file + '.tmp')
         os.replace(split_file + '.tmp', split_file)
     name = fold_dir_name(fold, seed)
-    tta_dir = osp.join(tta_root, name)
+    fold_dir, tta_dir = osp.join(work_dir, name), osp.join(tta_root, name)
+    if not osp.exists(osp.join(fold_dir, 'last_checkpoint')):
+        print(f'fold {fold} seed {seed}: no last_checkpoint in {fold_dir}, no TTA test')
+        return None
+    checkpoint = last_checkpoint(fold_dir)
     metrics_file = osp.join(tta_dir, 'test_metrics.json')
-    if not osp.exists(metrics_file):
+    tested_file = osp.join(tta_dir, 'checkpoint.txt')  # which weights the TTA figures are of
+    tested = open(tested_file).read().strip() if osp.exists(tested_file) else None
+    weights = checkpoint_identity(checkpoint)
+    if not osp.exists(metrics_file) or tested != weights:
         opts = fold_options(args, fold) + list(args.cfg_options)
-        run([sys.executable, osp.join(TOOLS, 'test.py'), args.config,
-             last_checkpoint(osp.join(work_dir, name)), '--tta', '--work-dir', tta_dir,
-             '--metrics-out', metrics_file, '--cfg-options'] + opts
+        run([sys.executable, osp.join(TOOLS, 'test.py'), args.config, checkpoint, '--tta',
+             '--work-dir', tta_dir, '--metrics-out', metrics_file, '--cfg-options'] + opts
             + [f'test_evaluator.per_image_out={osp.join(tta_dir, PER_IMAGE_FILE)}'])
+        os.makedirs(tta_dir, exist_ok=True)
+        with open(tested_file + '.tmp', 'w') as f:
+            f.write(weights + '\n')
+        os.replace(tested_file + '.tmp', tested_file)
     with open(metrics_file) as f:
         return json.load(f)
+
+
+def checkpoint_identity(path: str) -> str:
+    """``path`` and its sha256 (the ``.sha256`` file beside it when there is one): a retrained
+    fold's checkpoint has the same name but another hash."""
+    sidecar = path + '.sha256'
+    if osp.exists(sidecar):
+        digest = open(sidecar).read().split()[0]
+    else:
+        import hashlib
+        with open(path, 'rb') as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+    return f'{path} {digest}'
 
 
 def run_fold_robustness(args: argparse.Namespace, fold: int,
@@ -332,8 +355,9 @@ def main() -> None:
             per_fold[fold_dir_name(k, seed)] = run_fold(args, k, work_dir, seed)
         if args.tta:
             for seed in args.seeds:
-                tta[k if seed == args.seeds[0] else fold_dir_name(k, seed)] = run_fold_tta(
-                    args, k, work_dir, seed)
+                result_tta = run_fold_tta(args, k, work_dir, seed)
+                if result_tta is not None:
+                    tta[k if seed == args.seeds[0] else fold_dir_name(k, seed)] = result_tta
         if args.baseline:
             baseline[k] = run_fold_baseline(args, k, work_dir)
         if args.robustness:

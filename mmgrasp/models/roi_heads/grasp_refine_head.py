@@ -19,13 +19,17 @@ Named deviations from the paper (docs/conventions.md section 4):
 
 - Eq. 10's angle delta is wrapped into ``[-pi/2, pi/2)`` before dividing by pi (the coder's
   ``angle_mode='wrap'``; ``'paper'`` keeps the printed form).
-- The deltas are divided by ``target_stds`` (the coder's, default ``(0.1, 0.1, 0.2, 0.2, 0.05)``)
-  before the loss; Eq. 10 has none. See ``docs/refinement_head.md`` for the measurement behind it.
+- The deltas may be divided by the coder's ``target_stds`` before the loss; Eq. 10 has none, and
+  neither has the default (unit stds, since the study of docs/refinement_head.md chose Eq. 9 as
+  printed; mmgrasp's earlier variant used ``(0.1, 0.1, 0.2, 0.2, 0.05)``). The stds a head was
+  trained with are kept in its state dict (``coder_stds``) and checked when weights are loaded:
+  decoding a head's deltas with other stds would move every grasp 5-20 times too far.
 - Eq. 9 (the loss of one candidate) sums its five smooth-L1 terms, as here; averaging these sums
   over the matched candidates of the batch is a normalisation Eq. 9 does not state, so that the
   loss does not grow with the number of candidates.
 """
 import math
+import warnings
 from typing import Dict, List, Sequence, Tuple
 
 import torch
@@ -131,11 +135,48 @@ class GraspRefineHead(BaseModule):
             clockwise=True)
         self._init_layers()
         self.bbox_coder = TASK_UTILS.build(bbox_coder)
+        # the stds the deltas are trained and decoded with travel with the weights (checked in
+        # _load_from_state_dict)
+        self.register_buffer('coder_stds', torch.tensor(self.bbox_coder.stds, dtype=torch.float32))
         self.loss_refine = MODELS.build(loss_refine)
         train_cfg = dict(train_cfg or {})
         self.pos_iou_thr = float(train_cfg.get('pos_iou_thr', 0.25))
         self.pos_angle_thr = float(train_cfg.get('pos_angle_thr', 30.0))
         self.max_candidates = int(train_cfg.get('max_candidates', 64))
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs) -> None:
+        """Refuse weights trained with other target stds than this head decodes with.
+
+        A checkpoint from before the stds were recorded (2026-12-07) loads with a warning: it was
+        trained with the stds of the config it was trained with, ``(0.1, 0.1, 0.2, 0.2, 0.05)``
+        unless that config said otherwise.
+        """
+        key = prefix + 'coder_stds'
+        mine = self.coder_stds
+        if key in state_dict:
+            saved = state_dict[key].to(mine)
+            if saved.shape != mine.shape or not torch.allclose(saved, mine):
+                raise ValueError(
+                    f'refinement head {prefix.rstrip(".") or "(root)"}: the weights were trained '
+                    f'with target_stds {tuple(round(v, 4) for v in saved.tolist())}, this model '
+                    f'decodes with {tuple(round(v, 4) for v in mine.tolist())}; set the config\'s '
+                    'refine_head.bbox_coder to the one the weights were trained with (e.g. '
+                    'mmgrasp_bbox_coder of configs/_base_/models/grasp_refine_head.py for '
+                    'target_stds (0.1, 0.1, 0.2, 0.2, 0.05))')
+        else:
+            state_dict = dict(state_dict)
+            state_dict[key] = mine.clone()  # not a missing key: warned about here instead
+            if any(k.startswith(prefix) for k in state_dict if k != key):
+                warnings.warn(
+                    f'refinement head {prefix.rstrip(".") or "(root)"}: the checkpoint does not '
+                    'record the target stds it was trained with (saved before 2026-12-07, when '
+                    'the default became unit stds); it decodes with '
+                    f'{tuple(round(v, 4) for v in mine.tolist())}. Weights trained with '
+                    "mmgrasp's earlier default need refine_head.bbox_coder=mmgrasp_bbox_coder "
+                    '(docs/refinement_head.md)')
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
 
     @property
     def input_size(self) -> Tuple[int, int]:

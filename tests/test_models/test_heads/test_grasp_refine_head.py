@@ -1,6 +1,7 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 import math
 
+import pytest
 import torch
 from mmdet.structures import DetDataSample
 from mmengine.registry import init_default_scope
@@ -144,3 +145,29 @@ def test_loss_sums_the_five_terms_per_candidate():
     terms = torch.where(a < beta, 0.5 * a**2 / beta, a - 0.5 * beta)
     expected = 0.8 * terms.sum() / 2  # loss_weight 0.8, two matched candidates
     torch.testing.assert_close(loss, expected)
+
+
+def test_weights_remember_their_target_stds():
+    """The stds a head was trained with are in its state dict: the same stds load, others are
+    refused by name, a checkpoint from before they were recorded loads with a warning, and a
+    checkpoint without the head (a Det_Seg to fine-tune from) loads silently."""
+    import warnings
+    old = dict(type='DeltaXYWHTGraspCoder', target_stds=(0.1, 0.1, 0.2, 0.2, 0.05))
+    unit = build_head()
+    torch.testing.assert_close(unit.coder_stds, torch.ones(5))
+    state = unit.state_dict()
+    again = build_head()
+    again.load_state_dict(state)
+    torch.testing.assert_close(again.fc_delta.weight, unit.fc_delta.weight)
+    with pytest.raises(ValueError, match=r'trained with target_stds \(1\.0, 1\.0, 1\.0, 1\.0, '
+                                         r'1\.0\), this model decodes with \(0\.1, 0\.1, 0\.2'):
+        build_head(bbox_coder=old).load_state_dict(state)
+    before = {k: v for k, v in state.items() if k != 'coder_stds'}
+    with pytest.warns(UserWarning, match='does not record the target stds'):
+        legacy = build_head(bbox_coder=old)
+        legacy.load_state_dict(before)
+    torch.testing.assert_close(legacy.fc_delta.weight, unit.fc_delta.weight)
+    torch.testing.assert_close(legacy.coder_stds, torch.tensor([0.1, 0.1, 0.2, 0.2, 0.05]))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        build_head().load_state_dict({}, strict=False)

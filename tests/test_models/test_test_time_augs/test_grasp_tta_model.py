@@ -94,14 +94,15 @@ def test_empty_views_and_bad_cfg():
         GraspTTAModel(module=NoModel(), tta_cfg=dict(angle_thr=0))
 
 
-def cornell_views():
-    """The Cornell config's tta_pipeline on one real image: its 8 packed views."""
+def cornell_views(tta: bool = True):
+    """The Cornell config's tta_pipeline (or its plain test pipeline) on one real image."""
     from mmgrasp.registry import DATASETS
     init_default_scope('mmgrasp')
     cfg = get_config(CONFIG)
     dataset_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
-    dataset_cfg.update(data_root=shared_data_path('cornell'), folders=['01'],
-                       pipeline=cfg.tta_pipeline)
+    dataset_cfg.update(data_root=shared_data_path('cornell'), folders=['01'])
+    if tta:
+        dataset_cfg.update(pipeline=cfg.tta_pipeline)
     return DATASETS.build(dataset_cfg)[0]
 
 
@@ -112,7 +113,10 @@ def test_cornell_views_map_back_to_the_original_exactly():
     inputs, samples = views['inputs'], views['data_samples']
     assert len(inputs) == 8
     ident = inputs[0].numpy()
-    assert not samples[0].flip and samples[0].metainfo.get('rotate_translate', None) in (None, )
+    plain = cornell_views(tta=False)  # the first view is the plain test's input, exactly
+    assert np.array_equal(ident, plain['inputs'].numpy())
+    np.testing.assert_allclose(samples[0].homography_matrix,
+                               plain['data_samples'].homography_matrix, atol=1e-12)
     expected = grasps_to_original(samples[0].gt_instances.bboxes.tensor, samples[0].metainfo)
     seen = set()
     for img, sample in zip(inputs, samples):

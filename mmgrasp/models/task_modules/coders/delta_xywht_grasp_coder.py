@@ -122,10 +122,10 @@ class DeltaXYWHTGraspCoder(BaseBBoxCoder):
     Args:
         target_means (Sequence[float]): Means of the deltas. Defaults to zeros.
         target_stds (Sequence[float]): Standard deviations the deltas are divided by. Defaults
-            to ones, Eq. 10 as written. Anything else is a named deviation from the paper: the
-            refinement heads default to ``(0.1, 0.1, 0.2, 0.2, 0.05)``, which puts the matched
-            candidates' deltas (angle delta at most 1/6 for 30 degrees) on a common scale for
-            the smooth-L1 loss (measured in ``docs/refinement_head.md``).
+            to ones, Eq. 10 as written (the refinement heads' default since the study of
+            ``docs/refinement_head.md``). Anything else is a named deviation from the paper, e.g.
+            mmgrasp's earlier refinement variant ``(0.1, 0.1, 0.2, 0.2, 0.05)``, which puts the
+            matched candidates' deltas on a common scale for the smooth-L1 loss.
         angle_mode (str): ``'wrap'`` (continuous target in ``[-0.5, 0.5)``, default) or
             ``'paper'`` (Eq. 10 as printed, ``[0, 1)``).
         wh_ratio_clip (float): Clip of the decoded size ratios. Defaults to 16 / 1000.
