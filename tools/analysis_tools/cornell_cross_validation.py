@@ -72,6 +72,8 @@ from typing import Dict, List, Optional
 
 from mmgrasp.evaluation.functional.cross_validation import print_fold_summary as print_summary
 from mmgrasp.evaluation.functional.cross_validation import summarise_folds as summarise
+from mmgrasp.utils.atomic_files import write_bytes_atomic
+from mmgrasp.utils.checkpoint_files import read_checksum, read_last_checkpoint, sha256_of_file
 
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MAIN_KEY = 'grasp/acc_a30_iou25'
@@ -241,38 +243,28 @@ def run_fold_tta(args: argparse.Namespace, fold: int, work_dir: str,
         os.replace(split_file + '.tmp', split_file)
     name = fold_dir_name(fold, seed)
     fold_dir, tta_dir = osp.join(work_dir, name), osp.join(tta_root, name)
-    if not osp.exists(osp.join(fold_dir, 'last_checkpoint')):
+    checkpoint = read_last_checkpoint(fold_dir)
+    if checkpoint is None:
         print(f'fold {fold} seed {seed}: no last_checkpoint in {fold_dir}, no TTA test')
         return None
-    checkpoint = last_checkpoint(fold_dir)
     metrics_file = osp.join(tta_dir, 'test_metrics.json')
-    tested_file = osp.join(tta_dir, 'checkpoint.txt')  # which weights the TTA figures are of
-    tested = open(tested_file).read().strip() if osp.exists(tested_file) else None
-    weights = checkpoint_identity(checkpoint)
+    # which weights the TTA figures are of: a retrained fold's checkpoint has the same name but
+    # another sha256 (its checksum file, or the file's own hash without one)
+    tested_file = osp.join(tta_dir, 'checkpoint.txt')
+    weights = f'{checkpoint} {read_checksum(checkpoint) or sha256_of_file(checkpoint)}'
+    tested = None
+    if osp.exists(tested_file):
+        with open(tested_file) as f:
+            tested = f.read().strip()
     if not osp.exists(metrics_file) or tested != weights:
         opts = fold_options(args, fold) + list(args.cfg_options)
         run([sys.executable, osp.join(TOOLS, 'test.py'), args.config, checkpoint, '--tta',
              '--work-dir', tta_dir, '--metrics-out', metrics_file, '--cfg-options'] + opts
             + [f'test_evaluator.per_image_out={osp.join(tta_dir, PER_IMAGE_FILE)}'])
         os.makedirs(tta_dir, exist_ok=True)
-        with open(tested_file + '.tmp', 'w') as f:
-            f.write(weights + '\n')
-        os.replace(tested_file + '.tmp', tested_file)
+        write_bytes_atomic(tested_file, (weights + '\n').encode())
     with open(metrics_file) as f:
         return json.load(f)
-
-
-def checkpoint_identity(path: str) -> str:
-    """``path`` and its sha256 (the ``.sha256`` file beside it when there is one): a retrained
-    fold's checkpoint has the same name but another hash."""
-    sidecar = path + '.sha256'
-    if osp.exists(sidecar):
-        digest = open(sidecar).read().split()[0]
-    else:
-        import hashlib
-        with open(path, 'rb') as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
-    return f'{path} {digest}'
 
 
 def run_fold_robustness(args: argparse.Namespace, fold: int,
