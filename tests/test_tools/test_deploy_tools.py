@@ -76,3 +76,16 @@ def test_int8_accuracy_scores_the_fp32_export_as_pytorch(tmp_path):
         assert paired['after'] == round(result['int8'][key] * test_images)
     assert 0 <= result['drift']['same_top'] <= 1
     assert Config.fromfile(config).test_dataloader.dataset.fold == 2
+    # the per-image record behind the seed-spread comparison agrees with the counts
+    assert len(result['images']) == len(result['tops']['int8']) == test_images
+    for key in ('acc_a30_iou25', 'acc_a5_iou25'):
+        assert sum(result['correct']['fp32'][key]) == result['paired'][key]['before']
+        assert sum(result['correct']['int8'][key]) == result['paired'][key]['after']
+    # a rerun with the same inputs reuses the stored fold (a killed run resumes), the same figures
+    stored = tmp_path / 'exports' / 'model0' / 'result.json'
+    assert stored.is_file()
+    (tmp_path / 'exports' / 'model0' / 'int8.onnx').unlink()
+    assert tool.main(['--model', config, ckpt, '--out-dir', str(tmp_path / 'exports'),
+                      '--calib-images', '4', '--threads', '1', '--json', out]) == 0
+    assert not osp.isfile(tmp_path / 'exports' / 'model0' / 'int8.onnx')  # not re-exported
+    assert json.load(open(out))['results'][0] == result

@@ -13,6 +13,13 @@ by the config's own metric (``GraspJaccardMetric``, top-1) three times: PyTorch,
 export and the int8 export, both through the torch-free runtime (:class:`GraspRuntime`). Also
 printed: the int8 top grasp's drift from the float32 one (median / 95th percentile, pixels and
 degrees) and how often the two pick the same grasp. Nothing is chosen on the test images.
+
+Given several seeds of the same folds (models whose configs test the same images), it also
+prints int8's effect beside float32's seed-to-seed spread on those images
+(:func:`mmgrasp.evaluation.functional.seed_spread.int8_against_seed_spread`): how many images
+change outcome between two seeds and between a model's float32 and int8 exports. Each model's
+figures are kept in ``OUT_DIR/modelK/result.json`` (with its checkpoint's sha256 and the
+quantization settings) and reused by a rerun with the same inputs, so a killed run resumes.
 """
 import argparse
 import os
@@ -27,6 +34,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData, PixelData
 
+from mmgrasp.evaluation.functional.seed_spread import int8_against_seed_spread, top_drift
 from mmgrasp.evaluation.functional.significance import paired_counts, sign_test
 
 ACCURACY_KEYS = ('acc_a30_iou25', 'acc_a10_iou25', 'acc_a5_iou25')
@@ -61,11 +69,6 @@ def export_shape(test_dataset, divisor: int) -> tuple:
     return -(-h // divisor) * divisor, -(-w // divisor) * divisor
 
 
-def _angle_deg(a: float, b: float) -> float:
-    d = abs(a - b) % np.pi
-    return float(np.degrees(min(d, np.pi - d)))
-
-
 def evaluate_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
     """Export, quantize and score one fold; returns its figures."""
     from mmdet.apis import init_detector
@@ -93,14 +96,14 @@ def evaluate_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
     metrics = {name: GraspJaccardMetric(mode='top1') for name in ('pytorch', 'fp32', 'int8')}
     for metric in metrics.values():
         metric.dataset_meta = test_dataset.metainfo
-    drift_px, drift_deg = [], []
+    images, top_grasps = [], dict(fp32=[], int8=[])
     for i in range(len(test_dataset)):
         item = test_dataset[i]
         with torch.no_grad():
             torch_sample = model.test_step(pseudo_collate([item]))[0]
         metrics['pytorch'].process({}, [torch_sample])
+        images.append(item['data_samples'].img_path)
         frame = cv2.imread(item['data_samples'].img_path)
-        tops = {}
         for name, runtime in runtimes.items():
             pred = runtime(frame)
             sample = item['data_samples'].clone()
@@ -111,17 +114,18 @@ def evaluate_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
                 sample.pred_sem_seg = PixelData(
                     sem_seg=torch.from_numpy(pred.sem_seg.astype(np.int64))[None])
             metrics[name].process({}, [sample])
-            tops[name] = pred.grasps[0] if len(pred.grasps) else None
-        if tops['fp32'] is not None and tops['int8'] is not None:
-            a, b = tops['fp32'], tops['int8']
-            drift_px.append(float(np.hypot(a[0] - b[0], a[1] - b[1])))
-            drift_deg.append(_angle_deg(a[4], b[4]))
+            top_grasps[name].append([float(v) for v in pred.grasps[0]]
+                                    if len(pred.grasps) else None)
     result = dict(config=config, checkpoint=checkpoint, test_images=len(test_dataset),
                   calibration_images=len(calib), quantization=quant)
     for name, metric in metrics.items():
         result[name] = metric.compute_metrics(metric.results)
     result['paired'] = paired_effect(metrics['fp32'], metrics['int8'])
-    px, deg = np.array(drift_px), np.array(drift_deg)
+    result['images'] = images
+    result['correct'] = {name: per_image_correct(metrics[name]) for name in ('fp32', 'int8')}
+    result['tops'] = top_grasps
+    drift = top_drift(top_grasps['fp32'], top_grasps['int8'])
+    px, deg = np.array(drift['px']), np.array(drift['deg'])
     if len(px) == 0:  # no image with grasps from both models
         px = deg = np.array([np.nan])
     result['drift'] = dict(px_median=float(np.median(px)), px_p95=float(np.percentile(px, 95)),
@@ -131,17 +135,66 @@ def evaluate_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
     return result
 
 
+def per_image_correct(metric) -> dict:
+    """``{key: (N,) bool}``: per test image, whether the top grasp is correct at each key."""
+    out = {}
+    for key in ACCURACY_KEYS:
+        j = metric.grid.index((float(key.split('_a')[1].split('_')[0]), 0.25))
+        out[key] = [bool(r['correct'][0, j]) for r in metric.results]
+    return out
+
+
+def cached_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
+    """:func:`evaluate_fold`, or its stored result when the inputs and settings are the same."""
+    import json
+
+    from mmgrasp.utils.checkpoint_files import sha256_of_file
+    from mmgrasp.utils.json_io import write_json_atomic
+    record = osp.join(out_dir, 'result.json')
+    inputs = dict(config=osp.abspath(config), checkpoint_sha256=sha256_of_file(checkpoint),
+                  calib_images=args.calib_images, method=args.method,
+                  keep_fp32=list(args.keep_fp32), full_range=bool(args.full_range),
+                  backend=args.backend)
+    if osp.isfile(record):
+        with open(record) as f:
+            stored = json.load(f)
+        if stored.get('inputs') == inputs:
+            print(f'{checkpoint}: reusing {record}')
+            return stored['result']
+    result = evaluate_fold(config, checkpoint, out_dir, args)
+    write_json_atomic(record, dict(inputs=inputs, result=result))
+    return result
+
+
+def print_seed_spread(results: list) -> dict:
+    """Print int8's per-image effect beside float32's seed-to-seed spread (same folds)."""
+    spread = int8_against_seed_spread(results, ACCURACY_KEYS)
+    if not spread['seed_pairs']:
+        print('one model per fold: no seed-to-seed spread to compare with')
+        return spread
+    print(f'int8 against float32\'s seed-to-seed spread ({spread["runs"]} models, '
+          f'{spread["folds"]} folds, {spread["seed_pairs"]} seed pairs):')
+    for key in ACCURACY_KEYS:
+        s, q = spread[key]['seed'], spread[key]['int8']
+        print(f'  {SHORT[key]:>2} deg: seeds change {s["changes"]} of {s["images"]} outcomes '
+              f'({s["flip_rate"] * 100:.1f} %, fold accuracy |change| {s["mean_abs_change"]:.1f} '
+              f'points); int8 changes {q["changes"]} of {q["images"]} ({q["flip_rate"] * 100:.1f} '
+              f'%, {q["gained"]} gained / {q["lost"]} lost, p = {q["p"]:.3f}; accuracy change '
+              f'{q["change_mean"]:+.1f} [{q["change_low"]:+.1f}, {q["change_high"]:+.1f}] points)'
+              f': {"within" if spread[key]["within"] else "NOT within"} the spread')
+    for name, label in (('int8', 'int8 against its float32'),
+                        ('seed', 'float32 seed against seed')):
+        d = spread['drift'][name]
+        print(f'  top grasp drift, {label}, median / p95: {d["px"]["median"]:.1f} / '
+              f'{d["px"]["p95"]:.1f} px, {d["deg"]["median"]:.1f} / {d["deg"]["p95"]:.1f} deg')
+    return spread
+
+
 def paired_effect(before, after) -> dict:
     """Per image, float32 -> int8 at 30 / 10 / 5 degrees (IoU 0.25): images gained and lost
     and the exact two-sided sign test (:func:`~mmgrasp.evaluation.functional.paired_counts`)."""
-    keys = [before.grid.index((float(k.split('_a')[1].split('_')[0]), 0.25))
-            for k in ACCURACY_KEYS]
-    out = {}
-    for key, j in zip(ACCURACY_KEYS, keys):
-        a = [bool(r['correct'][0, j]) for r in before.results]
-        b = [bool(r['correct'][0, j]) for r in after.results]
-        out[key] = paired_counts(a, b)
-    return out
+    a, b = per_image_correct(before), per_image_correct(after)
+    return {key: paired_counts(a[key], b[key]) for key in ACCURACY_KEYS}
 
 
 def _accuracy(metrics: dict, key: str) -> float:
@@ -152,8 +205,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     results = []
     for k, (config, checkpoint) in enumerate(args.model):
-        results.append(evaluate_fold(config, checkpoint, osp.join(args.out_dir, f'model{k}'),
-                                     args))
+        results.append(cached_fold(config, checkpoint, osp.join(args.out_dir, f'model{k}'),
+                                   args))
     print(f'{"model":<8}{"images":>7}  ' + '  '.join(
         f'{name + " " + SHORT[key]:>10}' for name in ('pytorch', 'fp32', 'int8')
         for key in ACCURACY_KEYS) + '  drift px (med/p95)  deg (med/p95)  same top')
@@ -168,9 +221,10 @@ def main(argv=None) -> int:
         gained = sum(r['paired'][key]['gained'] for r in results)
         lost = sum(r['paired'][key]['lost'] for r in results)
         print(f'  {SHORT[key]:>2} deg: {gained} / {lost}, p = {sign_test(gained, lost):.3f}')
+    spread = print_seed_spread(results)
     if args.json:
         from mmgrasp.utils.json_io import write_json_atomic
-        write_json_atomic(args.json, dict(args=vars(args), results=results))
+        write_json_atomic(args.json, dict(args=vars(args), results=results, seed_spread=spread))
     return 0
 
 

@@ -1,0 +1,126 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""A model variant (an int8 export) against the seed-to-seed spread of float32 (issue 27).
+
+"int8 within the seed-to-seed spread of fp32" is read here per image, on the same test images:
+two float32 models of the same fold trained with different seeds disagree on some images (one
+finds a correct top grasp, the other does not); the int8 export of a model disagrees with its
+float32 export on some images. int8 is within the spread at an angle when
+
+1. it changes the outcome of no larger a share of images than a retrain with another seed does
+   (``flip rate``), and
+2. its per-run accuracy change (int8 - float32, one value per trained model) has a mean no larger
+   in size than the mean size of the seed-to-seed accuracy change of a fold.
+
+The top grasp's drift (pixels, degrees) is reported beside both: int8 against its float32, and
+float32 seed against seed.
+"""
+from itertools import combinations
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from .significance import mean_interval, sign_test
+
+
+def _angle_deg(a: float, b: float) -> float:
+    d = abs(a - b) % np.pi
+    return float(np.degrees(min(d, np.pi - d)))
+
+
+def top_drift(tops_a: Sequence[Optional[Sequence[float]]],
+              tops_b: Sequence[Optional[Sequence[float]]]) -> Dict[str, List[float]]:
+    """Per image, how far apart two models' top grasps are.
+
+    Args:
+        tops_a, tops_b: ``(N,)`` top grasps ``(cx, cy, w, h, theta)`` in pixels / radians, or
+            None where a model found none; images where either has none are skipped.
+
+    Returns:
+        dict: ``px`` (centre distance) and ``deg`` (angle difference modulo 180 degrees) lists.
+    """
+    if len(tops_a) != len(tops_b):
+        raise ValueError(f'{len(tops_a)} against {len(tops_b)} images')
+    px, deg = [], []
+    for a, b in zip(tops_a, tops_b):
+        if a is None or b is None:
+            continue
+        px.append(float(np.hypot(a[0] - b[0], a[1] - b[1])))
+        deg.append(_angle_deg(a[4], b[4]))
+    return dict(px=px, deg=deg)
+
+
+def _percentiles(values: Sequence[float]) -> Dict[str, float]:
+    v = np.asarray(values, dtype=np.float64)
+    if len(v) == 0:
+        return dict(median=float('nan'), p95=float('nan'))
+    return dict(median=float(np.median(v)), p95=float(np.percentile(v, 95)))
+
+
+def int8_against_seed_spread(runs: Sequence[dict], keys: Sequence[str]) -> Dict:
+    """Compare int8's effect with float32's seed-to-seed spread.
+
+    Args:
+        runs: one dict per trained model with ``images`` (``(N,)`` test image paths; runs with
+            the same list are seeds of the same fold), ``correct`` (``{'fp32': {key: (N,) bool},
+            'int8': {...}}``) and ``tops`` (``{'fp32': (N,) top grasps or None, 'int8': ...}``).
+        keys: the accuracy keys to compare, e.g. ``('acc_a30_iou25', 'acc_a5_iou25')``.
+
+    Returns:
+        dict: per key ``seed`` (float32, every pair of runs of a fold: images compared, outcome
+        changes, flip rate, mean size of the accuracy change), ``int8`` (every run: images,
+        changes, flip rate, gained / lost and sign test p, per-run accuracy change mean and 95 %
+        interval in points), ``within`` (both conditions of the module docstring; None without
+        a seed pair); and ``drift`` (median / p95 of the top grasp's drift, int8 against float32
+        and seed against seed).
+    """
+    folds: Dict[tuple, List[dict]] = {}
+    for run in runs:
+        folds.setdefault(tuple(run['images']), []).append(run)
+    pairs = [p for group in folds.values() for p in combinations(group, 2)]
+    out: Dict = dict(runs=len(runs), folds=len(folds), seed_pairs=len(pairs))
+    for key in keys:
+        seed_n = seed_flips = 0
+        seed_change = []
+        for a, b in pairs:
+            ca = np.asarray(a['correct']['fp32'][key], bool)
+            cb = np.asarray(b['correct']['fp32'][key], bool)
+            seed_n += len(ca)
+            seed_flips += int((ca != cb).sum())
+            seed_change.append(abs(float(cb.mean() - ca.mean())) * 100)
+        n = flips = gained = lost = 0
+        change = []
+        for run in runs:
+            before = np.asarray(run['correct']['fp32'][key], bool)
+            after = np.asarray(run['correct']['int8'][key], bool)
+            n += len(before)
+            gained += int((after & ~before).sum())
+            lost += int((before & ~after).sum())
+            change.append(float(after.mean() - before.mean()) * 100)
+        flips = gained + lost
+        mean, low, high = mean_interval(change)
+        seed_rate = seed_flips / seed_n if seed_n else float('nan')
+        seed_size = float(np.mean(seed_change)) if seed_change else float('nan')
+        entry = dict(
+            seed=dict(images=seed_n, changes=seed_flips, flip_rate=seed_rate,
+                      mean_abs_change=seed_size),
+            int8=dict(images=n, changes=flips, flip_rate=flips / n if n else float('nan'),
+                      gained=gained, lost=lost, p=sign_test(gained, lost),
+                      change_mean=mean, change_low=low, change_high=high))
+        entry['within'] = (None if not pairs else
+                           bool(entry['int8']['flip_rate'] <= seed_rate
+                                and abs(mean) <= seed_size))
+        out[key] = entry
+    int8_drift: Dict[str, List[float]] = dict(px=[], deg=[])
+    seed_drift: Dict[str, List[float]] = dict(px=[], deg=[])
+    for run in runs:
+        d = top_drift(run['tops']['fp32'], run['tops']['int8'])
+        int8_drift['px'] += d['px']
+        int8_drift['deg'] += d['deg']
+    for a, b in pairs:
+        d = top_drift(a['tops']['fp32'], b['tops']['fp32'])
+        seed_drift['px'] += d['px']
+        seed_drift['deg'] += d['deg']
+    out['drift'] = dict(
+        int8=dict(px=_percentiles(int8_drift['px']), deg=_percentiles(int8_drift['deg'])),
+        seed=dict(px=_percentiles(seed_drift['px']), deg=_percentiles(seed_drift['deg'])))
+    return out
