@@ -1,5 +1,6 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 from .formatting import PackGraspInputs
+from .grasp_background_erasing import GraspRandomBackgroundErasing
 from .grasp_center_crop import GraspCenterCrop
 from .grasp_random_flip import GraspRandomFlip
 from .grasp_random_rotate_translate import GraspRandomRotateTranslate
@@ -12,5 +13,5 @@ from .loading import LoadGraspAnnotations
 __all__ = [
     'LoadGraspAnnotations', 'LoadImageFromFile', 'LoadDepthFromFile', 'GraspResize',
     'GraspCenterCrop', 'GraspRandomRotateTranslate', 'GraspRandomFlip', 'GraspTranslate',
-    'PackGraspInputs'
+    'GraspRandomBackgroundErasing', 'PackGraspInputs'
 ]
