@@ -90,11 +90,14 @@ class OpenVinoSession:
     Args:
         onnx_file (str): The exported model.
         num_threads (int, optional): Inference threads; None leaves OpenVINO's default.
+        profile (bool): Count each layer's time (``PERF_COUNT``), read by
+            :meth:`profiling_info` after a run; a little slower. Defaults to False.
     """
 
     name = 'openvino'
 
-    def __init__(self, onnx_file: str, num_threads: Optional[int] = None) -> None:
+    def __init__(self, onnx_file: str, num_threads: Optional[int] = None,
+                 profile: bool = False) -> None:
         try:
             import openvino as ov
         except ImportError:
@@ -105,6 +108,8 @@ class OpenVinoSession:
         config = {'PERFORMANCE_HINT': 'LATENCY'}
         if num_threads:
             config['INFERENCE_NUM_THREADS'] = int(num_threads)
+        if profile:
+            config['PERF_COUNT'] = 'YES'
         try:
             self.compiled = core.compile_model(core.read_model(onnx_file), 'CPU', config)
         except RuntimeError as e:  # OpenVINO raises RuntimeError for a file it cannot read
@@ -122,6 +127,12 @@ class OpenVinoSession:
             result = self.request.infer({'inputs': inputs, 'img_hw': img_hw})
             return {name: np.array(result[out])
                     for name, out in zip(self.output_names, self.compiled.outputs)}
+
+    def profiling_info(self) -> list:
+        """OpenVINO's per-layer records of the last run (``ProfilingInfo``: ``node_name``,
+        ``node_type``, ``exec_type``, ``real_time``, ``status``); needs ``profile=True``."""
+        with self._lock:
+            return list(self.request.profiling_info)
 
 
 def _onnx_metadata(onnx_file: str) -> Dict[str, str]:

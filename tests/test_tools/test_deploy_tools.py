@@ -89,3 +89,27 @@ def test_int8_accuracy_scores_the_fp32_export_as_pytorch(tmp_path):
                       '--calib-images', '4', '--threads', '1', '--json', out]) == 0
     assert not osp.isfile(tmp_path / 'exports' / 'model0' / 'int8.onnx')  # not re-exported
     assert json.load(open(out))['results'][0] == result
+
+
+def test_deploy_profile_sums_openvino_layers_by_part(tmp_path):
+    pytest.importorskip('openvino')  # requirements/deploy.txt installs it
+    tool = load_script('tools/analysis_tools/deploy_profile.py')
+    assert tool.part_of('/backbone/conv1/conv/Conv/WithoutBiases', 'Convolution') == 'backbone'
+    assert tool.part_of('inputs_abcd_acdb_/backbone/conv1/conv/Conv', 'Reorder') == 'backbone'
+    assert tool.part_of('/Gather_52_abcd_aBcd8b_/bbox_head/pool/AveragePool',
+                        'Reorder') == 'bbox_head'
+    assert tool.part_of('/Concat_11_acdb_abcd_/Gather_52', 'Reorder') == 'op:Reorder'
+    assert tool.part_of('/RoiAlign', 'ROIAlign') == 'op:ROIAlign'
+    cfg, model = _tiny_model()
+    onnx_file = str(tmp_path / 'tiny.onnx')
+    export_onnx(model, onnx_file, (352, 352), config=cfg.to_dict(), dataset_meta={})
+    frame = str(tmp_path / 'f.png')
+    cv2.imwrite(frame, np.full((480, 640, 3), 90, np.uint8))
+    out = str(tmp_path / 'profile.json')
+    assert tool.main([onnx_file, '--images', frame, '--threads', '1', '--warmup', '1',
+                      '--rounds', '2', '--json', out]) == 0
+    report = json.load(open(out))
+    parts = report['parts_ms']
+    assert {'backbone', 'neck', 'rpn_head'} <= set(parts)
+    assert sum(parts.values()) == pytest.approx(report['layers_ms'])
+    assert 0 < report['layers_ms'] and 0 < report['wall_median_ms']
