@@ -1,8 +1,9 @@
 # Issue 26 lever (docs/results.md, "Unseen objects"): det_mobilenetv2_fpn_cornell.py with random
-# erasing of the background after the paper's rotation / translation: in half of the samples, 1-3
-# patches of uniform noise (2-10 % of the crop each) where no grasp is (4 px clear of every grasp
-# rectangle; GraspRandomBackgroundErasing), so that the detector meets non-graspable texture and
-# leans on the object's shape. Ranges set before any result. Measured by object-wise
+# erasing away from the grasps after the paper's rotation / translation: in half of the samples,
+# 1-3 patches of uniform noise (2-10 % of the crop each) at least 4 px clear of every grasp
+# rectangle (GraspRandomBackgroundErasing), so that the detector meets texture that is not
+# graspable. Cornell has no masks: a patch may also cover a part of an object that carries no
+# grasp. Ranges set before any result. Measured by object-wise
 # cross-validation against the shipped config before any adoption.
 _base_ = './det_mobilenetv2_fpn_cornell.py'
 train_pipeline = [

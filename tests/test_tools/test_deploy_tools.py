@@ -113,3 +113,9 @@ def test_deploy_profile_sums_openvino_layers_by_part(tmp_path):
     assert {'backbone', 'neck', 'rpn_head'} <= set(parts)
     assert sum(parts.values()) == pytest.approx(report['layers_ms'])
     assert 0 < report['layers_ms'] and 0 < report['wall_median_ms']
+
+
+def test_deploy_profile_refuses_zero_rounds():
+    tool = load_script('tools/analysis_tools/deploy_profile.py')
+    with pytest.raises(ValueError, match='rounds'):
+        tool.main(['model.onnx', '--images', 'x.png', '--rounds', '0'])

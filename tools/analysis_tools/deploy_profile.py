@@ -6,12 +6,14 @@
 
 The export runs on OpenVINO (CPU) with ``PERF_COUNT`` on, frames prepared by the runtime's own
 pre-processing (:class:`mmgrasp.runtime.GraspRuntime`). Each layer's time is summed per part of
-the network, the first component of its ONNX node name (``/backbone/...``, ``/neck/...``,
-``/rpn_head/...``, ``/semantic_head/...``, ``/roi_head/...``, ``/refine_head/...``); layers
-outside any module (the proposals' decoding, NMS, RoIAlign, the glue of the export) are summed by
-their operation type. Printed per part: mean milliseconds per frame and share of the layers'
-total, with the total's wall-clock median beside it (the counters include no waiting, so their
-sum can differ from the wall clock), the thread count and the load average. A guide to what to
+the network, the first component of its ONNX node name, i.e. the module the export calls
+(``backbone``, ``neck``, ``rpn_head``, ``semantic_head``, ``bbox_head`` for the grasp head's
+fcs, ``mlp`` for the refinement head's MLP); layers outside any module (the proposals' top-k and
+NMS, RoIAlign, the refinement head's rotated RoIAlign (``GridSample``) and last layer, the glue
+of the export) are summed by their operation type (``op:TYPE``). Printed per part: mean
+milliseconds per frame and share of the layers' total, with the total's wall-clock median beside
+it (the counters include no waiting, so their sum can differ from the wall clock), the thread
+count and the load average. A guide to what to
 make faster, not a benchmark: use ``deploy_benchmark.py`` for latency.
 """
 import argparse
@@ -59,6 +61,9 @@ def sum_by_part(infos: List) -> Dict[str, float]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.rounds < 1 or args.warmup < 0 or args.threads < 1:
+        raise ValueError(f'--rounds and --threads must be >= 1 and --warmup >= 0, got '
+                         f'{args.rounds}, {args.threads}, {args.warmup}')
     import cv2
 
     from mmgrasp.runtime import GraspRuntime
@@ -72,7 +77,7 @@ def main(argv=None) -> int:
     if unreadable:
         raise ValueError(f'--images: OpenCV cannot read {unreadable}')
     # the runtime prepares the frames exactly as in deployment; a counting session runs them
-    runtime = GraspRuntime(args.onnx, 'onnxruntime', num_threads=1)
+    runtime = GraspRuntime(args.onnx, 'openvino', num_threads=1)
     session = OpenVinoSession(args.onnx, args.threads, profile=True)
     prepared = [runtime.preprocess(f) for f in frames]
     for k in range(args.warmup):

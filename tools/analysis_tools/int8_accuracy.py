@@ -117,7 +117,8 @@ def evaluate_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
             top_grasps[name].append([float(v) for v in pred.grasps[0]]
                                     if len(pred.grasps) else None)
     result = dict(config=config, checkpoint=checkpoint, test_images=len(test_dataset),
-                  calibration_images=len(calib), quantization=quant)
+                  calibration_images=len(calib), quantization=quant,
+                  recipe=training_recipe(cfg))
     for name, metric in metrics.items():
         result[name] = metric.compute_metrics(metric.results)
     result['paired'] = paired_effect(metrics['fp32'], metrics['int8'])
@@ -133,6 +134,18 @@ def evaluate_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
                            deg_p95=float(np.percentile(deg, 95)),
                            same_top=float(np.mean((px < 0.5) & (deg < 0.5))))
     return result
+
+
+def training_recipe(cfg: Config) -> str:
+    """A fingerprint of what a model was trained with, its seed aside (the cross-validation
+    tools give the seed on the command line): model, training data and pipeline, schedule and
+    optimizer. Models of one fold with the same recipe are seeds of each other."""
+    import hashlib
+    import json
+    parts = {key: cfg.get(key) for key in ('model', 'train_dataloader', 'train_cfg',
+                                           'param_scheduler', 'optim_wrapper')}
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def per_image_correct(metric) -> dict:
@@ -151,7 +164,8 @@ def cached_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
     from mmgrasp.utils.checkpoint_files import sha256_of_file
     from mmgrasp.utils.json_io import write_json_atomic
     record = osp.join(out_dir, 'result.json')
-    inputs = dict(config=osp.abspath(config), checkpoint_sha256=sha256_of_file(checkpoint),
+    inputs = dict(config=osp.abspath(config), config_sha256=sha256_of_file(config),
+                  checkpoint_sha256=sha256_of_file(checkpoint),
                   calib_images=args.calib_images, method=args.method,
                   keep_fp32=list(args.keep_fp32), full_range=bool(args.full_range),
                   backend=args.backend)
@@ -162,6 +176,7 @@ def cached_fold(config: str, checkpoint: str, out_dir: str, args) -> dict:
             print(f'{checkpoint}: reusing {record}')
             return stored['result']
     result = evaluate_fold(config, checkpoint, out_dir, args)
+    result['checkpoint_sha256'] = inputs['checkpoint_sha256']
     write_json_atomic(record, dict(inputs=inputs, result=result))
     return result
 
@@ -172,16 +187,18 @@ def print_seed_spread(results: list) -> dict:
     if not spread['seed_pairs']:
         print('one model per fold: no seed-to-seed spread to compare with')
         return spread
-    print(f'int8 against float32\'s seed-to-seed spread ({spread["runs"]} models, '
-          f'{spread["folds"]} folds, {spread["seed_pairs"]} seed pairs):')
+    print(f'int8 against float32\'s seed-to-seed spread, on the folds with >= 2 seeds '
+          f'({spread["runs"]} models, {spread["folds"]} folds, {spread["seed_pairs"]} seed pairs;'
+          f' a description of point estimates, not a test):')
     for key in ACCURACY_KEYS:
         s, q = spread[key]['seed'], spread[key]['int8']
         print(f'  {SHORT[key]:>2} deg: seeds change {s["changes"]} of {s["images"]} outcomes '
               f'({s["flip_rate"] * 100:.1f} %, fold accuracy |change| {s["mean_abs_change"]:.1f} '
               f'points); int8 changes {q["changes"]} of {q["images"]} ({q["flip_rate"] * 100:.1f} '
               f'%, {q["gained"]} gained / {q["lost"]} lost, p = {q["p"]:.3f}; accuracy change '
-              f'{q["change_mean"]:+.1f} [{q["change_low"]:+.1f}, {q["change_high"]:+.1f}] points)'
-              f': {"within" if spread[key]["within"] else "NOT within"} the spread')
+              f'{q["change_mean"]:+.1f} [{q["change_low"]:+.1f}, {q["change_high"]:+.1f}] points,'
+              f' |change| {q["mean_abs_change"]:.1f})'
+              f': {"within" if spread[key]["within"] else "outside"} the spread')
     for name, label in (('int8', 'int8 against its float32'),
                         ('seed', 'float32 seed against seed')):
         d = spread['drift'][name]

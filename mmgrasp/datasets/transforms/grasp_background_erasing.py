@@ -1,5 +1,6 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Random erasing of the background: patches of noise where no grasp (and no object) is."""
+"""Random erasing away from the grasps: patches of noise where no grasp (and no object of a
+mask) is."""
 from typing import Tuple
 
 import cv2
@@ -19,10 +20,13 @@ class GraspRandomBackgroundErasing(BaseTransform):
     background that are not graspable, so that it learns grasps from the object's shape rather
     than from anything that differs from a plain table. mmdet's ``RandomErasing`` is not used
     because it erases anywhere and then drops the boxes it covers; a grasp rectangle must keep
-    every pixel it was annotated on, so here a patch is kept only if it overlaps no grasp polygon
-    (grown by ``margin`` pixels) and, when the sample has a ``gt_seg_map``, no object pixel
-    (label > 0 and not ``seg_ignore_label``): grasps and masks stay true to the image and are not
-    modified. Depth maps are not touched (the noise is a texture, not a shape).
+    every pixel it was annotated on, so here a patch is kept only if it stays at least ``margin``
+    pixels clear of every grasp polygon (the polygons are rasterised and grown by
+    ``margin + 1`` pixels, the extra one absorbing the rounding of their corners) and, when the
+    sample has a ``gt_seg_map``, touches no object pixel (label > 0 and not
+    ``seg_ignore_label``): grasps and masks stay true to the image and are not modified. Without
+    a mask (Cornell) only the grasps are protected: a patch may cover a part of an object that
+    carries no grasp. Depth maps are not touched (the noise is a texture, not a shape).
 
     Each patch's area is drawn uniformly from ``area_range`` (a fraction of the image) and its
     aspect ratio log-uniformly from ``aspect_range``; a patch that overlaps a protected pixel is
@@ -41,7 +45,7 @@ class GraspRandomBackgroundErasing(BaseTransform):
             ``(0.02, 0.1)``.
         aspect_range (tuple[float, float]): A patch's height over width. Defaults to
             ``(0.3, 3.3)``.
-        margin (int): Pixels kept clear around every grasp polygon. Defaults to 4.
+        margin (int): Pixels kept clear around every grasp polygon, at least. Defaults to 4.
         max_tries (int): Draws per patch before it is given up. Defaults to 10.
         seg_ignore_label (int): The mask's ignore value, not an object. Defaults to 255.
     """
@@ -84,9 +88,8 @@ class GraspRandomBackgroundErasing(BaseTransform):
         if grasps is not None and len(grasps):
             corners = np.asarray(grasps_to_corners(grasps), np.float64).reshape(-1, 4, 2)
             cv2.fillPoly(mask, [np.round(c).astype(np.int32) for c in corners], 1)
-            if self.margin:
-                kernel = np.ones((2 * self.margin + 1, 2 * self.margin + 1), np.uint8)
-                mask = cv2.dilate(mask, kernel)
+            grow = self.margin + 1  # + 1: the corners were rounded to whole pixels
+            mask = cv2.dilate(mask, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
         seg = results.get('gt_seg_map')
         if seg is not None:
             mask |= ((seg > 0) & (seg != self.seg_ignore_label)).astype(np.uint8)

@@ -27,16 +27,18 @@ def _patch_boxes(out):
 
 
 @pytest.mark.parametrize('seed', range(20))
-def test_patches_avoid_grasps_by_the_margin_and_keep_annotations(seed):
+@pytest.mark.parametrize('margin', [0, 4])
+def test_patches_avoid_grasps_by_the_margin_and_keep_annotations(seed, margin):
     np.random.seed(seed)
     erase = GraspRandomBackgroundErasing(prob=1.0, num_patches=(3, 3), area_range=(0.02, 0.1),
-                                         margin=4, max_tries=50)
+                                         margin=margin, max_tries=50)
     out = erase(_results())
     polygons = [sg.Polygon(c) for c in np.asarray(grasps_to_corners(GRASPS)).reshape(-1, 4, 2)]
     assert 1 <= len(out['erased_patches']) <= 3
     for patch in _patch_boxes(out):
-        for polygon in polygons:  # rasterised fill can reach ~1 px beyond the exact polygon
-            assert patch.distance(polygon) >= 4 - 1.5
+        for polygon in polygons:  # exact polygons (shapely), not the rasterised ones
+            assert patch.distance(polygon) >= margin
+            assert patch.intersection(polygon).area == 0
     np.testing.assert_array_equal(out['gt_bboxes'].numpy(), GRASPS)
     # pixels outside the patches are the input's; inside, noise of the image's dtype
     changed = np.any(out['img'] != 200, axis=2)

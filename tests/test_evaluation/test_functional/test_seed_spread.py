@@ -10,10 +10,10 @@ from mmgrasp.evaluation.functional.seed_spread import int8_against_seed_spread, 
 KEY = 'acc_a30_iou25'
 
 
-def _run(images, fp32, int8, tops_fp32=None, tops_int8=None):
+def _run(images, fp32, int8, sha=None, recipe='base'):
     none = [None] * len(images)
     return dict(images=images, correct=dict(fp32={KEY: fp32}, int8={KEY: int8}),
-                tops=dict(fp32=tops_fp32 or none, int8=tops_int8 or none))
+                tops=dict(fp32=none, int8=none), recipe=recipe, checkpoint_sha256=sha)
 
 
 def test_top_drift_in_pixels_and_degrees_modulo_180():
@@ -27,30 +27,41 @@ def test_top_drift_in_pixels_and_degrees_modulo_180():
 
 
 def test_int8_against_seed_spread_hand_worked():
-    # Fold A (4 images), two seeds; fold B (2 images), one seed.
+    # Fold A (4 images), two seeds; fold B (2 images), one seed: not counted (no spread there).
     fold_a, fold_b = ['a0', 'a1', 'a2', 'a3'], ['b0', 'b1']
-    seed0 = _run(fold_a, [1, 1, 0, 0], [1, 0, 0, 0])   # int8 loses a1
-    seed1 = _run(fold_a, [1, 0, 1, 0], [1, 0, 1, 0])   # int8 changes nothing
-    other = _run(fold_b, [1, 1], [1, 1])
-    out = int8_against_seed_spread([seed0, seed1, other], [KEY])
-    assert (out['runs'], out['folds'], out['seed_pairs']) == (3, 2, 1)
+    seed0 = _run(fold_a, [1, 1, 0, 0], [1, 0, 0, 0], sha='s0')  # int8 loses a1
+    seed1 = _run(fold_a, [1, 0, 1, 0], [1, 0, 1, 1], sha='s1')  # int8 gains a3
+    other = _run(fold_b, [1, 1], [0, 0], sha='s2')
+    # another recipe on fold A is not a seed of the base recipe
+    lever = _run(fold_a, [0, 0, 0, 0], [0, 0, 0, 0], sha='s3', recipe='lever')
+    out = int8_against_seed_spread([seed0, seed1, other, lever], [KEY])
+    assert (out['runs'], out['folds'], out['seed_pairs']) == (2, 1, 1)
     seed, q = out[KEY]['seed'], out[KEY]['int8']
     # seeds disagree on a1 and a2: 2 of 4; both score 50 %, so no accuracy change
     assert (seed['images'], seed['changes']) == (4, 2)
     assert seed['flip_rate'] == 0.5 and seed['mean_abs_change'] == 0.0
-    # int8: 1 change (a loss) of 10 images; per run -25, 0, 0 points
-    assert (q['images'], q['changes'], q['gained'], q['lost']) == (10, 1, 0, 1)
-    assert q['flip_rate'] == pytest.approx(0.1) and q['p'] == 1.0
-    assert q['change_mean'] == pytest.approx(-25 / 3)
-    half = 4.303 * np.std([-25, 0, 0], ddof=1) / math.sqrt(3)
-    assert q['change_low'] == pytest.approx(-25 / 3 - half)
-    # fewer outcome changes than a retrain, but a mean loss larger than the seeds' (zero) change
+    # int8 on the same two runs: a1 lost, a3 gained, 2 of 8; per run -25 and +25 points
+    assert (q['images'], q['changes'], q['gained'], q['lost']) == (8, 2, 1, 1)
+    assert q['flip_rate'] == 0.25 and q['p'] == 1.0
+    assert q['change_mean'] == 0.0 and q['mean_abs_change'] == 25.0
+    half = 12.706 * np.std([-25, 25], ddof=1) / math.sqrt(2)
+    assert q['change_low'] == pytest.approx(-half)
+    # fewer outcome changes than a retrain, but +-25 points where the seeds moved by 0:
+    # the sizes do not cancel, so not within
     assert out[KEY]['within'] is False
+
+
+def test_a_checkpoint_is_not_its_own_seed():
+    fold = ['x0', 'x1']
+    with pytest.raises(ValueError, match='same checkpoint'):
+        int8_against_seed_spread([_run(fold, [1, 0], [1, 0], sha='same'),
+                                  _run(fold, [1, 0], [1, 0], sha='same')], [KEY])
 
 
 def test_within_when_int8_changes_less_than_a_retrain():
     fold = ['x0', 'x1', 'x2', 'x3']
-    runs = [_run(fold, [1, 1, 1, 0], [1, 1, 1, 0]), _run(fold, [0, 1, 0, 0], [0, 1, 0, 0])]
+    runs = [_run(fold, [1, 1, 1, 0], [1, 1, 1, 0], sha='a'),
+            _run(fold, [0, 1, 0, 0], [0, 1, 0, 0], sha='b')]
     out = int8_against_seed_spread(runs, [KEY])
     assert out[KEY]['seed']['mean_abs_change'] == 50.0
     assert out[KEY]['int8']['changes'] == 0 and out[KEY]['within'] is True
