@@ -8,7 +8,6 @@ RoIAlign and the post-processing. Layers named by ``keep_fp32`` (node-name subst
 box regression ``fc_reg``) stay float32 too. The result is an ``.onnx`` file with the same
 inputs, outputs and mmgrasp metadata, run by the same backends (docs/deployment.md, "int8").
 """
-import itertools
 import os
 import tempfile
 from typing import Iterable, Iterator, List, Optional, Sequence
@@ -24,36 +23,54 @@ META_INT8 = 'mmgrasp_int8'
 """Metadata key of a quantized export: its calibration (JSON: frames, method, fp32 layers)."""
 
 
-_END = object()
-
-
 class FrameCalibrationReader:
     """onnxruntime's ``CalibrationDataReader`` over BGR frames, prepared by the runtime's
     :class:`~mmgrasp.runtime.FramePreprocessor` (the export's own test pipeline).
 
+    The frames are prepared once, when the reader is made (a few MiB each), so that onnxruntime
+    can calibrate them in strides (``set_range``): it holds every layer's outputs of one stride
+    at a time, not of every frame.
+
     Args:
         preprocessor (FramePreprocessor): Of the export being quantized.
         frames (Iterable[ndarray]): ``(H, W, 3)`` uint8 BGR frames of the training side.
+
+    Raises:
+        ValueError: A frame is None (an image that could not be read).
     """
 
     def __init__(self, preprocessor, frames: Iterable[np.ndarray]) -> None:
-        self.preprocessor = preprocessor
-        self._frames: Iterator[np.ndarray] = iter(frames)
-        self.count = 0
+        self._inputs: List[dict] = []
+        for k, frame in enumerate(frames):
+            if frame is None:
+                raise ValueError(f'calibration frame {k} is None (an image that could not be '
+                                 'read?); read them with read_frames(paths)')
+            prepared = preprocessor(frame)
+            self._inputs.append({'inputs': prepared.inputs, 'img_hw': prepared.img_hw})
+        self.count = len(self._inputs)
+        self.set_range(0, self.count)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def set_range(self, start_index: int, end_index: int) -> None:
+        """Read frames ``start_index`` to ``end_index`` (exclusive) next."""
+        self._next, self._end = int(start_index), min(int(end_index), self.count)
 
     def get_next(self) -> Optional[dict]:
-        frame = next(self._frames, _END)
-        if frame is _END:
+        if self._next >= self._end:
             return None
-        if frame is None:
-            raise ValueError(f'calibration frame {self.count} is None (an image that could not '
-                             'be read?); read them with read_frames(paths)')
-        prepared = self.preprocessor(frame)
-        self.count += 1
-        return {'inputs': prepared.inputs, 'img_hw': prepared.img_hw}
+        self._next += 1
+        return self._inputs[self._next - 1]
 
     def rewind(self) -> None:  # onnxruntime calls it between passes of some methods
-        raise RuntimeError('calibration frames are read once')
+        self.set_range(0, self.count)
+
+
+def calibration_stride(count: int, largest: int = 8) -> int:
+    """The largest divisor of ``count`` that is at most ``largest``: onnxruntime's
+    ``CalibStridedMinMax`` needs strides that tile the frames exactly."""
+    return max(d for d in range(1, min(count, largest) + 1) if count % d == 0)
 
 
 def training_frame_paths(cfg, count: int) -> List[str]:
@@ -140,15 +157,12 @@ def quantize_export(onnx_file: str, out: str, frames: Iterable[np.ndarray],
                'percentile': CalibrationMethod.Percentile}
     if method not in methods:
         raise ValueError(f'method must be one of {sorted(methods)}, got {method!r}')
-    frames = iter(frames)
-    first = next(frames, None)
-    if first is None:
-        raise ValueError('no calibration frame: give images of the training side')
-    frames = itertools.chain([first], frames)
     runtime = GraspRuntime(onnx_file, num_threads=1)  # checks the file and its metadata
     proto = onnx.load(onnx_file)
     exclude = nodes_to_keep_fp32(proto, keep_fp32)
     reader = FrameCalibrationReader(runtime.preprocessor, frames)
+    if not len(reader):
+        raise ValueError('no calibration frame: give images of the training side')
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, 'int8.onnx')
         quantize_static(onnx_file, raw, reader, quant_format=QuantFormat.QDQ,
@@ -156,8 +170,11 @@ def quantize_export(onnx_file: str, out: str, frames: Iterable[np.ndarray],
                         per_channel=per_channel, reduce_range=reduce_range,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                         calibrate_method=methods[method],
-                        # activations are reduced to ranges every few frames, not all kept
-                        extra_options={'CalibMaxIntermediateOutputs': 8})
+                        # activations are reduced to ranges every few frames, not all kept.
+                        # Not CalibMaxIntermediateOutputs: onnxruntime 1.30 drops each full
+                        # batch of outputs unused (only the last partial batch calibrates, and
+                        # a count that is a multiple fails with "No data is collected")
+                        extra_options={'CalibStridedMinMax': calibration_stride(len(reader))})
         quantized = onnx.load(raw)
     del quantized.metadata_props[:]
     for prop in proto.metadata_props:

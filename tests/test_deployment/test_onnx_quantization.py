@@ -119,3 +119,40 @@ def test_calibration_frames_come_from_the_training_side_only():
     # evenly spread over the training side: first and last training image included
     ordered = [train.get_data_info(i)['img_path'] for i in range(len(train))]
     assert paths[0] == ordered[0] and paths[-1] == ordered[-1]
+
+
+def _input_scale(onnx_file: str) -> float:
+    """The scale of the first activation QuantizeLinear (the network's normalised input)."""
+    proto = onnx.load(onnx_file)
+    inits = {i.name: onnx.numpy_helper.to_array(i) for i in proto.graph.initializer}
+    first = next(n for n in proto.graph.node if n.op_type == 'QuantizeLinear'
+                 and n.input[0] not in inits)
+    return float(inits[first.input[1]])
+
+
+def test_every_calibration_frame_counts_in_strides(fp32_export, tmp_path):
+    # 8 frames spanning 0-255 and one flat grey frame. Calibrated in strides (a divisor of the
+    # count), the input's range is the union of all nine, i.e. the eight wide ones'. (With
+    # onnxruntime's CalibMaxIntermediateOutputs=8, each full batch of 8 was dropped unused: nine
+    # frames calibrated on the grey one alone, eight failed with "No data is collected".)
+    def wide(n):
+        for k in range(n):
+            img = np.zeros((480, 640, 3), np.uint8)
+            img[:, 320:] = 255
+            img[k * 10:k * 10 + 40, 100:160] = 128
+            yield img
+    grey = np.full((480, 640, 3), 128, np.uint8)
+    scales = {}
+    for name, frames in (('wide', list(wide(8))), ('all', list(wide(8)) + [grey]),
+                         ('grey', [grey])):
+        out = str(tmp_path / f'{name}.onnx')
+        assert quantize_export(fp32_export, out, iter(frames))['frames'] == len(frames)
+        scales[name] = _input_scale(out)
+    assert scales['all'] == pytest.approx(scales['wide'], rel=1e-6)
+    assert scales['grey'] < scales['wide'] / 10
+
+
+def test_calibration_stride_tiles_the_frames():
+    from mmgrasp.deployment.onnx_quantization import calibration_stride
+    assert [calibration_stride(n) for n in (1, 4, 8, 9, 12, 31, 32, 100)] == \
+        [1, 4, 8, 3, 6, 1, 8, 5]
