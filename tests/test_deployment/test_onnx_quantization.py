@@ -134,7 +134,8 @@ def test_every_calibration_frame_counts_in_strides(fp32_export, tmp_path):
     # 8 frames spanning 0-255 and one flat grey frame. Calibrated in strides (a divisor of the
     # count), the input's range is the union of all nine, i.e. the eight wide ones'. (With
     # onnxruntime's CalibMaxIntermediateOutputs=8, each full batch of 8 was dropped unused: nine
-    # frames calibrated on the grey one alone, eight failed with "No data is collected".)
+    # frames calibrated on the grey one alone, eight failed with "No data is collected".) The
+    # grey frame alone has a range close to zero: the wide frames' scale is 255 / 255 / std.
     def wide(n):
         for k in range(n):
             img = np.zeros((480, 640, 3), np.uint8)
@@ -143,13 +144,13 @@ def test_every_calibration_frame_counts_in_strides(fp32_export, tmp_path):
             yield img
     grey = np.full((480, 640, 3), 128, np.uint8)
     scales = {}
-    for name, frames in (('wide', list(wide(8))), ('all', list(wide(8)) + [grey]),
-                         ('grey', [grey])):
+    for name, frames in (('wide', list(wide(8))), ('all', list(wide(8)) + [grey])):
         out = str(tmp_path / f'{name}.onnx')
         assert quantize_export(fp32_export, out, iter(frames))['frames'] == len(frames)
         scales[name] = _input_scale(out)
     assert scales['all'] == pytest.approx(scales['wide'], rel=1e-6)
-    assert scales['grey'] < scales['wide'] / 10
+    # the normalised input spans (0 - mean) / std to (255 - mean) / std: about 4.4 / 255 a step
+    assert scales['wide'] > 3.0 / 255
 
 
 def test_calibration_stride_tiles_the_frames():
