@@ -21,12 +21,8 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from mmgrasp.structures import angle_diff
 from .significance import mean_interval, sign_test
-
-
-def _angle_deg(a: float, b: float) -> float:
-    d = abs(a - b) % np.pi
-    return float(np.degrees(min(d, np.pi - d)))
 
 
 def top_drift(tops_a: Sequence[Optional[Sequence[float]]],
@@ -42,13 +38,25 @@ def top_drift(tops_a: Sequence[Optional[Sequence[float]]],
     """
     if len(tops_a) != len(tops_b):
         raise ValueError(f'{len(tops_a)} against {len(tops_b)} images')
-    px, deg = [], []
-    for a, b in zip(tops_a, tops_b):
-        if a is None or b is None:
-            continue
-        px.append(float(np.hypot(a[0] - b[0], a[1] - b[1])))
-        deg.append(_angle_deg(a[4], b[4]))
-    return dict(px=px, deg=deg)
+    both = [(a, b) for a, b in zip(tops_a, tops_b) if a is not None and b is not None]
+    if not both:
+        return dict(px=[], deg=[])
+    a = np.array([pair[0] for pair in both], np.float64).reshape(-1, 5)
+    b = np.array([pair[1] for pair in both], np.float64).reshape(-1, 5)
+    px = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
+    deg = np.degrees(angle_diff(a[:, 4], b[:, 4]))
+    return dict(px=px.tolist(), deg=deg.tolist())
+
+
+def _pooled_drift(pairs: Sequence[tuple]) -> Dict[str, Dict[str, float]]:
+    """Median / p95 of the top-grasp drift pooled over ``(tops_a, tops_b)`` pairs of runs."""
+    px: List[float] = []
+    deg: List[float] = []
+    for tops_a, tops_b in pairs:
+        d = top_drift(tops_a, tops_b)
+        px += d['px']
+        deg += d['deg']
+    return dict(px=_percentiles(px), deg=_percentiles(deg))
 
 
 def _percentiles(values: Sequence[float]) -> Dict[str, float]:
@@ -102,7 +110,7 @@ def int8_against_seed_spread(runs: Sequence[dict], keys: Sequence[str]) -> Dict:
             seed_n += len(ca)
             seed_flips += int((ca != cb).sum())
             seed_change.append(abs(float(cb.mean() - ca.mean())) * 100)
-        n = flips = gained = lost = 0
+        n = gained = lost = 0
         change = []
         for run in runs:
             before = np.asarray(run['correct']['fp32'][key], bool)
@@ -126,17 +134,7 @@ def int8_against_seed_spread(runs: Sequence[dict], keys: Sequence[str]) -> Dict:
                            bool(entry['int8']['flip_rate'] <= seed_rate
                                 and entry['int8']['mean_abs_change'] <= seed_size))
         out[key] = entry
-    int8_drift: Dict[str, List[float]] = dict(px=[], deg=[])
-    seed_drift: Dict[str, List[float]] = dict(px=[], deg=[])
-    for run in runs:
-        d = top_drift(run['tops']['fp32'], run['tops']['int8'])
-        int8_drift['px'] += d['px']
-        int8_drift['deg'] += d['deg']
-    for a, b in pairs:
-        d = top_drift(a['tops']['fp32'], b['tops']['fp32'])
-        seed_drift['px'] += d['px']
-        seed_drift['deg'] += d['deg']
     out['drift'] = dict(
-        int8=dict(px=_percentiles(int8_drift['px']), deg=_percentiles(int8_drift['deg'])),
-        seed=dict(px=_percentiles(seed_drift['px']), deg=_percentiles(seed_drift['deg'])))
+        int8=_pooled_drift([(r['tops']['fp32'], r['tops']['int8']) for r in runs]),
+        seed=_pooled_drift([(a['tops']['fp32'], b['tops']['fp32']) for a, b in pairs]))
     return out
