@@ -6,13 +6,25 @@ without the mark that starts a training run fails, naming how it trained. A trai
 mmengine's ``Runner.train`` in this process, or a child process running ``tools/train.py``,
 ``tools/dist_train.sh`` or ``torch.distributed.run``. The guard covers the test's setup too, so a
 fixture that trains (a module-scoped ``trained_dir``, say) counts for the first test that needs it.
+
+The suite runs in two pytest-xdist workers (``tools/run_tests.sh``), one per core: each worker and
+the processes it starts use one thread, so the two never fight over a core.
 """
+import os
 import subprocess
 
 import pytest
 from mmengine.runner import Runner
 
 TRAINING_COMMANDS = ('tools/train.py', 'dist_train.sh', 'torch.distributed.run')
+
+
+def pytest_configure(config):
+    """One thread per xdist worker (and its child processes): two workers fill the two cores."""
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        import torch
+        os.environ['OMP_NUM_THREADS'] = '1'
+        torch.set_num_threads(1)
 
 
 class TrainingInUnmarkedTest(AssertionError):
