@@ -25,9 +25,10 @@ from mmdet.models.task_modules.coders.delta_xywh_bbox_coder import delta2bbox
 from torch import Tensor, nn
 from torchvision.ops import nms, roi_align
 
+from mmgrasp.models.roi_heads.bbox_heads.grasp_bbox_head import angle_decoding_of
 from mmgrasp.models.task_modules.coders.delta_xywht_grasp_coder import delta2grasp
 from mmgrasp.models.utils import roi_align_rotated_grid
-from mmgrasp.structures import angle_to_bin, bin_to_angle, hbox_to_grasp
+from mmgrasp.structures import angle_to_bin, bin_to_angle, hbox_to_grasp, local_mean_angles
 
 
 def _clip(boxes: Tensor, img_hw: Tensor) -> Tensor:
@@ -187,16 +188,21 @@ class GraspExportModule(nn.Module):
         head, cfg = self.model.roi_head.bbox_head, self.rcnn_cfg
         cls_score, bbox_pred = head(self._roi_feats(x, proposals))
         num_bins = head.num_classes
-        scores = cls_score.softmax(dim=-1)[:, :num_bins].reshape(-1)  # (R * 18,)
+        probs = cls_score.softmax(dim=-1)[:, :num_bins]  # (R, 18)
+        scores = probs.reshape(-1)  # (R * 18,)
         priors = proposals.repeat_interleave(num_bins, dim=0)
         boxes = _decode(head.bbox_coder, priors, bbox_pred.reshape(-1, 4), img_hw)
         labels = torch.arange(num_bins).repeat(proposals.shape[0])
+        if angle_decoding_of(cfg) == 'local_mean':  # as GraspBBoxHead
+            angles = local_mean_angles(probs).reshape(-1)
+        else:
+            angles = bin_to_angle(labels, num_bins).to(boxes)
         keep = scores > cfg.score_thr
-        boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
+        boxes, scores, labels, angles = boxes[keep], scores[keep], labels[keep], angles[keep]
         keep = traced_batched_nms(boxes, scores, labels, float(cfg.nms.iou_threshold))
         keep = keep[:int(cfg.max_per_img)] if cfg.max_per_img > 0 else keep
-        boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
-        grasps = hbox_to_grasp(boxes, bin_to_angle(labels, num_bins).to(boxes))
+        boxes, scores, labels, angles = boxes[keep], scores[keep], labels[keep], angles[keep]
+        grasps = hbox_to_grasp(boxes, angles.to(boxes))
         return grasps, scores, labels
 
     def _refine(self, seg_logits: Tensor, grasps: Tensor, img_hw: Tensor) -> Tensor:

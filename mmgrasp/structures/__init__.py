@@ -19,6 +19,7 @@ _EXPORTS = {
     'angle_diff': 'grasp_angles',
     'angle_to_bin': 'grasp_angles',
     'bin_to_angle': 'grasp_angles',
+    'local_mean_angles': 'grasp_angles',
     'wrap_angle': 'grasp_angles',
     'wrap_angle_half': 'grasp_angles',
     'GraspBoxes': 'grasp_boxes',
@@ -50,7 +51,8 @@ _EXPORTS = {
 
 __all__ = [
     'NUM_ORIENTATION_BINS', 'wrap_angle', 'wrap_angle_half', 'angle_diff', 'angle_to_bin',
-    'bin_to_angle', 'corners_to_grasps', 'grasps_to_corners', 'grasp_to_hbox', 'hbox_to_grasp',
+    'bin_to_angle', 'local_mean_angles', 'corners_to_grasps', 'grasps_to_corners',
+    'grasp_to_hbox', 'hbox_to_grasp',
     'grasp_iou', 'grasp_iou_shapely', 'affine_grasps', 'grasps_to_original',
     'input_to_original_matrix', 'original_pixels_in_input',
     'best_grasp_per_object', 'centre_pixels', 'grasp_centre_labels',

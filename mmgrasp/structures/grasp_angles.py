@@ -108,3 +108,35 @@ def bin_to_angle(bins: ArrayLike, num_bins: int = NUM_ORIENTATION_BINS) -> Array
     dtype = torch.float64 if not isinstance(bins, torch.Tensor) else torch.get_default_dtype()
     angles = (b.to(dtype) + 0.5) * (math.pi / num_bins)
     return _like(angles, bins)
+
+
+def local_mean_angles(bin_probs: torch.Tensor) -> torch.Tensor:
+    """Each orientation bin's angle moved towards its neighbours by their probabilities.
+
+    The detection branch decodes a grasp's angle to its bin's centre (the paper's decoding), so a
+    grasp whose true angle lies near a bin edge, which the classifier splits between two bins,
+    is off by almost half a bin either way. This decoding reads the probabilities of the bin and
+    its two neighbours (circularly: bin 0 and bin ``C - 1`` are neighbours) as a local posterior
+    and returns its mean angle::
+
+        theta_k = (k + 0.5) * d + d * (p_{k+1} - p_{k-1}) / (p_{k-1} + p_k + p_{k+1}),  d = pi / C
+
+    wrapped into ``[0, pi)``. Equal neighbours leave the bin centre; the shift is below one bin
+    (``d``) in magnitude. Only traced tensor operations (slices, no ``torch.roll``), so the
+    exported graph computes it too.
+
+    Args:
+        bin_probs (Tensor): ``(R, C)`` probabilities of the ``C`` orientation bins (the softmax
+            over the bins and "invalid", the invalid column dropped).
+
+    Returns:
+        Tensor: ``(R, C)`` angles in radians; ``[r, k]`` is the angle of RoI ``r``'s grasp in
+        bin ``k``.
+    """
+    num_bins = bin_probs.shape[1]
+    step = math.pi / num_bins
+    prev = torch.cat([bin_probs[:, -1:], bin_probs[:, :-1]], dim=1)  # p_{k-1}
+    nxt = torch.cat([bin_probs[:, 1:], bin_probs[:, :1]], dim=1)  # p_{k+1}
+    total = (prev + bin_probs + nxt).clamp(min=torch.finfo(bin_probs.dtype).tiny)
+    centres = (torch.arange(num_bins, device=bin_probs.device, dtype=bin_probs.dtype) + 0.5) * step
+    return wrap_angle(centres[None, :] + step * (nxt - prev) / total)

@@ -15,6 +15,7 @@ from mmengine.registry import init_default_scope
 
 from mmgrasp.apis import GraspInferencer
 from mmgrasp.registry import MODELS
+from mmgrasp.structures import bin_to_angle
 from mmgrasp.testing import get_config, get_detector_cfg, load_script, tiny_scored_detector
 
 pytest.importorskip('onnxruntime')
@@ -36,10 +37,13 @@ def _images(tmp_path):
     return paths
 
 
-def _checkpoint(name, tmp_path):
+def _checkpoint(name, tmp_path, angle_decoding=None):
     """A tiny model whose classifiers are scaled up, so that its scores are well apart (no ties
-    for the top grasp), saved as a checkpoint with its config."""
+    for the top grasp), saved as a checkpoint with its config (``angle_decoding``: its
+    ``test_cfg.rcnn.angle_decoding``, the default's when None)."""
     cfg, model = tiny_scored_detector(name)
+    if angle_decoding is not None:
+        cfg.model.test_cfg.rcnn.angle_decoding = angle_decoding
     path = str(tmp_path / 'tiny.pth')
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
     cfg_path = str(tmp_path / 'tiny.py')
@@ -47,9 +51,10 @@ def _checkpoint(name, tmp_path):
     return cfg_path, path
 
 
-@pytest.mark.parametrize('name', [DET_SEG, DET, REFINE])
-def test_export_round_trip(name, tmp_path):
-    config, ckpt = _checkpoint(name, tmp_path)
+@pytest.mark.parametrize('name,angle_decoding', [(DET_SEG, None), (DET, None), (REFINE, None),
+                                                   (DET, 'local_mean')])
+def test_export_round_trip(name, angle_decoding, tmp_path):
+    config, ckpt = _checkpoint(name, tmp_path, angle_decoding)
     images = _images(tmp_path)
     out = str(tmp_path / 'tiny.onnx')
     tool = load_script('tools/deployment/pytorch2onnx.py')
@@ -67,6 +72,12 @@ def test_export_round_trip(name, tmp_path):
         # further down, NMS decisions at the IoU threshold may differ between implementations
         torch.testing.assert_close(pb.scores[:5], pa.scores[:5], atol=1e-3, rtol=0)
         assert pb.labels[0] == pa.labels[0]
+        centre = float(bin_to_angle(pa.labels[0]))
+        if angle_decoding == 'local_mean':  # the graph computes the moved angle too
+            assert abs(pa.bboxes[0, 4].item() - centre) > 5e-4  # 1.1e-3 rad for this model
+            torch.testing.assert_close(pb.bboxes[0, 4], pa.bboxes[0, 4], atol=1e-5, rtol=0)
+        elif 'bboxes_unrefined' not in pa:
+            assert abs(pa.bboxes[0, 4].item() - centre) < 1e-6
         if 'bboxes_unrefined' in pa:  # Det_Seg_Refine: the candidate and its refinement
             torch.testing.assert_close(pb.bboxes_unrefined[0], pa.bboxes_unrefined[0],
                                        atol=1e-3, rtol=0)

@@ -41,3 +41,29 @@ def test_bins():
     # Decoding the bin of the decoded angle is the identity (no 5 degree offset).
     bins = torch.arange(18)
     assert torch.equal(angle_to_bin(bin_to_angle(bins)), bins)
+
+
+def test_local_mean_angles_by_hand():
+    """Worked by hand with 18 bins of 10 degrees: equal neighbours keep the centre, a neighbour
+    as likely as the bin moves it half a bin, bins 17 and 0 are neighbours across pi."""
+    from mmgrasp.structures import local_mean_angles
+    probs = torch.zeros(4, 18, dtype=torch.float64)
+    probs[0, 4] = 1.0  # alone: bin 4's centre, 45 deg
+    probs[1, 4], probs[1, 3], probs[1, 5] = 0.5, 0.25, 0.25  # equal neighbours: 45 deg
+    probs[2, 4], probs[2, 5] = 0.5, 0.5  # the edge between bins 4 and 5: 50 deg
+    probs[3, 17], probs[3, 0] = 0.5, 0.5  # the edge between bins 17 and 0: 180 = 0 deg
+    angles = torch.rad2deg(local_mean_angles(probs))
+    torch.testing.assert_close(angles[:, 4], torch.tensor([45., 45., 50., 45.], dtype=torch.float64))
+    assert abs(angles[3, 17].item()) < 1e-9  # 175 + 5 wraps to 0
+    torch.testing.assert_close(angles[3, 0], torch.tensor(0., dtype=torch.float64))  # 5 - 5
+    # bin 0 with all its weight on bin 17: one bin back, 5 - 10 = -5 -> 175 deg
+    one_side = torch.zeros(1, 18, dtype=torch.float64)
+    one_side[0, 17] = 1.0
+    assert abs(torch.rad2deg(local_mean_angles(one_side))[0, 0].item() - 175.0) < 1e-9
+    # all zero (no division by zero): the centres
+    zero = torch.rad2deg(local_mean_angles(torch.zeros(1, 18)))
+    torch.testing.assert_close(zero[0], torch.arange(18.) * 10 + 5)
+    # every shift is less than one bin
+    rand = torch.rand(50, 18).softmax(dim=1)
+    centres = bin_to_angle(torch.arange(18))
+    assert (angle_diff(local_mean_angles(rand), centres[None]) < math.pi / 18).all()

@@ -149,3 +149,42 @@ def test_tta_results_mirror_the_work_dir(tool, tmp_path, monkeypatch):
     assert len(calls) == 2
     assert tool.run_fold_tta(args, 3, str(tmp_path), seed=1) is None  # never trained
     assert len(calls) == 2
+
+
+def test_retest_mirrors_the_work_dir_and_remembers_its_options(tool, tmp_path, monkeypatch):
+    """--retest NAME KEY=V tests each fold's last checkpoint with those options into
+    <work>/NAME/<fold> (split.json beside, for compare_cv_runs.py), reuses a result only for the
+    same weights and options, and refuses a name that is not one folder of the work dir."""
+    calls = []
+
+    def fake_run(cmd):
+        calls.append(cmd)
+        with open(cmd[cmd.index('--metrics-out') + 1], 'w') as f:
+            json.dump({tool.MAIN_KEY: 0.5}, f)
+
+    monkeypatch.setattr(tool, 'run', fake_run)
+    option = 'model.test_cfg.rcnn.angle_decoding=local_mean'
+    args = tool.parse_args([CONFIG, '--retest', 'local_mean', option])
+    (tmp_path / 'split.json').write_text(json.dumps({'num_folds': 5}))
+    fold_dir = tmp_path / 'fold0'
+    fold_dir.mkdir()
+    (fold_dir / 'last_checkpoint').write_text(str(fold_dir / 'epoch_30.pth'))
+    (fold_dir / 'epoch_30.pth').write_bytes(b'weights')
+    out_dir = tmp_path / 'local_mean' / 'fold0'
+    out_dir.mkdir(parents=True)  # test.py makes it; the fake does not
+    retest = tool.run_fold_retest
+    assert retest(args, 0, str(tmp_path), 0, 'local_mean', [], [option]) == {tool.MAIN_KEY: 0.5}
+    cmd = calls[0]
+    assert cmd[3] == str(fold_dir / 'epoch_30.pth') and '--tta' not in cmd
+    assert option in cmd and cmd[cmd.index('--work-dir') + 1] == str(out_dir)
+    assert f'test_evaluator.per_image_out={out_dir / "test_per_image.json"}' in cmd
+    assert json.loads((tmp_path / 'local_mean' / 'split.json').read_text()) == {'num_folds': 5}
+    retest(args, 0, str(tmp_path), 0, 'local_mean', [], [option])
+    assert len(calls) == 1  # the same weights, the same options: read back
+    retest(args, 0, str(tmp_path), 0, 'local_mean', [],
+           ['model.test_cfg.rcnn.angle_decoding=bin_centre'])
+    assert len(calls) == 2  # other options under the same name: tested again
+    for bad in (['../elsewhere', option], ['tta', option], ['.hidden', option], ['name'],
+                ['name', 'no_equals_sign']):
+        with pytest.raises(SystemExit):
+            tool.parse_args([CONFIG, '--retest', *bad])

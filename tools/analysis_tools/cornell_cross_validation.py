@@ -5,7 +5,8 @@
         [--data-root data/cornell/] [--folders 01 02 ...] [--folds 5] \
         [--fold-by image|object] [--object-map processedData/z.txt] \
         [--minutes-per-fold 30] [--seeds 0 1 ...] [--work-dir DIR] [--baseline] [--robustness]
-        [--test-sweep KEY V1 V2 ... [--sweep-split test|train]] [--cfg-options ...]
+        [--retest NAME KEY=V ...] [--test-sweep KEY V1 V2 ... [--sweep-split test|train]]
+        [--cfg-options ...]
 
 Each fold runs ``tools/train.py`` and ``tools/test.py`` in a subprocess with
 ``fold=K`` on the three dataloaders. A fold whose metrics file exists is not run again, so an
@@ -53,6 +54,11 @@ to the summary.
 ``<work dir>/tta/`` in the work dir's own layout (``split.json``, ``fold<K>[_seed<S>]/``), so
 ``compare_cv_runs.py WORK_DIR WORK_DIR/tta`` pairs them image by image with the plain test.
 
+``--retest NAME KEY=V ...`` tests each fold and seed's final checkpoint again with those config
+options, e.g. ``--retest local_mean model.test_cfg.rcnn.angle_decoding=local_mean`` (a test-time
+setting), into ``<work dir>/NAME/`` in the same layout as ``--tta``'s, for the same paired
+comparison; a result is reused only for the same weights and options.
+
 ``--test-sweep KEY V1 V2 ...`` tests each fold's final checkpoint again with a test-time setting
 set to each value, e.g. ``--test-sweep model.test_cfg.rpn.max_per_img 300 200 100 50`` (the
 accuracy against the number of proposals), and adds the metrics per value to the summary
@@ -64,6 +70,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
 import shutil
 import subprocess
 import sys
@@ -79,6 +86,7 @@ TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MAIN_KEY = 'grasp/acc_a30_iou25'
 PER_IMAGE_FILE = 'test_per_image.json'  # each test image's outcome, for paired comparisons
 # train.py options of a fold trained on its whole training side without a validation loop
+RETEST_NAME = re.compile(r'^[A-Za-z0-9_-][A-Za-z0-9_.-]*$')  # one folder inside the work dir
 NO_VALIDATION = ['train_dataloader.dataset.val_ratio=0', 'val_dataloader=None', 'val_cfg=None',
                  'val_evaluator=None', 'default_hooks.checkpoint.save_best=None']
 
@@ -115,6 +123,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--tta', action='store_true',
                         help='also test each fold with test-time augmentation (results in '
                         '<work dir>/tta/, comparable with compare_cv_runs.py)')
+    parser.add_argument('--retest', nargs='+', metavar='NAME KEY=V',
+                        help='also test each fold and seed again with these config options, '
+                        'results in <work dir>/NAME/ (comparable with compare_cv_runs.py), e.g. '
+                        '--retest local_mean model.test_cfg.rcnn.angle_decoding=local_mean')
     parser.add_argument('--test-sweep', nargs='+', metavar='KEY V',
                         help='test the final checkpoints again with config KEY set to each '
                         'value V, e.g. model.test_cfg.rpn.max_per_img 300 200 100 50')
@@ -131,6 +143,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
             parser.error(f'--object-map {args.object_map}: no such file')
         args.fold_by = 'object'
         args.object_map = osp.abspath(args.object_map)  # not relative to the data root
+    if args.retest is not None:
+        name, options = args.retest[0], args.retest[1:]
+        if not RETEST_NAME.match(name) or name == 'tta':
+            parser.error(f'--retest {name!r}: the name is a folder of the work dir: letters, '
+                         "digits, '_', '-' and '.', not starting with '.', not 'tta'")
+        if not options or any('=' not in o for o in options):
+            parser.error('--retest NAME KEY=VALUE [KEY=VALUE ...]: at least one config option, '
+                         'each KEY=VALUE')
     return args
 
 
@@ -229,39 +249,62 @@ def run_fold(args: argparse.Namespace, fold: int, work_dir: str,
 
 
 def run_fold_tta(args: argparse.Namespace, fold: int, work_dir: str,
-                 seed: int = 0) -> Dict[str, float]:
+                 seed: int = 0) -> Optional[Dict[str, float]]:
     """Test one trained fold and seed with test-time augmentation (or read a previous result).
 
     The outputs mirror the plain test's under ``<work_dir>/tta/``: ``split.json`` and
     ``fold<K>[_seed<S>]/test_metrics.json`` and ``test_per_image.json``.
     """
-    tta_root = osp.join(work_dir, 'tta')
-    os.makedirs(tta_root, exist_ok=True)
-    split_file = osp.join(tta_root, 'split.json')
+    return run_fold_retest(args, fold, work_dir, seed, 'tta', ['--tta'], [])
+
+
+def run_fold_retest(args: argparse.Namespace, fold: int, work_dir: str, seed: int, name: str,
+                    test_args: List[str], options: List[str]) -> Optional[Dict[str, float]]:
+    """Test one trained fold and seed's last checkpoint again, another way (or read the result).
+
+    The outputs mirror the plain test's under ``<work_dir>/<name>/``: ``split.json`` and
+    ``fold<K>[_seed<S>]/test_metrics.json`` and ``test_per_image.json``, so that
+    ``compare_cv_runs.py <work_dir> <work_dir>/<name>`` pairs them image by image. A result is
+    reused only for the same weights and the same way of testing (``checkpoint.txt`` records the
+    checkpoint, its sha256, ``test_args`` and ``options``).
+
+    Args:
+        test_args (list[str]): Extra ``tools/test.py`` arguments, e.g. ``['--tta']``.
+        options (list[str]): Extra ``--cfg-options`` entries, e.g.
+            ``['model.test_cfg.rcnn.angle_decoding=local_mean']``.
+
+    Returns:
+        dict | None: The metrics, or None for a fold and seed without a checkpoint.
+    """
+    root = osp.join(work_dir, name)
+    os.makedirs(root, exist_ok=True)
+    split_file = osp.join(root, 'split.json')
     if not osp.exists(split_file):
         shutil.copyfile(osp.join(work_dir, 'split.json'), split_file + '.tmp')
         os.replace(split_file + '.tmp', split_file)
-    name = fold_dir_name(fold, seed)
-    fold_dir, tta_dir = osp.join(work_dir, name), osp.join(tta_root, name)
+    run_name = fold_dir_name(fold, seed)
+    fold_dir, out_dir = osp.join(work_dir, run_name), osp.join(root, run_name)
     checkpoint = read_last_checkpoint(fold_dir)
     if checkpoint is None:
-        print(f'fold {fold} seed {seed}: no last_checkpoint in {fold_dir}, no TTA test')
+        print(f'fold {fold} seed {seed}: no last_checkpoint in {fold_dir}, no {name} test')
         return None
-    metrics_file = osp.join(tta_dir, 'test_metrics.json')
-    # which weights the TTA figures are of: a retrained fold's checkpoint has the same name but
-    # another sha256 (its checksum file, or the file's own hash without one)
-    tested_file = osp.join(tta_dir, 'checkpoint.txt')
+    metrics_file = osp.join(out_dir, 'test_metrics.json')
+    # which weights, tested how: a retrained fold's checkpoint has the same name but another
+    # sha256 (its checksum file, or the file's own hash without one)
+    tested_file = osp.join(out_dir, 'checkpoint.txt')
     weights = f'{checkpoint} {read_checksum(checkpoint) or sha256_of_file(checkpoint)}'
+    if test_args or options:
+        weights += '\n' + ' '.join(test_args + options)
     tested = None
     if osp.exists(tested_file):
         with open(tested_file) as f:
             tested = f.read().strip()
     if not osp.exists(metrics_file) or tested != weights:
-        opts = fold_options(args, fold) + list(args.cfg_options)
-        run([sys.executable, osp.join(TOOLS, 'test.py'), args.config, checkpoint, '--tta',
-             '--work-dir', tta_dir, '--metrics-out', metrics_file, '--cfg-options'] + opts
-            + [f'test_evaluator.per_image_out={osp.join(tta_dir, PER_IMAGE_FILE)}'])
-        os.makedirs(tta_dir, exist_ok=True)
+        opts = fold_options(args, fold) + list(args.cfg_options) + list(options)
+        run([sys.executable, osp.join(TOOLS, 'test.py'), args.config, checkpoint] + test_args
+            + ['--work-dir', out_dir, '--metrics-out', metrics_file, '--cfg-options'] + opts
+            + [f'test_evaluator.per_image_out={osp.join(out_dir, PER_IMAGE_FILE)}'])
+        os.makedirs(out_dir, exist_ok=True)
         write_bytes_atomic(tested_file, (weights + '\n').encode())
     with open(metrics_file) as f:
         return json.load(f)
@@ -340,7 +383,7 @@ def main() -> None:
     if args.test_sweep is not None and len(args.test_sweep) < 2:
         raise SystemExit('--test-sweep needs a config key and at least one value, e.g. '
                          '--test-sweep model.test_cfg.rpn.max_per_img 300 100')
-    per_fold, robustness, baseline, sweep, tta = {}, {}, {}, {}, {}
+    per_fold, robustness, baseline, sweep, tta, retest = {}, {}, {}, {}, {}, {}
     for k in folds:
         per_fold[k] = run_fold(args, k, work_dir, args.seeds[0])
         for seed in args.seeds[1:]:
@@ -350,6 +393,12 @@ def main() -> None:
                 result_tta = run_fold_tta(args, k, work_dir, seed)
                 if result_tta is not None:
                     tta[k if seed == args.seeds[0] else fold_dir_name(k, seed)] = result_tta
+        if args.retest:
+            for seed in args.seeds:
+                result_retest = run_fold_retest(args, k, work_dir, seed, args.retest[0], [],
+                                                args.retest[1:])
+                if result_retest is not None:
+                    retest[k if seed == args.seeds[0] else fold_dir_name(k, seed)] = result_retest
         if args.baseline:
             baseline[k] = run_fold_baseline(args, k, work_dir)
         if args.robustness:
@@ -367,6 +416,12 @@ def main() -> None:
         result['tta'] = summarise(tta)
         print_summary('with test-time augmentation (percent; paired test: compare_cv_runs.py '
                       f'{work_dir} {osp.join(work_dir, "tta")}):', result['tta'])
+    if retest:
+        name = args.retest[0]
+        result['retest'] = dict(name=name, options=args.retest[1:], summary=summarise(retest))
+        print_summary(f'tested with {" ".join(args.retest[1:])} (percent; paired test: '
+                      f'compare_cv_runs.py {work_dir} {osp.join(work_dir, name)}):',
+                      result['retest']['summary'])
     if baseline:
         result['constant_guess'] = summarise(baseline)
         print_summary('constant-guess baseline (percent):', result['constant_guess'])

@@ -15,7 +15,8 @@ def prefix_multiclass_nms(multi_bboxes: Tensor,
                           score_thr: float,
                           nms_cfg: ConfigDict,
                           max_num: int = -1,
-                          first_size: int = 4) -> Tuple[Tensor, Tensor]:
+                          first_size: int = 4,
+                          return_inds: bool = False) -> Tuple[Tensor, ...]:
     """``mmdet.models.layers.multiclass_nms``, the same boxes, scores and labels, faster.
 
     The grasp head scores every RoI in each of its 18 orientation bins and keeps every
@@ -34,16 +35,22 @@ def prefix_multiclass_nms(multi_bboxes: Tensor,
         nms_cfg (dict): mmcv ``batched_nms`` config, e.g. ``dict(type='nms', iou_threshold=0.3)``.
         max_num (int): Boxes returned at most. Defaults to -1 (all: mmdet's path).
         first_size (int): The first prefix is ``first_size * max_num`` candidates. Defaults to 4.
+        return_inds (bool): Also return each kept box's index among the ``N * C`` flattened
+            candidates (``index // C`` is its row of ``multi_bboxes``, ``index % C`` its class),
+            as mmdet's ``return_inds``. Defaults to False.
 
     Returns:
-        tuple: ``dets`` ``(K, 5)`` (boxes and score) sorted by score and ``labels`` ``(K,)``.
+        tuple: ``dets`` ``(K, 5)`` (boxes and score) sorted by score and ``labels`` ``(K,)``,
+        and with ``return_inds`` the indices ``(K,)``.
     """
     if max_num <= 0 or torch.onnx.is_in_onnx_export():
-        return multiclass_nms(multi_bboxes, multi_scores, score_thr, nms_cfg, max_num)
+        return multiclass_nms(multi_bboxes, multi_scores, score_thr, nms_cfg, max_num,
+                              return_inds=return_inds)
 
     num_classes = multi_scores.size(1) - 1
     if multi_scores.size(0) == 0:  # (mmdet's own function cannot reshape an empty input)
-        return multi_bboxes.new_zeros(0, 5), multi_scores.new_zeros(0, dtype=torch.long)
+        empty = multi_scores.new_zeros(0, dtype=torch.long)
+        return (multi_bboxes.new_zeros(0, 5), empty) + ((empty, ) if return_inds else ())
     # mmdet's flattening of the candidates
     if multi_bboxes.shape[1] > 4:
         bboxes = multi_bboxes.view(multi_scores.size(0), num_classes, 4)
@@ -56,6 +63,7 @@ def prefix_multiclass_nms(multi_bboxes: Tensor,
     inds = (scores > score_thr).nonzero(as_tuple=False).squeeze(1)
     bboxes, scores, labels = bboxes[inds], scores[inds], labels[inds]
     if scores.numel() == 0:
-        return multiclass_nms(multi_bboxes, multi_scores, score_thr, nms_cfg, max_num)
+        return multiclass_nms(multi_bboxes, multi_scores, score_thr, nms_cfg, max_num,
+                              return_inds=return_inds)
     dets, keep = prefix_batched_nms(bboxes, scores, labels, nms_cfg, max_num, first_size)
-    return dets, labels[keep]
+    return (dets, labels[keep]) + ((inds[keep], ) if return_inds else ())

@@ -44,3 +44,35 @@ def test_predict_decodes_bin_centres_and_unrotated_boxes():
     assert abs(res.bboxes[0, 4].item() - math.radians(95)) < 1e-6
     res = head._predict_by_feat_single(roi, logits, deltas, meta, rescale=True, rcnn_test_cfg=cfg)
     torch.testing.assert_close(res.bboxes[0, :4], torch.tensor([15., 15., 20., 10.]))
+
+
+def test_local_mean_decoding_moves_the_angle_between_two_bins():
+    """Bin 9 (95 deg) at probability 0.6 and bin 10 (105 deg) at 0.3 (0.1 spread over the rest):
+    the grasp keeps its box, score and label; its angle moves to 95 + 10 * (p10 - p8) / (p8 + p9
+    + p10) degrees, worked out by hand from the same probabilities."""
+    head = build_head().eval()
+    roi = torch.tensor([[0, 10., 20., 50., 40.]])
+    probs = torch.full((1, 19), 0.1 / 17)
+    probs[0, 9], probs[0, 10] = 0.6, 0.3
+    logits = probs.log()
+    deltas = torch.zeros(1, 72)
+    meta = dict(img_shape=(200, 200), scale_factor=(1.0, 1.0))
+    base = dict(score_thr=0.05, nms=dict(type='nms', iou_threshold=0.5), max_per_img=10)
+    centre = head._predict_by_feat_single(roi, logits, deltas, meta, rcnn_test_cfg=ConfigDict(base))
+    local = head._predict_by_feat_single(roi, logits, deltas, meta,
+                                         rcnn_test_cfg=ConfigDict(base, angle_decoding='local_mean'))
+    assert centre.labels.tolist() == local.labels.tolist() == [9, 10]
+    torch.testing.assert_close(local.scores, centre.scores)
+    torch.testing.assert_close(local.bboxes[:, :4], centre.bboxes[:, :4])
+    p8 = 0.1 / 17
+    expected9 = 95 + 10 * (0.3 - p8) / (p8 + 0.6 + 0.3)
+    expected10 = 105 + 10 * (p8 - 0.6) / (0.6 + 0.3 + p8)  # bin 10 pulled back towards bin 9
+    torch.testing.assert_close(local.bboxes[:, 4], torch.tensor([math.radians(expected9),
+                                                                 math.radians(expected10)]))
+    try:
+        head._predict_by_feat_single(roi, logits, deltas, meta,
+                                     rcnn_test_cfg=ConfigDict(base, angle_decoding='mean'))
+    except ValueError as e:
+        assert "angle_decoding must be one of ('bin_centre', 'local_mean'), got 'mean'" in str(e)
+    else:
+        raise AssertionError('an unknown angle_decoding was accepted')

@@ -57,3 +57,20 @@ def test_ties_score_threshold_and_other_configs_equal_mmdet():
 def test_no_candidates():
     dets, labels = prefix_multiclass_nms(torch.zeros(0, 72), torch.zeros(0, 19), 0.0, NMS, 100)
     assert dets.shape == (0, 5) and labels.shape == (0, )
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_return_inds_equals_mmdet(seed):
+    """The indices among the flattened candidates, as mmdet's ``return_inds`` (the grasp head's
+    local-mean angle decoding reads each kept grasp's RoI through them)."""
+    boxes, scores = _candidates(seed)
+    ours = prefix_multiclass_nms(boxes, scores, 0.0, NMS, 100, return_inds=True)
+    theirs = multiclass_nms(boxes, scores, 0.0, NMS, 100, return_inds=True)
+    _same(ours, theirs)
+    assert torch.equal(ours[2], theirs[2])
+    num_classes = scores.shape[1] - 1
+    assert torch.equal(ours[1], ours[2] % num_classes)
+    torch.testing.assert_close(ours[0][:, -1], scores[ours[2] // num_classes, ours[1]])
+    empty = prefix_multiclass_nms(torch.zeros(0, 72), torch.zeros(0, 19), 0.0, NMS, 100,
+                                  return_inds=True)
+    assert [t.shape[0] for t in empty] == [0, 0, 0]

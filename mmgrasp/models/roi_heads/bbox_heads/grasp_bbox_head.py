@@ -4,7 +4,8 @@
 Paper IV-B (Eq. 3-7) and docs/conventions.md section 2. Each RoI is classified into
 ``num_classes=18`` orientation bins or "invalid" (mmdet's background slot: 19 logits), and
 regresses one box per bin in the grasp's own unrotated frame. A decoded grasp is
-``(cx, cy, bw, bh, bin_centre)``.
+``(cx, cy, bw, bh, bin_centre)`` (``test_cfg.rcnn.angle_decoding='local_mean'`` moves the angle
+towards the neighbouring bins by their probabilities instead, see the class).
 
 ::
 
@@ -24,7 +25,22 @@ from torch import Tensor
 
 from mmgrasp.models.layers import prefix_multiclass_nms
 from mmgrasp.registry import MODELS
-from mmgrasp.structures import bin_to_angle, hbox_to_grasp
+from mmgrasp.structures import bin_to_angle, hbox_to_grasp, local_mean_angles
+
+ANGLE_DECODINGS = ('bin_centre', 'local_mean')
+
+
+def angle_decoding_of(rcnn_test_cfg: ConfigDict) -> str:
+    """``rcnn_test_cfg.angle_decoding`` (default ``'bin_centre'``), checked.
+
+    Raises:
+        ValueError: A value other than those in ``ANGLE_DECODINGS``.
+    """
+    decoding = rcnn_test_cfg.get('angle_decoding', 'bin_centre')
+    if decoding not in ANGLE_DECODINGS:
+        raise ValueError(f'test_cfg.rcnn.angle_decoding must be one of {ANGLE_DECODINGS}, '
+                         f'got {decoding!r}')
+    return decoding
 
 
 @MODELS.register_module()
@@ -37,8 +53,14 @@ class GraspBBoxHead(BBoxHead):
     grasps (:func:`mmgrasp.structures.detection_target_samples`).
     Prediction runs mmdet's class-wise NMS (one NMS per orientation bin, as the paper's code does),
     through :func:`~mmgrasp.models.layers.prefix_multiclass_nms` (mmdet's output, on the best
-    candidates first), and returns rotated grasps ``(x, y, w, h, theta)`` with ``theta`` the bin
-    centre.
+    candidates first), and returns rotated grasps ``(x, y, w, h, theta)``.
+
+    ``theta`` is the bin centre (the paper's decoding, ``test_cfg.rcnn.angle_decoding=
+    'bin_centre'``, the default), or with ``angle_decoding='local_mean'`` the mean angle of the
+    bin and its two neighbours weighted by the RoI's probabilities of the three
+    (:func:`mmgrasp.structures.local_mean_angles`): a grasp the classifier splits between two
+    bins lands between their centres. Scores, labels (the bin whose score it is) and boxes are the
+    same under both; only the angle moves, by less than one bin.
 
     Args:
         roi_feat_size (int): Side of the RoIAlign output. Defaults to 14.
@@ -131,7 +153,8 @@ class GraspBBoxHead(BBoxHead):
             img_meta (dict): Image meta information.
             rescale (bool): Map the grasps back to the original resolution with
                 ``scale_factor``. Defaults to False.
-            rcnn_test_cfg (ConfigDict, optional): ``score_thr``, ``nms``, ``max_per_img``.
+            rcnn_test_cfg (ConfigDict, optional): ``score_thr``, ``nms``, ``max_per_img`` and
+                optionally ``angle_decoding`` (``'bin_centre'``, default, or ``'local_mean'``).
 
         Returns:
             InstanceData: ``bboxes`` ``(K, 5)`` grasps ``(x, y, w, h, theta)``, ``scores`` ``(K,)``,
@@ -139,18 +162,24 @@ class GraspBBoxHead(BBoxHead):
         """
         if rcnn_test_cfg is None:
             raise ValueError('GraspBBoxHead needs a test_cfg (score_thr, nms, max_per_img)')
+        decoding = angle_decoding_of(rcnn_test_cfg)
         if roi.size(0) == 0:
             results = super()._predict_by_feat_single(roi, cls_score, bbox_pred, img_meta,
                                                       rescale, rcnn_test_cfg)
             hboxes, scores, labels = results.bboxes.reshape(-1, 4), results.scores, results.labels
+            theta = bin_to_angle(labels).to(hboxes)
         else:
             # mmdet's decoding without its NMS (its test_cfg=None path), then the same NMS run
             # on the best candidates first (prefix_multiclass_nms: mmdet's output, faster).
             raw = super()._predict_by_feat_single(roi, cls_score, bbox_pred, img_meta, rescale,
                                                   None)
-            dets, labels = prefix_multiclass_nms(raw.bboxes, raw.scores, rcnn_test_cfg.score_thr,
-                                                 rcnn_test_cfg.nms, rcnn_test_cfg.max_per_img)
+            dets, labels, inds = prefix_multiclass_nms(
+                raw.bboxes, raw.scores, rcnn_test_cfg.score_thr, rcnn_test_cfg.nms,
+                rcnn_test_cfg.max_per_img, return_inds=True)
             hboxes, scores = dets[:, :-1], dets[:, -1]
-        theta = bin_to_angle(labels).to(hboxes)
+            if decoding == 'local_mean':  # inds index the (R * C) flattened candidates
+                theta = local_mean_angles(raw.scores[:, :-1]).reshape(-1)[inds].to(hboxes)
+            else:
+                theta = bin_to_angle(labels).to(hboxes)
         grasps = hbox_to_grasp(hboxes, theta)
         return InstanceData(bboxes=grasps, scores=scores, labels=labels)
