@@ -15,7 +15,7 @@ Output format (one dict per input image, also written to ``<out_dir>/preds/<name
          "corners": [[x, y] x 4],         # p0->p1 and p2->p3 the opening sides, p1->p2 and
                                           # p3->p0 the plates
          "score": s,
-         "orientation_bin": k,            # the detection head's bin (0..17, 10 degrees each)
+         "orientation_bin": k,            # the bin whose score it is (0..17, 10 degrees each)
          "object": "box", "object_label": 1,   # class under the centre, with a semantic head
          "object_id": 1,                  # with best_per_object: which object (class id or
                                           # connected region)

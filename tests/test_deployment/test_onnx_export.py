@@ -51,8 +51,8 @@ def _checkpoint(name, tmp_path, angle_decoding=None):
     return cfg_path, path
 
 
-@pytest.mark.parametrize('name,angle_decoding', [(DET_SEG, None), (DET, None), (REFINE, None),
-                                                   (DET, 'local_mean')])
+@pytest.mark.parametrize('name,angle_decoding',
+                         [(DET_SEG, None), (DET, None), (REFINE, None), (DET, 'local_mean')])
 def test_export_round_trip(name, angle_decoding, tmp_path):
     config, ckpt = _checkpoint(name, tmp_path, angle_decoding)
     images = _images(tmp_path)
@@ -76,6 +76,14 @@ def test_export_round_trip(name, angle_decoding, tmp_path):
         if angle_decoding == 'local_mean':  # the graph computes the moved angle too
             assert abs(pa.bboxes[0, 4].item() - centre) > 5e-4  # 1.1e-3 rad for this model
             torch.testing.assert_close(pb.bboxes[0, 4], pa.bboxes[0, 4], atol=1e-5, rtol=0)
+            # and to the same detections further down (both kept: same bin, box and score)
+            same = [(i, j) for i in range(min(10, len(pa))) for j in range(min(10, len(pb)))
+                    if pa.labels[i] == pb.labels[j]
+                    and (pa.bboxes[i, :4] - pb.bboxes[j, :4]).abs().max() < 1e-3
+                    and abs(pa.scores[i] - pb.scores[j]) < 1e-5]
+            assert len(same) >= 5
+            for i, j in same:
+                torch.testing.assert_close(pb.bboxes[j, 4], pa.bboxes[i, 4], atol=1e-5, rtol=0)
         elif 'bboxes_unrefined' not in pa:
             assert abs(pa.bboxes[0, 4].item() - centre) < 1e-6
         if 'bboxes_unrefined' in pa:  # Det_Seg_Refine: the candidate and its refinement

@@ -53,7 +53,8 @@ def test_local_mean_angles_by_hand():
     probs[2, 4], probs[2, 5] = 0.5, 0.5  # the edge between bins 4 and 5: 50 deg
     probs[3, 17], probs[3, 0] = 0.5, 0.5  # the edge between bins 17 and 0: 180 = 0 deg
     angles = torch.rad2deg(local_mean_angles(probs))
-    torch.testing.assert_close(angles[:, 4], torch.tensor([45., 45., 50., 45.], dtype=torch.float64))
+    expected = torch.tensor([45., 45., 50., 45.], dtype=torch.float64)
+    torch.testing.assert_close(angles[:, 4], expected)
     assert abs(angles[3, 17].item()) < 1e-9  # 175 + 5 wraps to 0
     torch.testing.assert_close(angles[3, 0], torch.tensor(0., dtype=torch.float64))  # 5 - 5
     # bin 0 with all its weight on bin 17: one bin back, 5 - 10 = -5 -> 175 deg

@@ -142,6 +142,10 @@ def test_tta_results_mirror_the_work_dir(tool, tmp_path, monkeypatch):
     assert f'test_evaluator.per_image_out={tta_dir / "test_per_image.json"}' in cmd
     assert 'test_dataloader.dataset.fold=2' in cmd
     assert json.loads((tmp_path / 'tta' / 'split.json').read_text()) == {'num_folds': 5}
+    # the record of the weights tested: the same as before --retest existed, so TTA results
+    # made then are read back, not tested again
+    sha = tool.sha256_of_file(str(fold_dir / 'epoch_30.pth'))
+    assert (tta_dir / 'checkpoint.txt').read_text() == f'{fold_dir / "epoch_30.pth"} {sha}\n'
     tool.run_fold_tta(args, 2, str(tmp_path), seed=1)
     assert len(calls) == 1
     (fold_dir / 'epoch_30.pth').write_bytes(b'weights two')  # retrained
@@ -184,7 +188,8 @@ def test_retest_mirrors_the_work_dir_and_remembers_its_options(tool, tmp_path, m
     retest(args, 0, str(tmp_path), 0, 'local_mean', [],
            ['model.test_cfg.rcnn.angle_decoding=bin_centre'])
     assert len(calls) == 2  # other options under the same name: tested again
-    for bad in (['../elsewhere', option], ['tta', option], ['.hidden', option], ['name'],
-                ['name', 'no_equals_sign']):
+    for bad in (['../elsewhere', option], ['tta', option], ['TTA', option], ['.hidden', option],
+                ['ok\n', option], ['fold0', option], ['fold3_seed1', option],
+                ['cross_validation.json', option], ['name'], ['name', 'no_equals_sign']):
         with pytest.raises(SystemExit):
             tool.parse_args([CONFIG, '--retest', *bad])

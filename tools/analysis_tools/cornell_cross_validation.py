@@ -86,7 +86,8 @@ TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MAIN_KEY = 'grasp/acc_a30_iou25'
 PER_IMAGE_FILE = 'test_per_image.json'  # each test image's outcome, for paired comparisons
 # train.py options of a fold trained on its whole training side without a validation loop
-RETEST_NAME = re.compile(r'^[A-Za-z0-9_-][A-Za-z0-9_.-]*$')  # one folder inside the work dir
+RETEST_NAME = re.compile(r'[A-Za-z0-9_-][A-Za-z0-9_.-]*')  # one folder inside the work dir
+RUN_DIR_NAME = re.compile(r'fold\d+(_seed\d+)?')  # a trained run's folder
 NO_VALIDATION = ['train_dataloader.dataset.val_ratio=0', 'val_dataloader=None', 'val_cfg=None',
                  'val_evaluator=None', 'default_hooks.checkpoint.save_best=None']
 
@@ -145,9 +146,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         args.object_map = osp.abspath(args.object_map)  # not relative to the data root
     if args.retest is not None:
         name, options = args.retest[0], args.retest[1:]
-        if not RETEST_NAME.match(name) or name == 'tta':
-            parser.error(f'--retest {name!r}: the name is a folder of the work dir: letters, '
-                         "digits, '_', '-' and '.', not starting with '.', not 'tta'")
+        if (not RETEST_NAME.fullmatch(name) or name.lower() == 'tta'
+                or RUN_DIR_NAME.fullmatch(name) or name.endswith('.json')):
+            parser.error(f'--retest {name!r}: the name is a new folder of the work dir: letters, '
+                         "digits, '_', '-' and '.', not starting with '.', not 'tta', not a "
+                         "run's folder (fold<K>[_seed<S>]), not a .json file's name")
         if not options or any('=' not in o for o in options):
             parser.error('--retest NAME KEY=VALUE [KEY=VALUE ...]: at least one config option, '
                          'each KEY=VALUE')
@@ -265,8 +268,8 @@ def run_fold_retest(args: argparse.Namespace, fold: int, work_dir: str, seed: in
     The outputs mirror the plain test's under ``<work_dir>/<name>/``: ``split.json`` and
     ``fold<K>[_seed<S>]/test_metrics.json`` and ``test_per_image.json``, so that
     ``compare_cv_runs.py <work_dir> <work_dir>/<name>`` pairs them image by image. A result is
-    reused only for the same weights and the same way of testing (``checkpoint.txt`` records the
-    checkpoint, its sha256, ``test_args`` and ``options``).
+    reused only for the same weights and the same options (``checkpoint.txt`` records the
+    checkpoint, its sha256, ``--cfg-options`` and ``options``; the folds are the work dir's).
 
     Args:
         test_args (list[str]): Extra ``tools/test.py`` arguments, e.g. ``['--tta']``.
@@ -293,8 +296,9 @@ def run_fold_retest(args: argparse.Namespace, fold: int, work_dir: str, seed: in
     # sha256 (its checksum file, or the file's own hash without one)
     tested_file = osp.join(out_dir, 'checkpoint.txt')
     weights = f'{checkpoint} {read_checksum(checkpoint) or sha256_of_file(checkpoint)}'
-    if test_args or options:
-        weights += '\n' + ' '.join(test_args + options)
+    changed = list(args.cfg_options) + list(options)  # (the folder's name says the test_args)
+    if changed:  # (nothing added without options: the key of the results made before them)
+        weights += '\n' + ' '.join(changed)
     tested = None
     if osp.exists(tested_file):
         with open(tested_file) as f:

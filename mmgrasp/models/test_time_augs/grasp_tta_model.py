@@ -29,7 +29,8 @@ class GraspTTAModel(DetTTAModel):
       difference below ``angle_thr`` degrees; 0 for a view with none), so the top grasp is the
       one the views agree on. Grasps are then kept greedily by merged score, each suppressing the
       grasps that match it, up to ``max_per_img``. A grasp keeps its own rectangle (no
-      averaging: the detection branch's angles are bin centres, which averaging would blur) and
+      averaging: the detection branch's angles are bin centres, or with the local-mean decoding
+      already between them, which averaging would blur) and
       its label becomes the bin of its angle in the original image.
 
     Per-instance fields other than ``bboxes``, ``scores`` and ``labels`` (e.g.

@@ -59,8 +59,8 @@ def test_local_mean_decoding_moves_the_angle_between_two_bins():
     meta = dict(img_shape=(200, 200), scale_factor=(1.0, 1.0))
     base = dict(score_thr=0.05, nms=dict(type='nms', iou_threshold=0.5), max_per_img=10)
     centre = head._predict_by_feat_single(roi, logits, deltas, meta, rcnn_test_cfg=ConfigDict(base))
-    local = head._predict_by_feat_single(roi, logits, deltas, meta,
-                                         rcnn_test_cfg=ConfigDict(base, angle_decoding='local_mean'))
+    local_cfg = ConfigDict(base, angle_decoding='local_mean')
+    local = head._predict_by_feat_single(roi, logits, deltas, meta, rcnn_test_cfg=local_cfg)
     assert centre.labels.tolist() == local.labels.tolist() == [9, 10]
     torch.testing.assert_close(local.scores, centre.scores)
     torch.testing.assert_close(local.bboxes[:, :4], centre.bboxes[:, :4])
@@ -76,3 +76,30 @@ def test_local_mean_decoding_moves_the_angle_between_two_bins():
         assert "angle_decoding must be one of ('bin_centre', 'local_mean'), got 'mean'" in str(e)
     else:
         raise AssertionError('an unknown angle_decoding was accepted')
+
+
+def test_local_mean_decoding_reads_each_detections_own_roi():
+    """Three RoIs far apart with other probability profiles, a threshold that drops most
+    candidates: each kept grasp's angle is computed from its own RoI's row (checked against
+    ``local_mean_angles`` of the whole table, indexed by the RoI found from the box)."""
+    from mmgrasp.structures import local_mean_angles
+    head = build_head().eval()
+    roi = torch.tensor([[0, 10., 10., 40., 30.], [0, 100., 100., 140., 120.],
+                        [0, 200., 50., 230., 80.]])
+    probs = torch.full((3, 19), 0.02 / 16)
+    probs[0, 2], probs[0, 3], probs[0, 1] = 0.7, 0.1, 0.18  # pulled back towards bin 1
+    probs[1, 9], probs[1, 10] = 0.55, 0.43  # pulled forward, towards bin 10
+    probs[2, 17], probs[2, 0] = 0.6, 0.38  # across pi: towards bin 0
+    deltas = torch.zeros(3, 72)
+    meta = dict(img_shape=(300, 300), scale_factor=(1.0, 1.0))
+    cfg = ConfigDict(score_thr=0.3, nms=dict(type='nms', iou_threshold=0.5), max_per_img=10,
+                     angle_decoding='local_mean')
+    res = head._predict_by_feat_single(roi, probs.log(), deltas, meta, rcnn_test_cfg=cfg)
+    table = local_mean_angles(probs[:, :18])
+    assert sorted(res.labels.tolist()) == [0, 2, 9, 10, 17]
+    for grasp, label in zip(res.bboxes, res.labels.tolist()):
+        row = int(torch.argmin((roi[:, 1:3] + roi[:, 3:5] - 2 * grasp[:2]).abs().sum(1)))
+        torch.testing.assert_close(grasp[4], table[row, label])
+    by_label = {int(lab): float(g[4]) for g, lab in zip(res.bboxes, res.labels)}
+    assert math.degrees(by_label[2]) < 25 and math.degrees(by_label[9]) > 95
+    assert math.degrees(by_label[17]) > 175 or math.degrees(by_label[17]) < 1e-3

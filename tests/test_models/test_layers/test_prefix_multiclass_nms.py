@@ -59,18 +59,40 @@ def test_no_candidates():
     assert dets.shape == (0, 5) and labels.shape == (0, )
 
 
-@pytest.mark.parametrize('seed', range(4))
-def test_return_inds_equals_mmdet(seed):
+@pytest.mark.parametrize('seed', range(3))
+@pytest.mark.parametrize('case', ['thr0', 'thr0.05', 'thr0.3', 'tied', 'tied_thr',
+                                  'class_agnostic', 'all', 'none_above'])
+def test_return_inds_equals_mmdet(seed, case):
     """The indices among the flattened candidates, as mmdet's ``return_inds`` (the grasp head's
-    local-mean angle decoding reads each kept grasp's RoI through them)."""
+    local-mean angle decoding reads each kept grasp's RoI through them), on the fast path with
+    thresholds that drop candidates (so an index is not its position among the survivors) and
+    on every path that falls back to mmdet's function."""
     boxes, scores = _candidates(seed)
-    ours = prefix_multiclass_nms(boxes, scores, 0.0, NMS, 100, return_inds=True)
-    theirs = multiclass_nms(boxes, scores, 0.0, NMS, 100, return_inds=True)
+    thr, cfg, num = 0.0, NMS, 100
+    if case.startswith('thr'):
+        thr = float(case[3:])
+    elif case.startswith('tied'):
+        scores = (scores * 50).round() / 50
+        thr = 0.05 if case == 'tied_thr' else 0.0
+    elif case == 'class_agnostic':
+        cfg = dict(NMS, class_agnostic=True)
+    elif case == 'all':
+        num = -1
+    elif case == 'none_above':
+        thr = 1.0
+    ours = prefix_multiclass_nms(boxes, scores, thr, cfg, num, return_inds=True)
+    theirs = multiclass_nms(boxes, scores, thr, cfg, num, return_inds=True)
     _same(ours, theirs)
     assert torch.equal(ours[2], theirs[2])
     num_classes = scores.shape[1] - 1
     assert torch.equal(ours[1], ours[2] % num_classes)
     torch.testing.assert_close(ours[0][:, -1], scores[ours[2] // num_classes, ours[1]])
+    if case == 'thr0.3':  # candidates dropped: the indices are not the survivors' positions
+        assert (ours[2] != torch.arange(len(ours[2]))).any()
+        assert ours[2].max() >= len(ours[2])
+
+
+def test_return_inds_without_candidates():
     empty = prefix_multiclass_nms(torch.zeros(0, 72), torch.zeros(0, 19), 0.0, NMS, 100,
                                   return_inds=True)
     assert [t.shape[0] for t in empty] == [0, 0, 0]

@@ -60,7 +60,8 @@ class GraspBBoxHead(BBoxHead):
     bin and its two neighbours weighted by the RoI's probabilities of the three
     (:func:`mmgrasp.structures.local_mean_angles`): a grasp the classifier splits between two
     bins lands between their centres. Scores, labels (the bin whose score it is) and boxes are the
-    same under both; only the angle moves, by less than one bin.
+    same under both; only the angle moves, by less than one bin, so a detection's angle may lie in
+    a neighbour of its label's bin.
 
     Args:
         roi_feat_size (int): Side of the RoIAlign output. Defaults to 14.
@@ -173,12 +174,13 @@ class GraspBBoxHead(BBoxHead):
             # on the best candidates first (prefix_multiclass_nms: mmdet's output, faster).
             raw = super()._predict_by_feat_single(roi, cls_score, bbox_pred, img_meta, rescale,
                                                   None)
-            dets, labels, inds = prefix_multiclass_nms(
+            local_mean = decoding == 'local_mean'
+            dets, labels, *inds = prefix_multiclass_nms(
                 raw.bboxes, raw.scores, rcnn_test_cfg.score_thr, rcnn_test_cfg.nms,
-                rcnn_test_cfg.max_per_img, return_inds=True)
+                rcnn_test_cfg.max_per_img, return_inds=local_mean)
             hboxes, scores = dets[:, :-1], dets[:, -1]
-            if decoding == 'local_mean':  # inds index the (R * C) flattened candidates
-                theta = local_mean_angles(raw.scores[:, :-1]).reshape(-1)[inds].to(hboxes)
+            if local_mean:  # inds index the (R * C) flattened candidates
+                theta = local_mean_angles(raw.scores[:, :-1]).reshape(-1)[inds[0]].to(hboxes)
             else:
                 theta = bin_to_angle(labels).to(hboxes)
         grasps = hbox_to_grasp(hboxes, theta)
