@@ -1,13 +1,15 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""mmdet's ``SingleRoIExtractor`` whose RoIAlign uses every CPU thread at inference."""
+"""mmdet's ``SingleRoIExtractor`` whose RoIAlign uses every CPU thread (inference, backward)."""
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import List, Optional, Tuple
 
 import torch
 from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
-from torch import Tensor
+from mmdet.utils import ConfigType
+from torch import Tensor, nn
 
+from mmgrasp.models.layers import ChannelThreadedRoIAlign
 from mmgrasp.registry import MODELS
 
 
@@ -25,6 +27,9 @@ class ParallelRoIExtractor(SingleRoIExtractor):
     keeps every level in the autograd graph for distributed training) is skipped.
 
     With gradients on, in tracing or ONNX export, or with one thread, mmdet's ``forward`` runs.
+    In training its ``RoIAlign`` (``type='RoIAlign'``) is
+    :class:`~mmgrasp.models.layers.ChannelThreadedRoIAlign`: mmcv's, with the backward split over
+    the threads by channel, the same gradient bit for bit (``threaded_backward=False``: mmcv's).
 
     The extractor owns its thread pool: made at the first parallel call (and again when more
     threads are wanted), shut down by :meth:`close`, when a larger pool replaces it, or when the
@@ -34,12 +39,15 @@ class ParallelRoIExtractor(SingleRoIExtractor):
         num_threads (int, optional): Threads to split over; defaults to
             ``torch.get_num_threads()`` at each call.
         min_rois_per_thread (int): Smaller levels are not split. Defaults to 32.
+        threaded_backward (bool): Build a ``type='RoIAlign'`` layer as
+            ``ChannelThreadedRoIAlign``. Defaults to True.
         **kwargs: ``SingleRoIExtractor``'s arguments (``roi_layer``, ``out_channels``,
             ``featmap_strides``, ``finest_scale``, ``init_cfg``).
     """
 
     def __init__(self, *args, num_threads: Optional[int] = None, min_rois_per_thread: int = 32,
-                 **kwargs) -> None:
+                 threaded_backward: bool = True, **kwargs) -> None:
+        self.threaded_backward = threaded_backward  # read by build_roi_layers in super().__init__
         super().__init__(*args, **kwargs)
         if num_threads is not None and num_threads < 1:
             raise ValueError(f'num_threads must be >= 1, got {num_threads}')
@@ -47,6 +55,12 @@ class ParallelRoIExtractor(SingleRoIExtractor):
         self.min_rois_per_thread = max(1, int(min_rois_per_thread))
         self._pool: Optional[ThreadPoolExecutor] = None
         self._pool_finalizer: Optional[weakref.finalize] = None
+
+    def build_roi_layers(self, layer_cfg: ConfigType, featmap_strides: List[int]) -> nn.ModuleList:
+        """mmdet's layers; ``type='RoIAlign'`` as ``ChannelThreadedRoIAlign`` (see the class)."""
+        if self.threaded_backward and layer_cfg.get('type') == 'RoIAlign':
+            layer_cfg = dict(layer_cfg, type=ChannelThreadedRoIAlign)
+        return super().build_roi_layers(layer_cfg, featmap_strides)
 
     def _threads(self) -> int:
         return self.num_threads or torch.get_num_threads()
