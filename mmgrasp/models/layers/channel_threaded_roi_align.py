@@ -92,7 +92,8 @@ class ChannelThreadedRoIAlign(RoIAlign):
     splits the channels over the threads, the same gradient bit for bit
     (:class:`_RoIAlignChannelThreads`). It takes over only where that holds: torchvision's
     kernel, average pooling, an input that needs a gradient on the CPU, more than one thread, not
-    tracing or exporting. Everywhere else, and always for the forward values, mmcv's module runs.
+    tracing or exporting; its forward calls the same torchvision kernel as mmcv's module, so the
+    values are mmcv's. Everywhere else mmcv's module runs.
 
     Args: as mmcv's ``RoIAlign``.
     """
