@@ -112,29 +112,46 @@ def test_folds_keep_per_image_outcomes(tool, tmp_path, monkeypatch):
     assert len(calls) == 1
 
 
+def _fake_test_runs(tool, monkeypatch, metric: float) -> list:
+    """Replace the tool's subprocess runner: record each command, write ``metric`` as its
+    metrics file. Returns the list the commands are recorded in."""
+    calls = []
+
+    def fake_run(cmd):
+        calls.append(cmd)
+        with open(cmd[cmd.index('--metrics-out') + 1], 'w') as f:
+            json.dump({tool.MAIN_KEY: metric}, f)
+
+    monkeypatch.setattr(tool, 'run', fake_run)
+    return calls
+
+
+def _trained_run(work_dir, name: str, weights: bytes):
+    """``work_dir/name`` as a trained run: ``last_checkpoint`` naming its ``epoch_30.pth``, and
+    the work dir's ``split.json``."""
+    (work_dir / 'split.json').write_text(json.dumps({'num_folds': 5}))
+    run_dir = work_dir / name
+    run_dir.mkdir()
+    (run_dir / 'last_checkpoint').write_text(str(run_dir / 'epoch_30.pth'))
+    (run_dir / 'epoch_30.pth').write_bytes(weights)
+    return run_dir
+
+
 def test_tta_results_mirror_the_work_dir(tool, tmp_path, monkeypatch):
     """--tta tests each fold's last checkpoint with tools/test.py --tta into <work>/tta/<fold>,
     copies split.json there (so compare_cv_runs.py can pair the two), reads a finished fold back
     without running anything, tests again when the fold was retrained (same name, other
     weights), and skips a fold without a checkpoint."""
-    calls = []
-
-    def fake_run(cmd):
-        calls.append(cmd)
-        out = cmd[cmd.index('--metrics-out') + 1]
-        with open(out, 'w') as f:
-            json.dump({tool.MAIN_KEY: 0.75}, f)
-
-    monkeypatch.setattr(tool, 'run', fake_run)
+    calls = _fake_test_runs(tool, monkeypatch, 0.75)
     args = tool.parse_args([CONFIG, '--folds', '5', '--tta'])
-    (tmp_path / 'split.json').write_text(json.dumps({'num_folds': 5}))
-    fold_dir = tmp_path / 'fold2_seed1'
-    fold_dir.mkdir()
-    (fold_dir / 'last_checkpoint').write_text(str(fold_dir / 'epoch_30.pth'))
-    (fold_dir / 'epoch_30.pth').write_bytes(b'weights one')
+    fold_dir = _trained_run(tmp_path, 'fold2_seed1', b'weights one')
+
+    def run_fold_tta(fold):  # what main() runs for --tta
+        return tool.run_fold_retest(args, fold, str(tmp_path), 1, 'tta', ['--tta'], [])
+
     tta_dir = tmp_path / 'tta' / 'fold2_seed1'
     tta_dir.mkdir(parents=True)  # test.py makes it; the fake does not
-    assert tool.run_fold_tta(args, 2, str(tmp_path), seed=1) == {tool.MAIN_KEY: 0.75}
+    assert run_fold_tta(2) == {tool.MAIN_KEY: 0.75}
     assert len(calls) == 1
     cmd = calls[0]
     assert osp.basename(cmd[1]) == 'test.py' and cmd[3] == str(fold_dir / 'epoch_30.pth')
@@ -146,12 +163,12 @@ def test_tta_results_mirror_the_work_dir(tool, tmp_path, monkeypatch):
     # made then are read back, not tested again
     sha = tool.sha256_of_file(str(fold_dir / 'epoch_30.pth'))
     assert (tta_dir / 'checkpoint.txt').read_text() == f'{fold_dir / "epoch_30.pth"} {sha}\n'
-    tool.run_fold_tta(args, 2, str(tmp_path), seed=1)
+    run_fold_tta(2)
     assert len(calls) == 1
     (fold_dir / 'epoch_30.pth').write_bytes(b'weights two')  # retrained
-    tool.run_fold_tta(args, 2, str(tmp_path), seed=1)
+    run_fold_tta(2)
     assert len(calls) == 2
-    assert tool.run_fold_tta(args, 3, str(tmp_path), seed=1) is None  # never trained
+    assert run_fold_tta(3) is None  # never trained
     assert len(calls) == 2
 
 
@@ -159,21 +176,10 @@ def test_retest_mirrors_the_work_dir_and_remembers_its_options(tool, tmp_path, m
     """--retest NAME KEY=V tests each fold's last checkpoint with those options into
     <work>/NAME/<fold> (split.json beside, for compare_cv_runs.py), reuses a result only for the
     same weights and options, and refuses a name that is not one folder of the work dir."""
-    calls = []
-
-    def fake_run(cmd):
-        calls.append(cmd)
-        with open(cmd[cmd.index('--metrics-out') + 1], 'w') as f:
-            json.dump({tool.MAIN_KEY: 0.5}, f)
-
-    monkeypatch.setattr(tool, 'run', fake_run)
+    calls = _fake_test_runs(tool, monkeypatch, 0.5)
     option = 'model.test_cfg.rcnn.angle_decoding=local_mean'
     args = tool.parse_args([CONFIG, '--retest', 'local_mean', option])
-    (tmp_path / 'split.json').write_text(json.dumps({'num_folds': 5}))
-    fold_dir = tmp_path / 'fold0'
-    fold_dir.mkdir()
-    (fold_dir / 'last_checkpoint').write_text(str(fold_dir / 'epoch_30.pth'))
-    (fold_dir / 'epoch_30.pth').write_bytes(b'weights')
+    fold_dir = _trained_run(tmp_path, 'fold0', b'weights')
     out_dir = tmp_path / 'local_mean' / 'fold0'
     out_dir.mkdir(parents=True)  # test.py makes it; the fake does not
     retest = tool.run_fold_retest

@@ -251,21 +251,12 @@ def run_fold(args: argparse.Namespace, fold: int, work_dir: str,
     return metrics
 
 
-def run_fold_tta(args: argparse.Namespace, fold: int, work_dir: str,
-                 seed: int = 0) -> Optional[Dict[str, float]]:
-    """Test one trained fold and seed with test-time augmentation (or read a previous result).
-
-    The outputs mirror the plain test's under ``<work_dir>/tta/``: ``split.json`` and
-    ``fold<K>[_seed<S>]/test_metrics.json`` and ``test_per_image.json``.
-    """
-    return run_fold_retest(args, fold, work_dir, seed, 'tta', ['--tta'], [])
-
-
 def run_fold_retest(args: argparse.Namespace, fold: int, work_dir: str, seed: int, name: str,
                     test_args: List[str], options: List[str]) -> Optional[Dict[str, float]]:
     """Test one trained fold and seed's last checkpoint again, another way (or read the result).
 
-    The outputs mirror the plain test's under ``<work_dir>/<name>/``: ``split.json`` and
+    ``--tta`` is ``name='tta', test_args=['--tta']``. The outputs mirror the plain test's under
+    ``<work_dir>/<name>/``: ``split.json`` and
     ``fold<K>[_seed<S>]/test_metrics.json`` and ``test_per_image.json``, so that
     ``compare_cv_runs.py <work_dir> <work_dir>/<name>`` pairs them image by image. A result is
     reused only for the same weights and the same options (``checkpoint.txt`` records the
@@ -392,17 +383,15 @@ def main() -> None:
         per_fold[k] = run_fold(args, k, work_dir, args.seeds[0])
         for seed in args.seeds[1:]:
             per_fold[fold_dir_name(k, seed)] = run_fold(args, k, work_dir, seed)
-        if args.tta:
-            for seed in args.seeds:
-                result_tta = run_fold_tta(args, k, work_dir, seed)
-                if result_tta is not None:
-                    tta[k if seed == args.seeds[0] else fold_dir_name(k, seed)] = result_tta
+        # test the trained runs again: (folder, test.py arguments, config options, results)
+        again = [('tta', ['--tta'], [], tta)] if args.tta else []
         if args.retest:
+            again.append((args.retest[0], [], args.retest[1:], retest))
+        for name, test_args, options, results in again:
             for seed in args.seeds:
-                result_retest = run_fold_retest(args, k, work_dir, seed, args.retest[0], [],
-                                                args.retest[1:])
-                if result_retest is not None:
-                    retest[k if seed == args.seeds[0] else fold_dir_name(k, seed)] = result_retest
+                metrics = run_fold_retest(args, k, work_dir, seed, name, test_args, options)
+                if metrics is not None:
+                    results[k if seed == args.seeds[0] else fold_dir_name(k, seed)] = metrics
         if args.baseline:
             baseline[k] = run_fold_baseline(args, k, work_dir)
         if args.robustness:

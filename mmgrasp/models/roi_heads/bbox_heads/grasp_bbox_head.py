@@ -168,7 +168,7 @@ class GraspBBoxHead(BBoxHead):
             results = super()._predict_by_feat_single(roi, cls_score, bbox_pred, img_meta,
                                                       rescale, rcnn_test_cfg)
             hboxes, scores, labels = results.bboxes.reshape(-1, 4), results.scores, results.labels
-            theta = bin_to_angle(labels).to(hboxes)
+            inds = []  # nothing kept
         else:
             # mmdet's decoding without its NMS (its test_cfg=None path), then the same NMS run
             # on the best candidates first (prefix_multiclass_nms: mmdet's output, faster).
@@ -179,9 +179,9 @@ class GraspBBoxHead(BBoxHead):
                 raw.bboxes, raw.scores, rcnn_test_cfg.score_thr, rcnn_test_cfg.nms,
                 rcnn_test_cfg.max_per_img, return_inds=local_mean)
             hboxes, scores = dets[:, :-1], dets[:, -1]
-            if local_mean:  # inds index the (R * C) flattened candidates
-                theta = local_mean_angles(raw.scores[:, :-1]).reshape(-1)[inds[0]].to(hboxes)
-            else:
-                theta = bin_to_angle(labels).to(hboxes)
-        grasps = hbox_to_grasp(hboxes, theta)
+        if inds:  # local_mean: inds index the (R * C) flattened candidates
+            theta = local_mean_angles(raw.scores[:, :-1]).reshape(-1)[inds[0]]
+        else:
+            theta = bin_to_angle(labels)
+        grasps = hbox_to_grasp(hboxes, theta.to(hboxes))
         return InstanceData(bboxes=grasps, scores=scores, labels=labels)
