@@ -30,7 +30,8 @@ def parse_args() -> argparse.Namespace:
         help='resume (as --resume) even if the model, optimizer or schedule config differs from '
         'the checkpoint\'s; the optimizer and schedule state stay the checkpoint\'s')
     parser.add_argument('--train-minutes', type=float,
-                        help='stop training at the first epoch end after this many minutes')
+                        help='train at most this many minutes: stop at the epoch end after '
+                        'which another epoch as long as the last would end past them')
     parser.add_argument('--seed', type=int,
                         help='random seed (default: the config\'s randomness.seed, 0 in every '
                         'shipped config)')

@@ -79,3 +79,33 @@ def test_rank0_decides_for_every_rank(synthetic_root, tmp_path, monkeypatch):
     runner = Runner.from_cfg(budget_config(synthetic_root, str(tmp_path / 'ddp'), minutes=30))
     runner.train()
     assert runner.epoch == 1
+
+
+class TenSecondEpochs(Hook):
+    """Advances a fake clock by 10 s at every epoch end, before the budget hook reads it."""
+    priority = 'HIGHEST'
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def after_train_epoch(self, runner) -> None:
+        self.now += 10.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('allow_overrun, epochs', [(False, 3), (True, 4)])
+def test_budget_is_a_limit_unless_overrun_is_allowed(synthetic_root, tmp_path, monkeypatch,
+                                                     allow_overrun, epochs):
+    """10 s epochs, a 35 s budget: 3 epochs fit (30 s; a 4th would end at 40 s); the overrun
+    mode stops at the first epoch end past 35 s, after the 4th."""
+    clock = TenSecondEpochs()
+    monkeypatch.setattr(train_time_budget_hook, 'perf_counter', lambda: clock.now)
+    cfg = budget_config(synthetic_root, str(tmp_path / 'limit'), minutes=35 / 60)
+    cfg.custom_hooks[0]['allow_overrun'] = allow_overrun
+    runner = Runner.from_cfg(cfg)
+    runner.register_hook(clock)
+    runner.train()
+    assert runner.epoch == epochs
+    ckpt = osp.join(str(tmp_path / 'limit'), f'epoch_{epochs}.pth')
+    spent = torch.load(ckpt, weights_only=False)['train_time_budget']['spent_s']
+    assert spent == pytest.approx(10.0 * epochs)

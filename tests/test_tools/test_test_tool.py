@@ -1,7 +1,7 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """tools/test.py end to end: ``--out`` dumps the predictions the metrics were computed from,
 ``--metrics-out`` writes those metrics, ``--show-dir`` draws every test image; and
-tools/train.py ``--train-minutes`` stops a run at the first epoch end past the budget."""
+tools/train.py ``--train-minutes`` stops a run at an epoch end within the budget."""
 import json
 import os
 import os.path as osp

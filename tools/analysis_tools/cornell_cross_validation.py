@@ -11,9 +11,9 @@
 Each fold runs ``tools/train.py`` and ``tools/test.py`` in a subprocess with
 ``fold=K`` on the three dataloaders. A fold whose metrics file exists is not run again, so an
 interrupted benchmark resumes where it stopped (a fold interrupted mid-training resumes from its
-last checkpoint). ``--minutes-per-fold`` adds ``TrainTimeBudgetHook``: training stops at the first
-epoch end after that many minutes. The summary is printed and written to
-``WORK_DIR/cross_validation.json``.
+last checkpoint). ``--minutes-per-fold`` adds ``TrainTimeBudgetHook``: training stops at the epoch
+end after which another epoch would end past that many minutes. The summary is printed and
+written to ``WORK_DIR/cross_validation.json``.
 
 Folds are image-wise by default (the config's). ``--fold-by object`` makes them object-wise: the
 objects are shuffled and cut into folds, so that a fold's test objects never appear on its

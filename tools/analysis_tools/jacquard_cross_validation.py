@@ -35,7 +35,7 @@ Every run is seeded (``tools/train.py --seed``); ``--seeds`` repeats every fold 
 the Det_Seg of the same fold and seed) and the summary's interval covers folds and seeds. By
 default each variant trains its config's fixed schedule (epochs of a fixed number of iterations:
 the figure does not depend on the machine's load). ``--minutes`` adds a training budget per fold
-and variant (``TrainTimeBudgetHook``: training stops at the first epoch end past it), a
+and variant (``TrainTimeBudgetHook``: training stops before an epoch that would end past it), a
 convenience that makes the result depend on the machine; ``--refine-minutes`` overrides it for the
 refinement variants.
 Every step writes its result file atomically and is skipped when that file exists, so an

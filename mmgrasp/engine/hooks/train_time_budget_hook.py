@@ -1,7 +1,7 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """Stop training once a wall-clock budget is spent (for CPU-budgeted benchmarks)."""
 import os.path as osp
-import time
+from time import perf_counter
 from typing import Optional
 
 import torch
@@ -15,12 +15,17 @@ CKPT_KEY = 'train_time_budget'
 
 @HOOKS.register_module()
 class TrainTimeBudgetHook(Hook):
-    """End training at the first epoch end after ``minutes`` of training.
+    """End training within ``minutes`` of training, at an epoch end.
 
-    The loop finishes the running epoch (the overshoot is at most one epoch) and the epoch is
-    saved through ``CheckpointHook`` (its file name, ``last_checkpoint``, ``max_keep_ckpts``),
-    whatever its interval, so the budgeted model can be tested and the run resumed; an epoch
-    that ``CheckpointHook`` saved anyway is not saved again.
+    By default the budget is a limit: at each epoch end the hook stops when the next epoch, as
+    long as the one that just ended, would end past the budget, so a run trains at most
+    ``minutes`` (unless one epoch alone is longer; an epoch slower than the one before can also
+    overshoot by the difference). With ``allow_overrun=True`` it stops at the first epoch end
+    after the budget (the overshoot is at most one epoch; mmgrasp's only behaviour until
+    2026-12-07). The last epoch is saved through ``CheckpointHook`` (its file name,
+    ``last_checkpoint``, ``max_keep_ckpts``), whatever its interval, so the budgeted model can
+    be tested and the run resumed; an epoch that ``CheckpointHook`` saved anyway is not saved
+    again.
 
     - **One decision for all ranks**: rank 0's clock decides; its spent time is broadcast at each
       epoch end, so under DDP every rank stops after the same epoch.
@@ -30,13 +35,16 @@ class TrainTimeBudgetHook(Hook):
 
     Args:
         minutes (float): Training time budget in minutes (validation excluded).
+        allow_overrun (bool): Stop at the first epoch end after the budget instead of before
+            an epoch that would end past it. Defaults to False.
     """
     priority = 'LOWEST'  # after_train_epoch: after CheckpointHook, to see whether it saved
 
-    def __init__(self, minutes: float) -> None:
+    def __init__(self, minutes: float, allow_overrun: bool = False) -> None:
         if minutes <= 0:
             raise ValueError(f'minutes must be positive, got {minutes}')
         self.budget_s = minutes * 60
+        self.allow_overrun = allow_overrun
         self._spent = 0.0
         self._epoch_start: Optional[float] = None
         self._loaded: Optional[float] = None
@@ -49,7 +57,7 @@ class TrainTimeBudgetHook(Hook):
         return hooks[0]
 
     def _spent_now(self) -> float:
-        running = 0.0 if self._epoch_start is None else time.perf_counter() - self._epoch_start
+        running = 0.0 if self._epoch_start is None else perf_counter() - self._epoch_start
         return self._spent + running
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
@@ -73,17 +81,22 @@ class TrainTimeBudgetHook(Hook):
             runner.train_loop.stop_training = True
 
     def before_train_epoch(self, runner) -> None:
-        self._epoch_start = time.perf_counter()
+        self._epoch_start = perf_counter()
 
     def after_train_epoch(self, runner) -> None:
         spent = torch.tensor([self._spent_now()], dtype=torch.float64)
         broadcast(spent, src=0)  # rank 0's clock decides for every rank
+        epoch_s = float(spent[0]) - self._spent  # the epoch that just ended, by rank 0's clock
         self._spent, self._epoch_start = float(spent[0]), None
-        if self._spent < self.budget_s:
+        next_end = self._spent if self.allow_overrun else self._spent + epoch_s
+        if next_end < self.budget_s:
             return
         epoch = runner.epoch + 1  # the epoch that just ended (the loop counts after hooks)
-        runner.logger.info(f'Training time budget of {self.budget_s / 60:.1f} min spent '
-                           f'({self._spent / 60:.1f} min) after epoch {epoch}: stopping')
+        why = ('spent' if self._spent >= self.budget_s else
+               f'left ({(self.budget_s - self._spent) / 60:.1f} min) shorter than an epoch '
+               f'({epoch_s / 60:.1f} min)')
+        runner.logger.info(f'Training time budget of {self.budget_s / 60:.1f} min {why} '
+                           f'({self._spent / 60:.1f} min trained) after epoch {epoch}: stopping')
         runner.train_loop.stop_training = True
         hook = self._checkpoint_hook(runner)
         last = runner.message_hub.get_info('last_ckpt')
