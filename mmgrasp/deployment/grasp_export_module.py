@@ -25,10 +25,11 @@ from mmdet.models.task_modules.coders.delta_xywh_bbox_coder import delta2bbox
 from torch import Tensor, nn
 from torchvision.ops import nms, roi_align
 
-from mmgrasp.models.roi_heads.bbox_heads.grasp_bbox_head import angle_decoding_of
+from mmgrasp.models.roi_heads.bbox_heads.grasp_bbox_head import angle_decoding_of, bin_score_of
 from mmgrasp.models.task_modules.coders.delta_xywht_grasp_coder import delta2grasp
 from mmgrasp.models.utils import roi_align_rotated_grid
-from mmgrasp.structures import angle_to_bin, bin_to_angle, hbox_to_grasp, local_mean_angles
+from mmgrasp.structures import (angle_to_bin, bin_to_angle, hbox_to_grasp, local_mean_angles,
+                                neighbourhood_scores)
 
 
 def _clip(boxes: Tensor, img_hw: Tensor) -> Tensor:
@@ -189,7 +190,10 @@ class GraspExportModule(nn.Module):
         cls_score, bbox_pred = head(self._roi_feats(x, proposals))
         num_bins = head.num_classes
         probs = cls_score.softmax(dim=-1)[:, :num_bins]  # (R, 18)
-        scores = probs.reshape(-1)  # (R * 18,)
+        if bin_score_of(cfg) == 'neighbourhood':  # as GraspBBoxHead
+            scores = neighbourhood_scores(probs).reshape(-1)  # (R * 18,)
+        else:
+            scores = probs.reshape(-1)
         priors = proposals.repeat_interleave(num_bins, dim=0)
         boxes = _decode(head.bbox_coder, priors, bbox_pred.reshape(-1, 4), img_hw)
         labels = torch.arange(num_bins).repeat(proposals.shape[0])

@@ -20,6 +20,7 @@ _EXPORTS = {
     'angle_to_bin': 'grasp_angles',
     'bin_to_angle': 'grasp_angles',
     'local_mean_angles': 'grasp_angles',
+    'neighbourhood_scores': 'grasp_angles',
     'wrap_angle': 'grasp_angles',
     'wrap_angle_half': 'grasp_angles',
     'GraspBoxes': 'grasp_boxes',
@@ -51,7 +52,8 @@ _EXPORTS = {
 
 __all__ = [
     'NUM_ORIENTATION_BINS', 'wrap_angle', 'wrap_angle_half', 'angle_diff', 'angle_to_bin',
-    'bin_to_angle', 'local_mean_angles', 'corners_to_grasps', 'grasps_to_corners',
+    'bin_to_angle', 'local_mean_angles', 'neighbourhood_scores', 'corners_to_grasps',
+    'grasps_to_corners',
     'grasp_to_hbox', 'hbox_to_grasp',
     'grasp_iou', 'grasp_iou_shapely', 'affine_grasps', 'grasps_to_original',
     'input_to_original_matrix', 'original_pixels_in_input',

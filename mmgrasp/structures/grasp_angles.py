@@ -140,3 +140,22 @@ def local_mean_angles(bin_probs: torch.Tensor) -> torch.Tensor:
     total = (prev + bin_probs + nxt).clamp(min=torch.finfo(bin_probs.dtype).tiny)
     centres = (torch.arange(num_bins, device=bin_probs.device, dtype=bin_probs.dtype) + 0.5) * step
     return wrap_angle(centres[None, :] + step * (nxt - prev) / total)
+
+
+def neighbourhood_scores(bin_probs: torch.Tensor) -> torch.Tensor:
+    """Each orientation bin's probability summed with its two neighbours' (circularly).
+
+    ``s_k = p_{k-1} + p_k + p_{k+1}``: the probability that the grasp's angle lies in bin ``k``
+    or next to it, i.e. within 1.5 bins of bin ``k``'s centre (30 degrees wide with 18 bins). A
+    grasp the classifier is sure of but splits between two bins scores as high as one it puts in
+    a single bin. Only traced tensor operations, as :func:`local_mean_angles`.
+
+    Args:
+        bin_probs (Tensor): ``(R, C)`` probabilities of the ``C`` orientation bins.
+
+    Returns:
+        Tensor: ``(R, C)`` scores in ``[0, 1]``.
+    """
+    prev = torch.cat([bin_probs[:, -1:], bin_probs[:, :-1]], dim=1)  # p_{k-1}
+    nxt = torch.cat([bin_probs[:, 1:], bin_probs[:, :1]], dim=1)  # p_{k+1}
+    return prev + bin_probs + nxt

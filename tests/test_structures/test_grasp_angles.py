@@ -68,3 +68,21 @@ def test_local_mean_angles_by_hand():
     rand = torch.rand(50, 18).softmax(dim=1)
     centres = bin_to_angle(torch.arange(18))
     assert (angle_diff(local_mean_angles(rand), centres[None]) < math.pi / 18).all()
+
+
+def test_neighbourhood_scores_by_hand():
+    """s_k = p_{k-1} + p_k + p_{k+1}, circular: bins 17 and 0 are neighbours."""
+    from mmgrasp.structures import neighbourhood_scores
+    probs = torch.zeros(2, 18, dtype=torch.float64)
+    probs[0, 4], probs[0, 5] = 0.5, 0.3  # split over two bins
+    probs[1, 17], probs[1, 0], probs[1, 1] = 0.2, 0.3, 0.1  # across pi
+    scores = neighbourhood_scores(probs)
+    expected0 = torch.zeros(18, dtype=torch.float64)
+    expected0[3], expected0[4], expected0[5], expected0[6] = 0.5, 0.8, 0.8, 0.3
+    torch.testing.assert_close(scores[0], expected0)
+    assert abs(scores[1, 0].item() - 0.6) < 1e-12  # 0.2 + 0.3 + 0.1
+    assert abs(scores[1, 17].item() - 0.5) < 1e-12  # p16 + p17 + p0 = 0 + 0.2 + 0.3
+    assert abs(scores[1, 16].item() - 0.2) < 1e-12 and abs(scores[1, 1].item() - 0.4) < 1e-12
+    rand = torch.rand(20, 18).softmax(dim=1)  # every score is in [0, 1], 3 bins' worth in all
+    assert (neighbourhood_scores(rand) <= 1 + 1e-6).all()
+    torch.testing.assert_close(neighbourhood_scores(rand).sum(1), 3 * rand.sum(1))

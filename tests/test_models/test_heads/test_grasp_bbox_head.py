@@ -103,3 +103,39 @@ def test_local_mean_decoding_reads_each_detections_own_roi():
     by_label = {int(lab): float(g[4]) for g, lab in zip(res.bboxes, res.labels)}
     assert math.degrees(by_label[2]) < 25 and math.degrees(by_label[9]) > 95
     assert math.degrees(by_label[17]) > 175 or math.degrees(by_label[17]) < 1e-3
+
+
+def test_neighbourhood_scores_rank_a_split_grasp_first():
+    """RoI A is split over bins 3-5 (0.05 / 0.45 / 0.35), RoI B sits in bin 9 (0.03 / 0.6 /
+    0.02 over bins 8-10, invalid 0.35). By bin, B's grasp comes first (0.6 > 0.45); by
+    neighbourhood A's bin 4 does (0.05 + 0.45 + 0.35 = 0.85 against B's 0.65): worked out by
+    hand, every score of both rankings."""
+    head = build_head().eval()
+    roi = torch.tensor([[0, 10., 20., 50., 40.], [0, 150., 150., 190., 170.]])
+    p_o = 0.05 / 15  # A's other 15 bins
+    probs = torch.full((2, 19), 1e-9)
+    probs[0, :18] = p_o
+    probs[0, 3], probs[0, 4], probs[0, 5], probs[0, 18] = 0.05, 0.45, 0.35, 0.1
+    probs[1, 8], probs[1, 9], probs[1, 10], probs[1, 18] = 0.03, 0.6, 0.02, 0.35
+    deltas = torch.zeros(2, 72)
+    meta = dict(img_shape=(300, 300), scale_factor=(1.0, 1.0))
+    base = dict(score_thr=0.3, nms=dict(type='nms', iou_threshold=0.5), max_per_img=10)
+    by_bin = head._predict_by_feat_single(roi, probs.log(), deltas, meta,
+                                          rcnn_test_cfg=ConfigDict(base))
+    assert by_bin.labels.tolist() == [9, 4, 5]
+    torch.testing.assert_close(by_bin.scores, torch.tensor([0.6, 0.45, 0.35]))
+    by_nb = head._predict_by_feat_single(roi, probs.log(), deltas, meta,
+                                         rcnn_test_cfg=ConfigDict(base, bin_score='neighbourhood'))
+    assert by_nb.labels.tolist() == [4, 5, 9, 8, 10, 3, 6]
+    torch.testing.assert_close(by_nb.scores, torch.tensor(
+        [0.85, 0.8 + p_o, 0.65, 0.63, 0.62, 0.5 + p_o, 0.35 + 2 * p_o]), atol=1e-6, rtol=0)
+    # boxes are the RoIs' (zero deltas): the first is A's, at bin 4's centre
+    torch.testing.assert_close(by_nb.bboxes[0], torch.tensor(
+        [30., 30., 40., 20., float(bin_to_angle(torch.tensor(4)))]))
+    try:
+        head._predict_by_feat_single(roi, probs.log(), deltas, meta,
+                                     rcnn_test_cfg=ConfigDict(base, bin_score='window'))
+    except ValueError as e:
+        assert "bin_score must be one of ('bin', 'neighbourhood'), got 'window'" in str(e)
+    else:
+        raise AssertionError('an unknown bin_score was accepted')

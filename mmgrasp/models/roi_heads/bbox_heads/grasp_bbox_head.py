@@ -15,6 +15,7 @@ towards the neighbouring bins by their probabilities instead, see the class).
 """
 from typing import Optional, Tuple
 
+import torch
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmdet.models.roi_heads.bbox_heads import BBoxHead
@@ -25,9 +26,10 @@ from torch import Tensor
 
 from mmgrasp.models.layers import prefix_multiclass_nms
 from mmgrasp.registry import MODELS
-from mmgrasp.structures import bin_to_angle, hbox_to_grasp, local_mean_angles
+from mmgrasp.structures import bin_to_angle, hbox_to_grasp, local_mean_angles, neighbourhood_scores
 
 ANGLE_DECODINGS = ('bin_centre', 'local_mean')
+BIN_SCORES = ('bin', 'neighbourhood')
 
 
 def angle_decoding_of(rcnn_test_cfg: ConfigDict) -> str:
@@ -41,6 +43,18 @@ def angle_decoding_of(rcnn_test_cfg: ConfigDict) -> str:
         raise ValueError(f'test_cfg.rcnn.angle_decoding must be one of {ANGLE_DECODINGS}, '
                          f'got {decoding!r}')
     return decoding
+
+
+def bin_score_of(rcnn_test_cfg: ConfigDict) -> str:
+    """``rcnn_test_cfg.bin_score`` (default ``'bin'``), checked.
+
+    Raises:
+        ValueError: A value other than those in ``BIN_SCORES``.
+    """
+    score = rcnn_test_cfg.get('bin_score', 'bin')
+    if score not in BIN_SCORES:
+        raise ValueError(f'test_cfg.rcnn.bin_score must be one of {BIN_SCORES}, got {score!r}')
+    return score
 
 
 @MODELS.register_module()
@@ -62,6 +76,11 @@ class GraspBBoxHead(BBoxHead):
     bins lands between their centres. Scores, labels (the bin whose score it is) and boxes are the
     same under both; only the angle moves, by less than one bin, so a detection's angle may lie in
     a neighbour of its label's bin.
+
+    A detection's score is its bin's probability (``test_cfg.rcnn.bin_score='bin'``, the default),
+    or with ``bin_score='neighbourhood'`` the bin's and its two neighbours' summed
+    (:func:`mmgrasp.structures.neighbourhood_scores`), before the score threshold and the NMS:
+    the ranking then asks "a grasp here, at about this angle" rather than "in exactly this bin".
 
     Args:
         roi_feat_size (int): Side of the RoIAlign output. Defaults to 14.
@@ -155,7 +174,8 @@ class GraspBBoxHead(BBoxHead):
             rescale (bool): Map the grasps back to the original resolution with
                 ``scale_factor``. Defaults to False.
             rcnn_test_cfg (ConfigDict, optional): ``score_thr``, ``nms``, ``max_per_img`` and
-                optionally ``angle_decoding`` (``'bin_centre'``, default, or ``'local_mean'``).
+                optionally ``angle_decoding`` (``'bin_centre'``, default, or ``'local_mean'``)
+                and ``bin_score`` (``'bin'``, default, or ``'neighbourhood'``).
 
         Returns:
             InstanceData: ``bboxes`` ``(K, 5)`` grasps ``(x, y, w, h, theta)``, ``scores`` ``(K,)``,
@@ -164,6 +184,7 @@ class GraspBBoxHead(BBoxHead):
         if rcnn_test_cfg is None:
             raise ValueError('GraspBBoxHead needs a test_cfg (score_thr, nms, max_per_img)')
         decoding = angle_decoding_of(rcnn_test_cfg)
+        bin_score = bin_score_of(rcnn_test_cfg)
         if roi.size(0) == 0:
             results = super()._predict_by_feat_single(roi, cls_score, bbox_pred, img_meta,
                                                       rescale, rcnn_test_cfg)
@@ -175,8 +196,11 @@ class GraspBBoxHead(BBoxHead):
             raw = super()._predict_by_feat_single(roi, cls_score, bbox_pred, img_meta, rescale,
                                                   None)
             local_mean = decoding == 'local_mean'
+            scores = raw.scores
+            if bin_score == 'neighbourhood':  # (R, C + 1): the "invalid" column stays
+                scores = torch.cat([neighbourhood_scores(scores[:, :-1]), scores[:, -1:]], dim=1)
             dets, labels, *inds = prefix_multiclass_nms(
-                raw.bboxes, raw.scores, rcnn_test_cfg.score_thr, rcnn_test_cfg.nms,
+                raw.bboxes, scores, rcnn_test_cfg.score_thr, rcnn_test_cfg.nms,
                 rcnn_test_cfg.max_per_img, return_inds=local_mean)
             hboxes, scores = dets[:, :-1], dets[:, -1]
         if inds:  # local_mean: inds index the (R * C) flattened candidates
