@@ -32,6 +32,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--train-minutes', type=float,
                         help='train at most this many minutes: stop at the epoch end after '
                         'which another epoch as long as the last would end past them')
+    parser.add_argument('--train-allow-overrun', action='store_true',
+                        help='with --train-minutes: stop at the first epoch end past the budget '
+                        '(up to one epoch late; the rule before 2026-12-07)')
     parser.add_argument('--seed', type=int,
                         help='random seed (default: the config\'s randomness.seed, 0 in every '
                         'shipped config)')
@@ -87,7 +90,8 @@ def main() -> None:
 
     if args.train_minutes:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-            dict(type='TrainTimeBudgetHook', minutes=args.train_minutes)]
+            dict(type='TrainTimeBudgetHook', minutes=args.train_minutes,
+                 allow_overrun=args.train_allow_overrun)]
 
     if args.resume_anyway:
         cfg.resume_anyway = True

@@ -75,13 +75,12 @@ def test_export_round_trip(name, angle_decoding, bin_score, tmp_path):
         # further down, NMS decisions at the IoU threshold may differ between implementations
         torch.testing.assert_close(pb.scores[:5], pa.scores[:5], atol=1e-3, rtol=0)
         assert pb.labels[0] == pa.labels[0]
-        if bin_score == 'neighbourhood':  # scores summed over 3 bins: above any one bin's
-            assert (pa.scores > 0).all() and pa.scores[0] <= 1 + 1e-6
         centre = float(bin_to_angle(pa.labels[0]))
         if angle_decoding == 'local_mean':  # the graph computes the moved angle too
-            # moved off the centre (this model: 1.1e-3 rad; 4.2e-4 for the top grasp by
+            # moved off the centre (this model's top grasp: 1.1e-3 rad by bin score, 4.2e-4 by
             # neighbourhood score)
-            assert abs(pa.bboxes[0, 4].item() - centre) > 2e-4
+            moved = 2e-4 if bin_score == 'neighbourhood' else 5e-4
+            assert abs(pa.bboxes[0, 4].item() - centre) > moved
             torch.testing.assert_close(pb.bboxes[0, 4], pa.bboxes[0, 4], atol=1e-5, rtol=0)
             # and to the same detections further down (both kept: same bin, box and score)
             same = [(i, j) for i in range(min(10, len(pa))) for j in range(min(10, len(pb)))

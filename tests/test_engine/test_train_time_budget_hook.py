@@ -109,3 +109,29 @@ def test_budget_is_a_limit_unless_overrun_is_allowed(synthetic_root, tmp_path, m
     ckpt = osp.join(str(tmp_path / 'limit'), f'epoch_{epochs}.pth')
     spent = torch.load(ckpt, weights_only=False)['train_time_budget']['spent_s']
     assert spent == pytest.approx(10.0 * epochs)
+
+
+@pytest.mark.slow
+def test_a_run_stopped_by_the_limit_resumes_to_nothing(synthetic_root, tmp_path, monkeypatch):
+    """Stopped after 3 epochs of 10 s with 35 s of budget (5 s left, shorter than an epoch):
+    resumed with the same budget, it trains nothing (no 4th epoch ending at 40 s); with 45 s it
+    trains the 4th and stops again (a 5th would end at 50 s)."""
+    clock = TenSecondEpochs()
+    monkeypatch.setattr(train_time_budget_hook, 'perf_counter', lambda: clock.now)
+    work_dir = str(tmp_path / 'limit_resume')
+
+    def train(minutes, resume):
+        cfg = budget_config(synthetic_root, work_dir, minutes=minutes)
+        cfg.resume = resume
+        runner = Runner.from_cfg(cfg)
+        runner.register_hook(clock)
+        runner.train()
+        return runner
+
+    assert train(35 / 60, False).epoch == 3
+    saved = torch.load(osp.join(work_dir, 'epoch_3.pth'), weights_only=False)
+    assert saved['train_time_budget']['last_epoch_s'] == pytest.approx(10.0)
+    assert train(35 / 60, True).epoch == 3
+    assert not osp.exists(osp.join(work_dir, 'epoch_4.pth'))
+    assert train(45 / 60, True).epoch == 4
+    assert not osp.exists(osp.join(work_dir, 'epoch_5.pth'))

@@ -1,7 +1,8 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
 """tools/test.py end to end: ``--out`` dumps the predictions the metrics were computed from,
 ``--metrics-out`` writes those metrics, ``--show-dir`` draws every test image; and
-tools/train.py ``--train-minutes`` stops a run at an epoch end within the budget."""
+tools/train.py ``--train-minutes`` stops a run after its first epoch when one epoch is longer
+than the budget."""
 import json
 import os
 import os.path as osp

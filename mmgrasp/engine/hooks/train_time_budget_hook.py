@@ -1,5 +1,5 @@
 # Copyright (c) mmgrasp contributors. All rights reserved.
-"""Stop training once a wall-clock budget is spent (for CPU-budgeted benchmarks)."""
+"""Keep training within a wall-clock budget (for CPU-budgeted benchmarks)."""
 import os.path as osp
 from time import perf_counter
 from typing import Optional
@@ -29,9 +29,10 @@ class TrainTimeBudgetHook(Hook):
 
     - **One decision for all ranks**: rank 0's clock decides; its spent time is broadcast at each
       epoch end, so under DDP every rank stops after the same epoch.
-    - **Resuming keeps the budget**: the spent time is saved in each checkpoint
-      (``train_time_budget``) and counted on after ``--resume``; a run resumed with its budget
-      already spent stops before training (give a larger ``minutes`` to train on).
+    - **Resuming keeps the budget**: the spent time and the last epoch's length are saved in each
+      checkpoint (``train_time_budget``) and counted on after ``--resume``; a run resumed with
+      its budget spent, or with less of it left than that epoch took (unless
+      ``allow_overrun``), stops before training (give a larger ``minutes`` to train on).
 
     Args:
         minutes (float): Training time budget in minutes (validation excluded).
@@ -46,8 +47,9 @@ class TrainTimeBudgetHook(Hook):
         self.budget_s = minutes * 60
         self.allow_overrun = allow_overrun
         self._spent = 0.0
+        self._last_epoch_s = 0.0  # the length of the last finished epoch (0 before any)
         self._epoch_start: Optional[float] = None
-        self._loaded: Optional[float] = None
+        self._loaded: Optional[dict] = None
 
     def _checkpoint_hook(self, runner) -> CheckpointHook:
         hooks = [h for h in runner.hooks if isinstance(h, CheckpointHook) and h.by_epoch]
@@ -60,24 +62,36 @@ class TrainTimeBudgetHook(Hook):
         running = 0.0 if self._epoch_start is None else perf_counter() - self._epoch_start
         return self._spent + running
 
+    def _stops(self, spent_s: float, epoch_s: float) -> bool:
+        """Whether training stops with ``spent_s`` trained and epochs of ``epoch_s``."""
+        if self.allow_overrun:
+            return spent_s >= self.budget_s
+        return spent_s + epoch_s > self.budget_s
+
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        checkpoint[CKPT_KEY] = dict(spent_s=self._spent_now(), budget_s=self.budget_s)
+        # saved at an epoch end: the running epoch, just finished, is the last epoch's length
+        epoch_s = (self._last_epoch_s if self._epoch_start is None else
+                   perf_counter() - self._epoch_start)
+        checkpoint[CKPT_KEY] = dict(spent_s=self._spent_now(), budget_s=self.budget_s,
+                                    last_epoch_s=epoch_s)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # also called by `load_from` (fine-tuning): counted in before_train only if resumed
-        self._loaded = checkpoint.get(CKPT_KEY, {}).get('spent_s')
+        self._loaded = checkpoint.get(CKPT_KEY)
 
     def before_train(self, runner) -> None:
         self._checkpoint_hook(runner)  # fail early, not after the first epoch
         loaded, self._loaded = self._loaded, None
-        if runner.iter == 0 or loaded is None:
+        if runner.iter == 0 or not loaded or loaded.get('spent_s') is None:
             return
-        self._spent = float(loaded)
+        self._spent = float(loaded['spent_s'])
+        self._last_epoch_s = float(loaded.get('last_epoch_s', 0.0))  # absent before 2026-12-07
         runner.logger.info(f'Training time budget: {self._spent / 60:.1f} of '
                            f'{self.budget_s / 60:.1f} min spent before the resume.')
-        if self._spent >= self.budget_s:
-            runner.logger.info('Training time budget already spent: nothing to train (give a '
-                               'larger budget to train on).')
+        if self._stops(self._spent, self._last_epoch_s):
+            runner.logger.info('Training time budget already spent, or too little of it left '
+                               'for another epoch: nothing to train (give a larger budget to '
+                               'train on).')
             runner.train_loop.stop_training = True
 
     def before_train_epoch(self, runner) -> None:
@@ -87,9 +101,8 @@ class TrainTimeBudgetHook(Hook):
         spent = torch.tensor([self._spent_now()], dtype=torch.float64)
         broadcast(spent, src=0)  # rank 0's clock decides for every rank
         epoch_s = float(spent[0]) - self._spent  # the epoch that just ended, by rank 0's clock
-        self._spent, self._epoch_start = float(spent[0]), None
-        next_end = self._spent if self.allow_overrun else self._spent + epoch_s
-        if next_end < self.budget_s:
+        self._spent, self._epoch_start, self._last_epoch_s = float(spent[0]), None, epoch_s
+        if not self._stops(self._spent, epoch_s):
             return
         epoch = runner.epoch + 1  # the epoch that just ended (the loop counts after hooks)
         why = ('spent' if self._spent >= self.budget_s else
