@@ -9,7 +9,7 @@ coordinates (clockwise on screen). A grasp turned by pi is the same grasp, so an
 All functions take and return ``torch.Tensor`` or ``np.ndarray`` (the same kind as the input).
 """
 import math
-from typing import Union
+from typing import Tuple, Union
 
 import numpy as np
 import torch
@@ -110,6 +110,14 @@ def bin_to_angle(bins: ArrayLike, num_bins: int = NUM_ORIENTATION_BINS) -> Array
     return _like(angles, bins)
 
 
+def _circular_neighbours(bin_probs: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """``(p_{k-1}, p_{k+1})`` for every bin ``k`` of ``(R, C)`` probabilities, circularly (bins
+    ``C - 1`` and 0 are neighbours), by slices (no ``torch.roll``) so that it exports."""
+    prev = torch.cat([bin_probs[:, -1:], bin_probs[:, :-1]], dim=1)
+    nxt = torch.cat([bin_probs[:, 1:], bin_probs[:, :1]], dim=1)
+    return prev, nxt
+
+
 def local_mean_angles(bin_probs: torch.Tensor) -> torch.Tensor:
     """Each orientation bin's angle moved towards its neighbours by their probabilities.
 
@@ -135,8 +143,7 @@ def local_mean_angles(bin_probs: torch.Tensor) -> torch.Tensor:
     """
     num_bins = bin_probs.shape[1]
     step = math.pi / num_bins
-    prev = torch.cat([bin_probs[:, -1:], bin_probs[:, :-1]], dim=1)  # p_{k-1}
-    nxt = torch.cat([bin_probs[:, 1:], bin_probs[:, :1]], dim=1)  # p_{k+1}
+    prev, nxt = _circular_neighbours(bin_probs)
     total = (prev + bin_probs + nxt).clamp(min=torch.finfo(bin_probs.dtype).tiny)
     centres = (torch.arange(num_bins, device=bin_probs.device, dtype=bin_probs.dtype) + 0.5) * step
     return wrap_angle(centres[None, :] + step * (nxt - prev) / total)
@@ -156,6 +163,5 @@ def neighbourhood_scores(bin_probs: torch.Tensor) -> torch.Tensor:
     Returns:
         Tensor: ``(R, C)`` scores in ``[0, 1]``.
     """
-    prev = torch.cat([bin_probs[:, -1:], bin_probs[:, :-1]], dim=1)  # p_{k-1}
-    nxt = torch.cat([bin_probs[:, 1:], bin_probs[:, :1]], dim=1)  # p_{k+1}
+    prev, nxt = _circular_neighbours(bin_probs)
     return prev + bin_probs + nxt
