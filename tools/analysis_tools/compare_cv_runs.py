@@ -5,9 +5,13 @@
         [--angles 30 10 5] [--out FILE]
 
 ``WORK_DIR_A`` and ``WORK_DIR_B`` are work dirs of ``cornell_cross_validation.py`` (e.g. the
-shipped config and a change to it) run with the same folds (their ``split.json`` must agree) and
-the same seeds. Each fold's ``test_per_image.json`` holds every test image's outcome; A is read as
-"before", B as "after". Printed and written (``--out``, JSON), at each angle (IoU 0.25):
+shipped config and a change to it), or records of such runs kept in the repository
+(``archive_cv_run.py``, ``docs/cv_records/``), run with the same folds (their ``split.json`` must
+agree; the data root and object map are compared by name, so a run made on another machine
+pairs) and the same seeds. Images are paired by their folder and file name
+(``01/pcd0100r.png``), not by the path they were read from. Each fold's ``test_per_image.json``
+holds every test image's outcome; A is read as "before", B as "after". Printed and written
+(``--out``, JSON), at each angle (IoU 0.25):
 
 - **one vote per image** (the majority over the seeds both runs share; a tie is a failure), pooled
   over folds: accuracy before and after, gained (wrong -> correct) and lost images, and the exact
@@ -29,6 +33,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmgrasp.evaluation.functional.significance import majority_vote, mean_interval, paired_counts
+from mmgrasp.utils.cv_record_keys import image_key, split_key
 from mmgrasp.utils.json_io import write_json_atomic
 
 PER_IMAGE_FILE = 'test_per_image.json'
@@ -80,13 +85,14 @@ def load_runs(work_dir: str) -> Tuple[List[str], Runs]:
             keys, images = list(data['grid']), data['images']
             outcomes = {}
             for im in images:
-                if im['img_path'] in outcomes:
-                    raise SystemExit(f'{path}: image {im["img_path"]} is listed twice')
+                name = image_key(im['img_path'])
+                if name in outcomes:
+                    raise SystemExit(f'{path}: image {name} is listed twice')
                 rows = np.asarray(im['correct'], dtype=bool)
                 if rows.shape != (1, len(keys)):
                     raise SystemExit(f'{path}: {im["img_path"]} has outcome rows of shape '
                                      f'{rows.shape}, expected (1, {len(keys)}) (top-1 mode)')
-                outcomes[im['img_path']] = rows[0]
+                outcomes[name] = rows[0]
         except (ValueError, KeyError, TypeError) as e:
             raise SystemExit(f'{path}: not a per-image outcome file ({e!r})')
         if grid is not None and keys != grid:
@@ -100,14 +106,15 @@ def load_runs(work_dir: str) -> Tuple[List[str], Runs]:
 
 
 def check_same_split(work_dir_a: str, work_dir_b: str) -> None:
-    """Refuse two work dirs whose ``split.json`` (folds, fold_by, object map, folders) differ."""
+    """Refuse two work dirs whose ``split.json`` (folds, fold_by, object map, folders) differ
+    (the data root and the object map by name: :func:`split_key`)."""
     params = []
     for work_dir in (work_dir_a, work_dir_b):
         path = osp.join(work_dir, 'split.json')
         if not osp.isfile(path):
             raise SystemExit(f'{path} is missing: not a cross-validation work dir')
         with open(path) as f:
-            params.append(json.load(f))
+            params.append(split_key(json.load(f)))
     differ = sorted(k for k in set(params[0]) | set(params[1])
                     if params[0].get(k) != params[1].get(k))
     if differ:

@@ -1,0 +1,47 @@
+# Copyright (c) mmgrasp contributors. All rights reserved.
+"""Names that stay the same when a cross-validation run moves to another machine.
+
+A run's per-image outcomes name each image by the path it was read from and its ``split.json``
+names the absolute data root, both of which differ between machines. Paired comparisons
+(``tools/analysis_tools/compare_cv_runs.py``) and the records kept in the repository
+(``tools/analysis_tools/archive_cv_run.py``, ``docs/cv_records/``) use these keys instead.
+"""
+import os.path as osp
+from typing import Dict
+
+
+def image_key(img_path: str) -> str:
+    """An image's name across machines: its folder and file name.
+
+    Cornell's file names are unique across its folders; the folder is kept so that two runs on
+    other folder sets never pair by accident.
+
+    Args:
+        img_path (str): The path an image was read from, e.g.
+            ``'../shared/data/cornell/01/pcd0100r.png'``.
+
+    Returns:
+        str: E.g. ``'01/pcd0100r.png'`` (``/`` on every platform).
+    """
+    parts = img_path.replace('\\', '/').rstrip('/').split('/')
+    return '/'.join(parts[-2:])
+
+
+def split_key(params: Dict) -> Dict:
+    """A run's ``split.json`` as compared between runs: data root and object map by name.
+
+    The absolute data root differs between machines (``/work/shared/data/cornell`` on one,
+    ``/home/user/cornell`` on another) while the folds it gives are the same.
+
+    Args:
+        params (dict): ``split.json``'s contents (``folds``, ``fold_by``, ``object_map``,
+            ``data_root``, ``folders``).
+
+    Returns:
+        dict: A copy with ``data_root`` and ``object_map`` reduced to their base names.
+    """
+    key = dict(params)
+    for name in ('data_root', 'object_map'):
+        if key.get(name):
+            key[name] = osp.basename(osp.normpath(str(key[name])))
+    return key
