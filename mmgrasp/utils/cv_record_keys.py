@@ -2,8 +2,8 @@
 """Names that stay the same when a cross-validation run moves to another machine.
 
 A run's per-image outcomes name each image by the path it was read from and its ``split.json``
-names the absolute data root, both of which differ between machines. Paired comparisons
-(``tools/analysis_tools/compare_cv_runs.py``) and the records kept in the repository
+names the absolute data root and object map, all of which differ between machines. Paired
+comparisons (``tools/analysis_tools/compare_cv_runs.py``) and the records kept in the repository
 (``tools/analysis_tools/archive_cv_run.py``, ``docs/cv_records/``) use these keys instead.
 """
 import os.path as osp
@@ -28,20 +28,22 @@ def image_key(img_path: str) -> str:
 
 
 def split_key(params: Dict) -> Dict:
-    """A run's ``split.json`` as compared between runs: data root and object map by name.
+    """A run's ``split.json`` as compared between runs: without the data root, the object map
+    by name.
 
-    The absolute data root differs between machines (``/work/shared/data/cornell`` on one,
-    ``/home/user/cornell`` on another) while the folds it gives are the same.
+    The data root does not decide the folds (the folders, the fold count and rule and the object
+    map do), and it differs between machines (``/work/shared/data/cornell`` on one, a default
+    ``None`` or ``/home/user/Cornell`` on another). Runs on different data are still refused:
+    the comparison checks that each fold tested the same images (:func:`image_key`).
 
     Args:
         params (dict): ``split.json``'s contents (``folds``, ``fold_by``, ``object_map``,
             ``data_root``, ``folders``).
 
     Returns:
-        dict: A copy with ``data_root`` and ``object_map`` reduced to their base names.
+        dict: A copy without ``data_root`` and with ``object_map`` reduced to its base name.
     """
-    key = dict(params)
-    for name in ('data_root', 'object_map'):
-        if key.get(name):
-            key[name] = osp.basename(osp.normpath(str(key[name])))
+    key = {k: v for k, v in params.items() if k != 'data_root'}
+    if key.get('object_map'):
+        key['object_map'] = osp.basename(osp.normpath(str(key['object_map'])))
     return key

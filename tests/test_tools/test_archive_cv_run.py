@@ -35,14 +35,15 @@ def write_run(work_dir, root, runs, folds=2):
         (d / 'test_per_image.json').write_text(json.dumps(dict(grid=GRID, images=[
             dict(img_path=f'{root}/01/{k}', correct=[v]) for k, v in images.items()])))
         (d / 'test_metrics.json').write_text(json.dumps({'acc_a30_iou25': 50.0}))
+        (d / 'lever.py').write_text('# the config the fold was trained with\n')
 
 
 def test_keys():
     assert image_key('../shared/data/cornell/01/pcd0100r.png') == '01/pcd0100r.png'
     assert image_key('C:\\data\\cornell\\02\\pcd0200r.png') == '02/pcd0200r.png'
     params = dict(folds=5, data_root='/work/shared/data/cornell/', object_map='../x/01_objects.txt')
-    assert split_key(params) == dict(folds=5, data_root='cornell', object_map='01_objects.txt')
-    assert split_key(dict(folds=5, data_root=None)) == dict(folds=5, data_root=None)
+    assert split_key(params) == dict(folds=5, object_map='01_objects.txt')
+    assert split_key(dict(folds=5, data_root=None)) == dict(folds=5)
 
 
 def test_archive_grows_and_never_changes(archive_tool, tmp_path):
@@ -52,7 +53,7 @@ def test_archive_grows_and_never_changes(archive_tool, tmp_path):
     kept = json.loads((record / 'fold0' / 'test_per_image.json').read_text())
     assert kept == dict(grid=GRID, images=[dict(img_path='01/pcd0100r.png', correct=[[T, F]])])
     split = json.loads((record / 'split.json').read_text())
-    assert (split['data_root'], split['object_map']) == ('cornell', '01_objects.txt')
+    assert 'data_root' not in split and split['object_map'] == '01_objects.txt'
     assert json.loads((record / 'fold0' / 'test_metrics.json').read_text()) == {
         'acc_a30_iou25': 50.0}
     # again: nothing new; then a finished fold is added
@@ -60,18 +61,33 @@ def test_archive_grows_and_never_changes(archive_tool, tmp_path):
     write_run(work, '/machine_a/cornell', {(1, 0): {'pcd0101r.png': [F, F]}})
     assert archive_tool.main([str(work), str(record)]) == ['fold1']
     info = json.loads((record / 'record.json').read_text())
+    assert info['run'] == dict(work_dir='work', configs=['lever.py'])
     assert [a['folds'] for a in info['archived']] == [['fold0'], ['fold1']]
     assert info['archived'][0]['note'] == 'baseline'
-    # a fold whose outcome changed is refused, and the record keeps the first
-    write_run(work, '/machine_a/cornell', {(0, 0): {'pcd0100r.png': [T, T]}})
+    # a fold whose outcome changed is refused, the record keeps the first, and the new fold of
+    # the same call is not half-archived
+    write_run(work, '/machine_a/cornell', {(0, 0): {'pcd0100r.png': [T, T]},
+                                           (2, 0): {'pcd0102r.png': [T, T]}})
     with pytest.raises(SystemExit, match='already in the record with other contents'):
         archive_tool.main([str(work), str(record)])
     assert json.loads((record / 'fold0' / 'test_per_image.json').read_text()) == kept
+    assert not (record / 'fold2').exists()
+    assert len(json.loads((record / 'record.json').read_text())['archived']) == 2
+    # another run (another config) into the same record is refused
+    (work / 'fold0' / 'lever.py').rename(work / 'fold0' / 'shipped.py')
+    with pytest.raises(SystemExit, match="holds another run"):
+        archive_tool.main([str(work), str(record)])
     # another split is refused too
     other = tmp_path / 'other'
     write_run(other, '/machine_a/cornell', {(0, 0): {'pcd0100r.png': [T, F]}}, folds=5)
-    with pytest.raises(SystemExit, match='split.json is already in the record'):
+    with pytest.raises(SystemExit, match='holds another run'):  # another work dir name
         archive_tool.main([str(other), str(record)])
+    (tmp_path / 'r3').mkdir()
+    (tmp_path / 'r3' / 'record.json').write_text('{"run": {"work_dir": "other", "configs": '
+                                                 '["lever.py"]}, "archived": []}')
+    (tmp_path / 'r3' / 'split.json').write_text('{"folds": 2}')
+    with pytest.raises(SystemExit, match='split.json is already in the record'):
+        archive_tool.main([str(other), str(tmp_path / 'r3')])
     with pytest.raises(SystemExit, match='no fold has a test_per_image.json'):
         (tmp_path / 'empty').mkdir()
         (tmp_path / 'empty' / 'split.json').write_text('{"folds": 2}')

@@ -2,7 +2,9 @@
 """tools/model_converters/efficientnet_lite_to_mmdet.py on random weights in the source's names
 (no download): the converted GraspEfficientNetLite reproduces an independent forward written
 here from Lite0's definition (TensorFlow SAME padding, ReLU6, no squeeze-excite)."""
+import inspect
 import math
+import zipfile
 
 import pytest
 import torch
@@ -110,3 +112,52 @@ def test_a_wrong_name_is_refused(conv):
         conv.convert(source)
     frozen = GraspEfficientNetLite(out_indices=(6, ), frozen_stages=0)
     assert len(frozen.state_dict()) == len(conv.convert(random_source()))
+
+
+def fake_reference_wheel(path, offset: float = 0.0) -> str:
+    """A zip with a package ``efficientnet_lite_pytorch`` whose model computes this file's
+    :func:`reference_features` (plus ``offset``), as the converter imports the real one."""
+    code = '\n'.join([
+        'import math', 'import torch', 'import torch.nn.functional as F',
+        f'BLOCKS = {BLOCKS!r}', inspect.getsource(same_conv), inspect.getsource(reference_features),
+        'class EfficientNet(torch.nn.Module):',
+        '    @classmethod',
+        '    def from_name(cls, name):',
+        '        assert name == "efficientnet-lite0"',
+        '        return cls()',
+        '    def load_state_dict(self, sd, strict=True):',
+        '        self.sd = sd',
+        '    def extract_features(self, x):',
+        f'        return reference_features(self.sd, x) + {offset!r}', ''])
+    with zipfile.ZipFile(path, 'w') as zf:
+        zf.writestr('efficientnet_lite_pytorch/__init__.py', code)
+    return str(path)
+
+
+def test_main_writes_a_checked_checkpoint_or_nothing(conv, tmp_path):
+    src = tmp_path / 'lite0.pth'
+    torch.save(random_source(), src)
+    dst = tmp_path / 'out.pth'
+    diff = conv.main([str(src), str(dst), '--reference-wheel',
+                      fake_reference_wheel(tmp_path / 'good.whl'), '--license', 'Apache-2.0'])
+    assert diff < 1e-5
+    ckpt = torch.load(dst, weights_only=True)
+    assert not any(k.startswith('layers.6.') for k in ckpt['state_dict'])  # head checked, left out
+    assert len(ckpt['state_dict']) == len(random_source()) - 2 - 6  # no classifier, no head
+    assert ckpt['meta']['license'] == 'Apache-2.0'
+    # a reference that disagrees: refused, nothing written
+    other = tmp_path / 'other.pth'
+    with pytest.raises(SystemExit, match='differs from the reference model by 1.00e-03'):
+        conv.main([str(src), str(other), '--reference-wheel',
+                   fake_reference_wheel(tmp_path / 'bad.whl', offset=1e-3)])
+    assert not other.exists()
+    # bad input names the file
+    torch.save({'state_dict': random_source()}, tmp_path / 'wrapped.pth')
+    with pytest.raises(SystemExit, match='wrapped.pth: not a flat state dict'):
+        conv.main([str(tmp_path / 'wrapped.pth'), str(other)])
+    (tmp_path / 'junk.pth').write_bytes(b'not a checkpoint')
+    with pytest.raises(SystemExit, match='junk.pth: cannot read it as a state dict'):
+        conv.main([str(tmp_path / 'junk.pth'), str(other)])
+    with pytest.raises(SystemExit, match='missing.whl: no such reference wheel'):
+        conv.main([str(src), str(other), '--reference-wheel', str(tmp_path / 'missing.whl')])
+    assert not other.exists()

@@ -9,13 +9,15 @@ logs) does not outlive the machine. What a paired comparison needs is small: the
 (``split.json``) and every test image's outcome (``fold<K>[_seed<S>]/test_per_image.json``, a few
 kB). This copies those, with each image named by its folder and file (``01/pcd0100r.png``) and the
 data root by its name, plus each fold's ``test_metrics.json``, into ``RECORD_DIR`` (by convention
-``docs/cv_records/<run name>/``), and writes ``record.json`` (where they came from: work dir,
-commit, date, note). ``compare_cv_runs.py`` reads a record as it reads a work dir, so a lever
-trained in one session is paired with a baseline trained in another, on another machine.
+``docs/cv_records/<run name>/``), and writes ``record.json``: the run (its work dir's name and
+config files) and, per archiving, the folds added, the commit checked out when they were
+archived, the date and a note. ``compare_cv_runs.py`` reads a record as it reads a work dir, so
+a lever trained in one session is paired with a baseline trained in another, on another machine.
 
-A record grows as folds finish: archiving the same work dir again adds the new folds. Nothing is
-overwritten: a fold already in the record must be identical, a different one is refused (named),
-and ``split.json`` must agree.
+A record grows as folds finish: archiving the same run again adds the new folds. Nothing is
+overwritten and nothing is half-archived: a fold already in the record must be identical, a
+different one is refused (named), ``split.json`` must agree, another run (work dir name or
+config) is refused, and every check passes before the first file is written.
 """
 import argparse
 import json
@@ -66,18 +68,13 @@ def portable_outcomes(data: Dict, path: str) -> Dict:
     return dict(grid=grid, images=images)
 
 
-def put(path: str, obj: Dict) -> bool:
-    """Write ``obj`` to ``path`` unless the same is there; refuse to change what is there.
-
-    Returns:
-        bool: Whether the file was written (False: already archived, identical).
-    """
+def differs(path: str, obj: Dict) -> bool:
+    """Whether ``obj`` is new at ``path`` (False: the same is there); refuse a change."""
     if osp.exists(path):
         if read_json(path) == obj:
             return False
         raise SystemExit(f'{path} is already in the record with other contents: a record is '
                          'never overwritten (archive the run under another name)')
-    write_json_atomic(path, obj)
     return True
 
 
@@ -91,8 +88,18 @@ def git_commit(path: str) -> Optional[str]:
     return out.stdout.strip()
 
 
+def run_identity(work_dir: str, folds: List[str]) -> Dict:
+    """What a run is: its work dir's name and the config files its folds were trained with."""
+    configs = sorted({name for fold in folds for name in os.listdir(osp.join(work_dir, fold))
+                      if name.endswith('.py')})
+    return dict(work_dir=osp.basename(osp.normpath(work_dir)), configs=configs)
+
+
 def archive(work_dir: str, record_dir: str, note: str = '') -> List[str]:
     """Copy a run's split and per-image outcomes into a record.
+
+    Every file is read and checked against the record first; only then is anything written, so
+    a refused archive leaves the record as it was.
 
     Args:
         work_dir (str): A cross-validation work dir.
@@ -103,32 +110,45 @@ def archive(work_dir: str, record_dir: str, note: str = '') -> List[str]:
         list[str]: The fold folders newly archived.
 
     Raises:
-        SystemExit: No split or no tested fold, a malformed file, or a record that would change.
+        SystemExit: No split or no tested fold, a malformed file, a record of another run
+            (another work dir name or config), or a file of the record that would change.
     """
     split = split_key(read_json(osp.join(work_dir, 'split.json')))
-    put(osp.join(record_dir, 'split.json'), split)
-    added, folds = [], []
-    for name in sorted(os.listdir(work_dir)):
+    folds = [name for name in sorted(os.listdir(work_dir)) if RUN_DIR.match(name)
+             and osp.isfile(osp.join(work_dir, name, PER_IMAGE_FILE))]
+    if not folds:
+        raise SystemExit(f'{work_dir}: no fold has a {PER_IMAGE_FILE}')
+    identity = run_identity(work_dir, folds)
+    info_path = osp.join(record_dir, 'record.json')
+    info = read_json(info_path) if osp.exists(info_path) else dict(run=identity, archived=[])
+    if not isinstance(info.get('archived'), list) or 'run' not in info:
+        raise SystemExit(f'{info_path}: not a record file (no "run" and "archived")')
+    if info['run'] != identity:
+        raise SystemExit(f'{record_dir} holds another run ({info["run"]}), not {identity}: '
+                         'archive this one under another name')
+    writes = []  # (path, object), all checked before the first is written
+    if differs(osp.join(record_dir, 'split.json'), split):
+        writes.append((osp.join(record_dir, 'split.json'), split))
+    added = []
+    for name in folds:
         source = osp.join(work_dir, name, PER_IMAGE_FILE)
-        if not RUN_DIR.match(name) or not osp.isfile(source):
-            continue
-        folds.append(name)
-        if put(osp.join(record_dir, name, PER_IMAGE_FILE),
-               portable_outcomes(read_json(source), source)):
+        target = osp.join(record_dir, name, PER_IMAGE_FILE)
+        outcomes = portable_outcomes(read_json(source), source)
+        if differs(target, outcomes):
+            writes.append((target, outcomes))
             added.append(name)
         metrics = osp.join(work_dir, name, METRICS_FILE)
         if osp.isfile(metrics):
-            put(osp.join(record_dir, name, METRICS_FILE), read_json(metrics))
-    if not folds:
-        raise SystemExit(f'{work_dir}: no fold has a {PER_IMAGE_FILE}')
-    info_path = osp.join(record_dir, 'record.json')
-    info = read_json(info_path) if osp.exists(info_path) else dict(archived=[])
+            target = osp.join(record_dir, name, METRICS_FILE)
+            if differs(target, read_json(metrics)):
+                writes.append((target, read_json(metrics)))
     if added or not osp.exists(info_path):
         info['archived'].append(dict(
-            folds=added, work_dir=osp.basename(osp.normpath(work_dir)),
-            commit=git_commit(osp.dirname(osp.abspath(__file__))),
+            folds=added, archived_at_commit=git_commit(osp.dirname(osp.abspath(__file__))),
             date=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), note=note))
-        write_json_atomic(info_path, info)
+        writes.append((info_path, info))  # last: it lists what the others hold
+    for path, obj in writes:
+        write_json_atomic(path, obj)
     return added
 
 

