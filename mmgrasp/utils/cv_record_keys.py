@@ -7,7 +7,13 @@ comparisons (``tools/analysis_tools/compare_cv_runs.py``) and the records kept i
 (``tools/analysis_tools/archive_cv_run.py``, ``docs/cv_records/``) use these keys instead.
 """
 import os.path as osp
+import re
 from typing import Dict
+
+# a fold's folder in a cross-validation work dir or record (fold<K>, fold<K>_seed<S>), and the
+# file of its per-image outcomes
+RUN_DIR = re.compile(r'^fold(\d+)(?:_seed(\d+))?$')
+PER_IMAGE_FILE = 'test_per_image.json'
 
 
 def image_key(img_path: str) -> str:

@@ -23,16 +23,13 @@ import argparse
 import json
 import os
 import os.path as osp
-import re
 import subprocess
 import time
 from typing import Dict, List, Optional
 
-from mmgrasp.utils.cv_record_keys import image_key, split_key
+from mmgrasp.utils.cv_record_keys import PER_IMAGE_FILE, RUN_DIR, image_key, split_key
 from mmgrasp.utils.json_io import write_json_atomic
 
-RUN_DIR = re.compile(r'^fold(\d+)(?:_seed(\d+))?$')
-PER_IMAGE_FILE = 'test_per_image.json'
 METRICS_FILE = 'test_metrics.json'
 
 
@@ -137,11 +134,11 @@ def archive(work_dir: str, record_dir: str, note: str = '') -> List[str]:
         if differs(target, outcomes):
             writes.append((target, outcomes))
             added.append(name)
-        metrics = osp.join(work_dir, name, METRICS_FILE)
-        if osp.isfile(metrics):
-            target = osp.join(record_dir, name, METRICS_FILE)
-            if differs(target, read_json(metrics)):
-                writes.append((target, read_json(metrics)))
+        metrics_file = osp.join(work_dir, name, METRICS_FILE)
+        if osp.isfile(metrics_file):
+            target, metrics = osp.join(record_dir, name, METRICS_FILE), read_json(metrics_file)
+            if differs(target, metrics):
+                writes.append((target, metrics))
     if added or not osp.exists(info_path):
         info['archived'].append(dict(
             folds=added, archived_at_commit=git_commit(osp.dirname(osp.abspath(__file__))),

